@@ -1,0 +1,38 @@
+# ocrmesh: `make up` runs the system, `make test` runs every test.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+EVAL_LINES := ../shared/evaldata/dev/lines/manifest.jsonl
+
+.PHONY: install up test lint bench train-recognizer eval export clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: constraints.txt requirements-dev.txt scripts/install.sh scripts/apt-packages.txt */pyproject.toml services/*/pyproject.toml
+	bash scripts/install.sh
+	touch $@
+
+up: install
+	bash scripts/up.sh
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench: install
+	$(PY) bench/recognition.py --manifest $(EVAL_LINES)
+
+# The exact command that produced models/recognizer.pt (see docs/models.md).
+train-recognizer: install
+	$(VENV)/bin/ocrmesh train recognizer --out runs/recognizer --hours 2.0 --steps 30000 --threads 1 --workers 1 \
+		--eval-every 500 --eval-manifest $(EVAL_LINES)
+	cp runs/recognizer/recognizer.pt models/recognizer.pt
+	$(VENV)/bin/ocrmesh export recognizer
+
+eval: install
+	$(VENV)/bin/ocrmesh eval --manifest $(EVAL_LINES)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

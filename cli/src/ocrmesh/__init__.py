@@ -1,0 +1,1 @@
+"""The `ocrmesh` command line."""

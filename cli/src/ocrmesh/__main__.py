@@ -1,0 +1,38 @@
+"""ocrmesh: OCR from the command line, model training, evaluation and export.
+
+  ocrmesh ocr --lines IMAGE...          read cropped text lines (one JSON object per input)
+  ocrmesh train recognizer [...]        train the CRNN on synthetic lines
+  ocrmesh eval --manifest M.jsonl       CER/WER per subset
+  ocrmesh export recognizer             write the ONNX model next to the checkpoint
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import commands
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ocrmesh", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    commands.add_ocr(sub)
+    commands.add_train(sub)
+    commands.add_eval(sub)
+    commands.add_export(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except BrokenPipeError:  # `ocrmesh ocr ... | head`
+        return 0
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"ocrmesh: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

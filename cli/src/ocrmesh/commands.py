@@ -1,0 +1,119 @@
+"""The subcommands of `ocrmesh`."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .paths import default_recognizer
+
+
+def _threads(n: int) -> None:
+    import torch
+
+    torch.set_num_threads(n)
+
+
+# --- ocr ---------------------------------------------------------------------------------------
+def add_ocr(sub) -> None:
+    p = sub.add_parser("ocr", help="read images", description="Reads images. With --lines each input is one cropped text line.")
+    p.add_argument("images", nargs="*", help="image files")
+    p.add_argument("--manifest", help="a JSONL manifest whose rows have an 'image' path")
+    p.add_argument("--lines", action="store_true", help="treat each input as one cropped text line")
+    p.add_argument("--format", choices=("json", "text"), default="json")
+    p.add_argument("--recognizer", type=Path, default=None, help="recognizer checkpoint (default: committed weights)")
+    p.add_argument("--runtime", choices=("auto", "onnx", "torch"), default="auto")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--threads", type=int, default=1)
+    p.set_defaults(func=run_ocr)
+
+
+def _load_recognizer(path: Path | None, runtime: str, batch_size: int = 32):
+    from ocr_models.recognition.predictor import LineRecognizer
+
+    path = path or default_recognizer()
+    if runtime == "auto":
+        runtime = "onnx" if path.with_suffix(".onnx").exists() else "torch"
+    return LineRecognizer.from_checkpoint(path, runtime=runtime, batch_size=batch_size)
+
+
+def run_ocr(args) -> int:
+    from tqdm import tqdm
+
+    from .inputs import collect_inputs, load_pixels
+
+    if not args.lines:
+        print("ocrmesh ocr: page OCR needs the text detector; use --lines for cropped text lines", file=sys.stderr)
+        return 2
+    if bool(args.images) == bool(args.manifest):
+        print("ocrmesh ocr: give image paths or --manifest, not both or neither", file=sys.stderr)
+        return 2
+    _threads(args.threads)
+    recognizer = _load_recognizer(args.recognizer, args.runtime, args.batch_size)
+    items = collect_inputs(args.images, args.manifest)
+    items = [load_pixels(it) for it in tqdm(items, desc="loading", unit="img", disable=len(items) < 50, file=sys.stderr)]
+    good = [it for it in items if it.pixels is not None]
+    results = dict(zip((id(it) for it in good), recognizer.recognize([it.pixels for it in good])))
+    failed = 0
+    for it in items:
+        if it.error is not None:
+            failed += 1
+            row = {"image": it.name, "error": it.error}
+            print(f"ocrmesh: {it.name}: {it.error}", file=sys.stderr)
+            if args.format == "json":
+                print(json.dumps(row, ensure_ascii=False))
+            continue
+        r = results[id(it)]
+        if args.format == "json":
+            print(json.dumps({"image": it.name, "text": r.text, "confidence": round(r.confidence, 4)}, ensure_ascii=False))
+        else:
+            print(r.text)
+    return 1 if failed else 0
+
+
+# --- train -------------------------------------------------------------------------------------
+def add_train(sub) -> None:
+    from ocr_models.training import train_recognizer
+
+    p = sub.add_parser("train", help="train a model")
+    models = p.add_subparsers(dest="model", required=True)
+    rec = models.add_parser("recognizer", help="train the CRNN line recognizer on synthetic lines")
+    train_recognizer.add_arguments(rec)
+    rec.set_defaults(func=lambda a: print(train_recognizer.train(a)))
+
+
+# --- eval --------------------------------------------------------------------------------------
+def add_eval(sub) -> None:
+    p = sub.add_parser("eval", help="CER/WER per subset on a manifest of cropped lines")
+    p.add_argument("--manifest", required=True)
+    p.add_argument("--recognizer", type=Path, default=None)
+    p.add_argument("--runtime", choices=("auto", "onnx", "torch"), default="auto")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--limit", type=int, default=None)
+    p.set_defaults(func=run_eval)
+
+
+def run_eval(args) -> int:
+    from ocr_models.evaluation import evaluate_lines
+
+    _threads(args.threads)
+    report = evaluate_lines(_load_recognizer(args.recognizer, args.runtime), args.manifest, args.limit)
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+# --- export ------------------------------------------------------------------------------------
+def add_export(sub) -> None:
+    p = sub.add_parser("export", help="export a checkpoint to ONNX (written next to it)")
+    p.add_argument("model", choices=("recognizer",))
+    p.add_argument("--checkpoint", type=Path, default=None)
+    p.set_defaults(func=run_export)
+
+
+def run_export(args) -> int:
+    from ocr_models.recognition.predictor import export_onnx, load_recognizer
+
+    path = args.checkpoint or default_recognizer()
+    print(export_onnx(load_recognizer(path), path.with_suffix(".onnx")))
+    return 0

@@ -1,0 +1,1 @@
+"""Shared by every ocrmesh service; never imports a service."""

@@ -1,0 +1,33 @@
+"""Liveness (/healthz) and readiness (/readyz) routes."""
+from __future__ import annotations
+
+from typing import Callable
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+
+class HealthStatus(BaseModel):
+    status: str
+    checks: dict[str, bool] = {}
+
+
+def health_router(readiness_checks: Callable[[], dict[str, bool]]) -> APIRouter:
+    """`readiness_checks` returns named booleans; the service is ready when all are true."""
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", response_model=HealthStatus)
+    def healthz() -> HealthStatus:
+        """The process is alive."""
+        return HealthStatus(status="ok")
+
+    @router.get("/readyz", response_model=HealthStatus, responses={503: {"model": HealthStatus}})
+    def readyz():
+        """The service can do its work (models loaded, peers reachable)."""
+        checks = readiness_checks()
+        ok = all(checks.values())
+        body = HealthStatus(status="ok" if ok else "unavailable", checks=checks)
+        return body if ok else JSONResponse(body.model_dump(), status_code=503)
+
+    return router

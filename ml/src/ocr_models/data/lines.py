@@ -1,0 +1,70 @@
+"""Endless stream of synthetic line batches for training, bucketed by width to limit padding."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import torch
+from torch.utils.data import IterableDataset, get_worker_info
+
+from ..recognition.preprocess import normalize_line, pad_batch
+from ..recognition.vocab import Charset
+from .fonts import Font, by_group
+from .render_line import render_line
+from .text import TextSampler
+
+
+class LineSynthesizer:
+    """Draws (normalised image, text) pairs; fonts are sampled by family group, then by file."""
+
+    def __init__(self, fonts: list[Font], charset: Charset, seed: int, height: int = 32, max_chars: int = 72):
+        if not fonts:
+            raise ValueError("no fonts to render with")
+        self.groups = list(by_group(fonts).values())
+        self.charset = charset
+        self.rng = random.Random(seed)
+        self.text = TextSampler(self.rng)
+        self.height = height
+        self.max_chars = max_chars
+
+    def sample(self) -> tuple[np.ndarray, str]:
+        font = self.rng.choice(self.rng.choice(self.groups))
+        text = self.text.line(self.charset.chars, self.max_chars)
+        text = "".join(c for c in text if c in font.chars).strip() or "0"
+        img = render_line(text, font, self.rng, neighbour_text=self.text.line(self.charset.chars))
+        return normalize_line(img, self.height, max_width=2048), text
+
+
+def collate(samples: list[tuple[np.ndarray, str]], charset: Charset) -> dict:
+    images, widths = pad_batch([s[0] for s in samples])
+    labels = [charset.encode(s[1]) for s in samples]
+    return {
+        "images": torch.from_numpy(images),
+        "widths": torch.from_numpy(widths),
+        "targets": torch.tensor([i for lab in labels for i in lab], dtype=torch.long),
+        "target_lengths": torch.tensor([len(lab) for lab in labels], dtype=torch.long),
+        "texts": [s[1] for s in samples],
+    }
+
+
+class SyntheticLineBatches(IterableDataset):
+    """Yields ready batches. Each worker renders a pool of lines, sorts it by width and cuts it into
+    batches, so lines of similar width share a batch."""
+
+    def __init__(self, fonts: list[Font], charset: Charset, batch_size: int, seed: int, pool_batches: int = 16):
+        self.fonts, self.charset, self.batch_size = fonts, charset, batch_size
+        self.seed, self.pool_batches = seed, pool_batches
+
+    def __iter__(self):
+        info = get_worker_info()
+        worker = info.id if info else 0
+        torch.set_num_threads(1)
+        synth = LineSynthesizer(self.fonts, self.charset, seed=self.seed * 1000 + worker)
+        order = random.Random(self.seed + worker)
+        while True:
+            pool = [synth.sample() for _ in range(self.batch_size * self.pool_batches)]
+            pool.sort(key=lambda s: s[0].shape[1])
+            batches = [pool[i: i + self.batch_size] for i in range(0, len(pool), self.batch_size)]
+            order.shuffle(batches)
+            for b in batches:
+                yield collate(b, self.charset)

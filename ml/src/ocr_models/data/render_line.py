@@ -1,0 +1,175 @@
+"""Renders one synthetic text line as a real scan or photo would show it.
+
+The steps follow what the real crops in the evaluation data have: varied fonts and weights, paper
+and photo backgrounds, low contrast, blur, low resolution, binarisation, JPEG, small skew, tight and
+loose crops with pieces of neighbouring lines, underlines and speckle.
+"""
+from __future__ import annotations
+
+import random
+from functools import lru_cache
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from .fonts import Font
+
+
+@lru_cache(maxsize=512)
+def _load_font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size)
+
+
+def _draw_text_mask(text: str, font: Font, size: int, rng: random.Random) -> np.ndarray:
+    """Text as an 8-bit coverage mask (255 = ink), cropped to the line's full ascent/descent."""
+    pil_font = _load_font(font.path, size)
+    ascent, descent = pil_font.getmetrics()
+    spacing = 0.0
+    if rng.random() < 0.15:  # letter-spaced text, as on receipts and headings
+        spacing = rng.uniform(0.05, 0.4) * size
+    stroke = 1 if (size >= 28 and rng.random() < 0.12) else 0
+    width = int(pil_font.getlength(text) + spacing * len(text)) + 4 * size
+    height = ascent + descent + 2 * size
+    canvas = Image.new("L", (max(width, 8), height), 0)
+    draw = ImageDraw.Draw(canvas)
+    x0, y0 = size, size
+    if spacing:
+        x = float(x0)
+        for ch in text:
+            draw.text((x, y0), ch, font=pil_font, fill=255, stroke_width=stroke, stroke_fill=255)
+            x += pil_font.getlength(ch) + spacing
+    else:
+        draw.text((x0, y0), text, font=pil_font, fill=255, stroke_width=stroke, stroke_fill=255)
+    mask = np.asarray(canvas)
+    cols = np.flatnonzero(mask.max(axis=0) > 0)
+    if len(cols) == 0:  # only spaces
+        cols = np.array([x0, x0 + size // 2])
+    # Keep the full ascent/descent band vertically so 'a' and 'A' keep their relative heights.
+    top = y0 - max(1, int(0.05 * size))
+    bottom = y0 + ascent + descent
+    return mask[top:bottom, cols[0]: cols[-1] + 1]
+
+
+def _background(h: int, w: int, rng: random.Random, nrng: np.random.Generator) -> np.ndarray:
+    kind = rng.random()
+    base = rng.uniform(150, 255)
+    if kind < 0.45:
+        bg = np.full((h, w), base, np.float32)
+    elif kind < 0.7:  # lighting gradient
+        ramp = np.linspace(0, 1, w if rng.random() < 0.6 else h, dtype=np.float32)
+        delta = rng.uniform(-70, 70)
+        bg = base + delta * (ramp[None, :] if ramp.size == w else ramp[:, None])
+        bg = np.broadcast_to(bg, (h, w)).astype(np.float32)
+    else:  # paper or photo texture: smoothed noise at a random scale
+        scale = rng.choice([1, 2, 4, 8])
+        small = nrng.normal(0, 1, (max(1, h // scale) + 1, max(1, w // scale) + 1)).astype(np.float32)
+        tex = cv2.resize(cv2.GaussianBlur(small, (0, 0), rng.uniform(0.5, 2)), (w, h))
+        bg = base + tex * rng.uniform(5, 35)
+    return np.clip(bg, 0, 255)
+
+
+def _neighbour_strip(ref_h: int, w: int, font: Font, size: int, text: str, rng: random.Random) -> np.ndarray:
+    mask = _draw_text_mask(text, font, size, rng)
+    mask = cv2.resize(mask, (max(1, int(mask.shape[1] * ref_h / mask.shape[0])), ref_h))
+    out = np.zeros((ref_h, w), np.uint8)
+    x = rng.randint(0, max(0, w // 4))
+    seg = mask[:, : max(0, w - x)]
+    out[:, x: x + seg.shape[1]] = seg
+    return out
+
+
+def render_line(text: str, font: Font, rng: random.Random, neighbour_text: str | None = None) -> np.ndarray:
+    """A grey uint8 image of one text line; its height varies (the recognizer resizes it)."""
+    nrng = np.random.default_rng(rng.getrandbits(32))
+    size = rng.randint(22, 52)
+    mask = _draw_text_mask(text, font, size, rng).astype(np.float32) / 255.0
+    h, w = mask.shape
+
+    # Stroke weight: thin or thicken some lines.
+    r = rng.random()
+    if r < 0.12:
+        mask = cv2.erode(mask, np.ones((2, 2), np.uint8))
+    elif r < 0.27:
+        mask = cv2.dilate(mask, np.ones((2, 2) if rng.random() < 0.7 else (3, 3), np.uint8))
+
+    # Crop margins: tight (even clipping a pixel of ink) to loose.
+    xh = h
+    left, right = (int(rng.uniform(0, 0.6) * xh) for _ in range(2))
+    top, bottom = int(rng.uniform(-0.08, 0.35) * xh), int(rng.uniform(-0.08, 0.35) * xh)
+    canvas = np.zeros((h + max(top, 0) + max(bottom, 0), w + left + right), np.float32)
+    canvas[max(top, 0): max(top, 0) + h, left: left + w] = mask
+    canvas = canvas[max(-top, 0): canvas.shape[0] - max(-bottom, 0)]
+    ch, cw = canvas.shape
+
+    # Underline, or pieces of the lines above and below that a loose crop catches.
+    if rng.random() < 0.08:
+        y = min(ch - 1, max(top, 0) + int(h * rng.uniform(0.78, 0.95)))
+        cv2.line(canvas, (rng.randint(0, left + 1), y), (cw - rng.randint(0, right + 1), y), 1.0, max(1, size // 16))
+    if neighbour_text and rng.random() < 0.25:
+        strip = _neighbour_strip(h, cw, font, size, neighbour_text, rng).astype(np.float32) / 255.0
+        show = rng.randint(2, max(3, h // 5))
+        if rng.random() < 0.5:
+            canvas[:show] = np.maximum(canvas[:show], strip[h - show:])
+        else:
+            canvas[ch - show:] = np.maximum(canvas[ch - show:], strip[:show])
+
+    # Geometry: skew, slant, slight perspective.
+    if rng.random() < 0.6:
+        angle = rng.gauss(0, 1.2)
+        shear = rng.gauss(0, 0.08) if rng.random() < 0.4 else 0.0
+        pad = int(abs(np.tan(np.radians(angle))) * cw / 2 + abs(shear) * ch) + 1
+        canvas = cv2.copyMakeBorder(canvas, pad, pad, 0, 0, cv2.BORDER_CONSTANT, value=0)
+        H, W = canvas.shape
+        m = cv2.getRotationMatrix2D((W / 2, H / 2), angle, 1.0)
+        m[0, 1] += shear
+        m[0, 2] -= shear * H / 2
+        canvas = cv2.warpAffine(canvas, m, (W, H), flags=cv2.INTER_LINEAR, borderValue=0)
+        # Re-crop vertically around the ink so the skewed line keeps its margins.
+        rows = np.flatnonzero(canvas.max(axis=1) > 0.3)
+        if len(rows):
+            y0 = max(0, rows[0] - max(top, 0))
+            y1 = min(H, rows[-1] + 1 + max(bottom, 0))
+            canvas = canvas[y0:y1]
+    ch, cw = canvas.shape
+
+    # Compose ink over background.
+    bg = _background(ch, cw, rng, nrng)
+    contrast = rng.uniform(0.25, 1.0) if rng.random() < 0.3 else rng.uniform(0.75, 1.0)
+    ink = bg.mean() - contrast * rng.uniform(0.6, 1.0) * bg.mean()
+    img = bg * (1 - canvas) + ink * canvas
+
+    # Resolution loss: render small, then up again.
+    if rng.random() < 0.35:
+        target_h = rng.randint(10, 30)
+        f = target_h / ch
+        small = cv2.resize(img, (max(4, int(cw * f)), target_h), interpolation=cv2.INTER_AREA)
+        img = cv2.resize(small, (cw, ch), interpolation=rng.choice([cv2.INTER_LINEAR, cv2.INTER_CUBIC, cv2.INTER_NEAREST]))
+    if rng.random() < 0.5:
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.6))
+    if rng.random() < 0.15:  # motion blur along the line
+        k = rng.randint(2, 5)
+        kernel = np.zeros((k, k), np.float32)
+        kernel[k // 2] = 1.0 / k
+        img = cv2.filter2D(img, -1, kernel)
+    if rng.random() < 0.5:
+        img = img + nrng.normal(0, rng.uniform(2, 18), img.shape)
+    img = np.clip(img, 0, 255).astype(np.uint8)
+
+    r = rng.random()
+    if r < 0.2:  # binarised scan (global or adaptive threshold)
+        if rng.random() < 0.6:
+            _, img = cv2.threshold(img, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        else:
+            block = rng.choice([15, 25, 41, 61]) | 1
+            img = cv2.adaptiveThreshold(img, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, rng.uniform(5, 20))
+        if rng.random() < 0.3:  # speckle
+            speck = nrng.random(img.shape) < rng.uniform(0.001, 0.01)
+            img[speck] = 255 - img[speck]
+    elif r < 0.55:
+        ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(15, 90)])
+        if ok:
+            img = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+    if rng.random() < 0.06:
+        img = 255 - img
+    return img

@@ -1,0 +1,74 @@
+"""CRNN text-line recognizer: conv feature extractor -> BiLSTM -> per-frame class scores for CTC.
+
+Shi, Bai, Yao, "An End-to-End Trainable Neural Network for Image-based Sequence Recognition" (2015).
+Early conv layers stay narrow because they run at full resolution and dominate the cost on CPU;
+capacity sits in the top layers and the LSTM, which are cheap.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+
+from .vocab import DEFAULT_CHARSET, Charset
+
+WIDTH_STRIDE = 4  # input columns per output frame
+
+
+@dataclass
+class CRNNConfig:
+    charset: str = DEFAULT_CHARSET
+    height: int = 32
+    channels: tuple[int, ...] = (16, 48, 96, 160, 256)
+    rnn_hidden: int = 128
+    rnn_layers: int = 2
+    dropout: float = 0.1
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "CRNNConfig":
+        d = dict(d)
+        d["channels"] = tuple(d["channels"])
+        return cls(**d)
+
+
+def _conv_block(c_in: int, c_out: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
+
+
+class CRNN(nn.Module):
+    """Input (N, 1, 32, W) normalised grey lines; output logits (N, W // 4, classes)."""
+
+    def __init__(self, config: CRNNConfig):
+        super().__init__()
+        if config.height != 32 or len(config.channels) != 5:
+            raise ValueError("CRNN expects height 32 and five conv stages")
+        self.config = config
+        c = config.channels
+        self.features = nn.Sequential(
+            _conv_block(1, c[0]), nn.MaxPool2d(2, 2),             # 16 x W/2
+            _conv_block(c[0], c[1]), nn.MaxPool2d(2, 2),          # 8 x W/4
+            _conv_block(c[1], c[2]), nn.MaxPool2d((2, 1), (2, 1)),  # 4 x W/4
+            _conv_block(c[2], c[3]), nn.MaxPool2d((2, 1), (2, 1)),  # 2 x W/4
+            _conv_block(c[3], c[4]), nn.MaxPool2d((2, 1), (2, 1)),  # 1 x W/4
+        )
+        self.dropout = nn.Dropout(config.dropout)
+        self.rnn = nn.LSTM(
+            c[4], config.rnn_hidden, num_layers=config.rnn_layers, bidirectional=True,
+            batch_first=True, dropout=config.dropout if config.rnn_layers > 1 else 0.0,
+        )
+        self.classifier = nn.Linear(2 * config.rnn_hidden, len(Charset(config.charset)))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        feats = self.features(images).squeeze(2).transpose(1, 2)  # (N, T, C)
+        seq, _ = self.rnn(self.dropout(feats))
+        return self.classifier(self.dropout(seq))
+
+
+def output_lengths(widths: torch.Tensor) -> torch.Tensor:
+    """Frames produced for inputs of the given widths."""
+    return widths // WIDTH_STRIDE

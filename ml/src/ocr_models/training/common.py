@@ -1,0 +1,53 @@
+"""Pieces shared by the training scripts: schedule, seeding, curve plots."""
+from __future__ import annotations
+
+import json
+import math
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def warmup_cosine(step: int, total: int, warmup: int, floor: float = 0.05) -> float:
+    """Learning-rate factor: linear warm-up, then cosine decay to `floor`."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def plot_curves(history: list[dict], path: Path, keys: list[str], title: str) -> None:
+    """Writes a PNG of the loss and validation metrics against the training step."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    train = [h for h in history if "loss" in h]
+    if train:
+        axes[0].plot([h["step"] for h in train], [h["loss"] for h in train], lw=0.8)
+        axes[0].set_yscale("log")
+    axes[0].set(xlabel="step", ylabel="training loss", title=title)
+    for key in keys:
+        pts = [(h["step"], h[key]) for h in history if key in h]
+        if pts:
+            axes[1].plot(*zip(*pts), marker="o", ms=3, label=key)
+    axes[1].set(xlabel="step", ylabel="error rate", ylim=(0, None))
+    axes[1].legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def append_jsonl(path: Path, row: dict) -> None:
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(row) + "\n")

@@ -1,0 +1,157 @@
+"""Trains the CRNN on synthetic lines rendered on the fly (`ocrmesh train recognizer`)."""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from ..checkpoint import load_checkpoint, save_checkpoint
+from ..data.fonts import discover_fonts, split_fonts
+from ..data.lines import LineSynthesizer, SyntheticLineBatches
+from ..evaluation import evaluate_lines
+from ..metrics import ErrorRate
+from ..recognition.model import CRNN, CRNNConfig, output_lengths
+from ..recognition.predictor import KIND, LineRecognizer
+from ..recognition.vocab import Charset
+from .common import append_jsonl, plot_curves, seed_everything, warmup_cosine
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=Path("runs/recognizer"), help="run folder (checkpoints, log, plot)")
+    p.add_argument("--steps", type=int, default=12000)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=1.5e-3)
+    p.add_argument("--warmup", type=int, default=300)
+    p.add_argument("--hours", type=float, default=0.0,
+                   help="time budget: the learning rate decays by elapsed time or steps, whichever is further, "
+                        "and training stops when the budget is spent (0 = steps only)")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--workers", type=int, default=1, help="DataLoader workers rendering lines")
+    p.add_argument("--threads", type=int, default=1, help="torch intra-op threads for the model")
+    p.add_argument("--channels", default="16,48,96,160,256")
+    p.add_argument("--rnn-hidden", type=int, default=128)
+    p.add_argument("--eval-every", type=int, default=500)
+    p.add_argument("--val-lines", type=int, default=400, help="synthetic lines in held-out fonts")
+    p.add_argument("--eval-manifest", type=Path, help="real lines to measure on at each evaluation (never trained on)")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    p.add_argument("--overfit-batch", action="store_true", help="train on one fixed batch (a sanity check)")
+
+
+def _validation_set(fonts, charset: Charset, n: int, seed: int):
+    synth = LineSynthesizer(fonts, charset, seed=seed)
+    return [synth.sample() for _ in range(n)]
+
+
+def _score_synthetic(model: CRNN, samples) -> dict:
+    rec = LineRecognizer(model)
+    # The samples are already normalised: undo to uint8 for the predictor's common path.
+    imgs = [((x + 1) * 127.5).astype("uint8") for x, _ in samples]
+    er = ErrorRate()
+    for pred, (_, text) in zip(rec.recognize(imgs), samples):
+        er.add(pred.text, text)
+    return er.as_dict()
+
+
+def train(args: argparse.Namespace) -> Path:
+    torch.set_num_threads(args.threads)
+    seed_everything(args.seed)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    last = out / "last.pt"
+
+    if args.resume and last.exists():
+        ckpt = load_checkpoint(last, KIND)
+        config = CRNNConfig.from_dict(ckpt["config"])
+    else:
+        ckpt = None
+        config = CRNNConfig(channels=tuple(int(c) for c in args.channels.split(",")), rnn_hidden=args.rnn_hidden)
+    charset = Charset(config.charset)
+    model = CRNN(config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    step, history, trained_s = 0, [], 0.0
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        step, history, trained_s = ckpt["step"], ckpt.get("history", []), ckpt.get("trained_s", 0.0)
+        random.setstate(ckpt["py_random"])
+        torch.set_rng_state(ckpt["torch_random"])
+    n_params = sum(p.numel() for p in model.parameters())
+
+    train_fonts, val_fonts = split_fonts(discover_fonts(config.charset))
+    val = _validation_set(val_fonts, charset, args.val_lines, seed=args.seed + 999_999) if args.val_lines else []
+    # A resumed run draws fresh lines instead of replaying the ones it has already seen.
+    stream = SyntheticLineBatches(train_fonts, charset, args.batch_size, seed=args.seed + step)
+    loader = DataLoader(stream, batch_size=None, num_workers=args.workers, prefetch_factor=4 if args.workers else None,
+                        persistent_workers=bool(args.workers))
+    batches = iter(loader)
+    fixed = next(batches) if args.overfit_batch else None
+    ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+    (out / "config.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
+                                                 "model": config.to_dict(), "params": n_params}, indent=1))
+    print(f"CRNN {n_params / 1e6:.2f} M parameters; {len(train_fonts)} training fonts, {len(val_fonts)} held out")
+
+    bar = tqdm(total=args.steps, initial=step, unit="step", dynamic_ncols=True)
+    model.train()
+    t0, seen, budget_s = time.time(), 0, args.hours * 3600
+    total_steps = args.steps
+    while step < total_steps:
+        batch = fixed if fixed is not None else next(batches)
+        elapsed = trained_s + time.time() - t0
+        if budget_s:
+            # Map elapsed time onto the step axis, so the schedule ends when the budget does.
+            total_steps = min(args.steps, max(step + 1, int(step * budget_s / max(elapsed, 1.0)))) if step > args.warmup else args.steps
+        for g in optimizer.param_groups:
+            g["lr"] = args.lr * warmup_cosine(step, total_steps, args.warmup)
+        logits = model(batch["images"])
+        log_probs = logits.log_softmax(-1).transpose(0, 1)  # (T, N, C) for CTCLoss
+        loss = ctc(log_probs, batch["targets"], output_lengths(batch["widths"]), batch["target_lengths"])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        optimizer.step()
+        step += 1
+        seen += len(batch["texts"])
+        bar.update(1)
+        if step % 20 == 0:
+            rate = seen / (time.time() - t0)
+            history.append({"step": step, "loss": loss.item(), "lr": optimizer.param_groups[0]["lr"], "samples_per_s": round(rate, 1)})
+            bar.set_postfix(loss=f"{loss.item():.3f}", sps=f"{rate:.0f}")
+        if step % args.eval_every == 0 or step >= total_steps:
+            row = {"step": step, "samples": step * args.batch_size, "elapsed_s": round(trained_s + time.time() - t0)}
+            model.eval()
+            if val:
+                row["val_cer"] = _score_synthetic(model, val)["cer"]
+            if args.eval_manifest:
+                real = evaluate_lines(LineRecognizer(model), args.eval_manifest)
+                row.update({f"real_cer_{k}": v["cer"] for k, v in real["subsets"].items()})
+            model.train()
+            history.append(row)
+            append_jsonl(out / "eval.jsonl", row)
+            tqdm.write(json.dumps(row))
+            save_checkpoint(last, kind=KIND, config=config.to_dict(), model_state=model.state_dict(),
+                            optimizer=optimizer.state_dict(), step=step, history=history,
+                            trained_s=trained_s + time.time() - t0,
+                            py_random=random.getstate(), torch_random=torch.get_rng_state())
+            plot_curves(history, out / "curve.png", [k for k in row if "cer" in k], "CRNN recognizer")
+    bar.close()
+    final = out / "recognizer.pt"
+    save_checkpoint(final, kind=KIND, config=config.to_dict(), model_state=model.state_dict(),
+                    step=step, params=n_params, trained_s=trained_s + time.time() - t0)
+    return final
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    add_arguments(p)
+    train(p.parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+import numpy as np
+
+from ocr_models.recognition.decode import greedy_decode, greedy_decode_batch
+
+CHARS = "abc"
+
+
+def one_hot(labels, p=0.9, classes=4):
+    probs = np.full((len(labels), classes), (1 - p) / (classes - 1))
+    probs[np.arange(len(labels)), labels] = p
+    return probs
+
+
+def test_repeats_collapse_and_blanks_separate():
+    # a a _ a b b _ _ c  ->  "aabc"
+    out = greedy_decode(one_hot([1, 1, 0, 1, 2, 2, 0, 0, 3]), CHARS)
+    assert out.text == "aabc"
+    assert len(out.char_confidences) == 4
+
+
+def test_confidence_is_mean_of_character_maxima():
+    probs = one_hot([1, 0, 2])
+    probs[0] = [0.1, 0.6, 0.2, 0.1]
+    out = greedy_decode(probs, CHARS)
+    assert out.text == "ab"
+    assert np.isclose(out.char_confidences[0], 0.6)
+    assert np.isclose(out.confidence, (0.6 + 0.9) / 2)
+
+
+def test_all_blank_gives_empty_text():
+    out = greedy_decode(one_hot([0, 0, 0]), CHARS)
+    assert out.text == "" and out.char_confidences == []
+    assert 0.0 <= out.confidence <= 1.0
+
+
+def test_length_limits_frames_per_line():
+    logits = np.log(np.stack([one_hot([1, 0, 2, 0, 3]), one_hot([3, 3, 0, 1, 1])]))
+    out = greedy_decode_batch(logits, CHARS, lengths=[3, 5])
+    assert [o.text for o in out] == ["ab", "ca"]

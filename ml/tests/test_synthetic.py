@@ -1,0 +1,70 @@
+import random
+
+import numpy as np
+import pytest
+
+from ocr_models.data.fonts import HELD_OUT_FAMILIES, discover_fonts, split_fonts
+from ocr_models.data.lines import LineSynthesizer, SyntheticLineBatches
+from ocr_models.data.render_line import render_line
+from ocr_models.data.text import TextSampler
+from ocr_models.recognition.vocab import DEFAULT_CHARSET, Charset
+
+
+@pytest.fixture(scope="module")
+def fonts():
+    found = discover_fonts(DEFAULT_CHARSET)
+    assert len(found) >= 50, "install the font packages (make install as root)"
+    return found
+
+
+def test_held_out_fonts_are_disjoint_from_training_fonts(fonts):
+    train, val = split_fonts(fonts)
+    assert train and val
+    assert not {f.path for f in train} & {f.path for f in val}
+    assert not {f.group for f in train} & HELD_OUT_FAMILIES
+    assert len({f.group for f in train}) >= 30  # many families, not one face at many weights
+
+
+def test_text_sampler_covers_the_kinds_of_text_we_read():
+    ts = TextSampler(random.Random(0))
+    lines = [ts.line(DEFAULT_CHARSET) for _ in range(2000)]
+    joined = "".join(lines)
+    assert all(1 <= len(x) <= 96 for x in lines)
+    assert any(c.isdigit() for c in joined) and any(c in ".,:;()" for c in joined)
+    assert sum(x.isupper() for x in lines) > 100          # ALL CAPS lines
+    assert sum(any(c.islower() for c in x) for x in lines) > 500
+    assert set(joined) <= set(DEFAULT_CHARSET)
+    assert "  " not in joined
+
+
+def test_text_sampler_is_reproducible():
+    a = [TextSampler(random.Random(7)).line(DEFAULT_CHARSET) for _ in range(3)]
+    b = [TextSampler(random.Random(7)).line(DEFAULT_CHARSET) for _ in range(3)]
+    assert a == b
+
+
+def test_rendered_lines_have_ink_and_vary(fonts):
+    rng = random.Random(1)
+    images = [render_line("Invoice 2024-01-31 TOTAL 12.50", rng.choice(fonts), rng) for _ in range(30)]
+    for img in images:
+        assert img.dtype == np.uint8 and img.ndim == 2
+        assert img.shape[0] >= 8 and img.shape[1] > img.shape[0]
+        assert img.std() > 5  # not blank
+    assert len({img.shape for img in images}) > 10  # sizes, crops and skews differ
+
+
+def test_synthesizer_keeps_only_characters_the_font_has(fonts):
+    synth = LineSynthesizer(list(fonts), Charset(), seed=3)
+    for _ in range(20):
+        x, text = synth.sample()
+        assert x.shape[0] == 32 and x.dtype == np.float32
+        assert -1.0 <= x.min() and x.max() <= 1.0
+        assert text and set(text) <= set(DEFAULT_CHARSET)
+
+
+def test_batches_are_bucketed_by_width(fonts):
+    train, _ = split_fonts(fonts)
+    batch = next(iter(SyntheticLineBatches(train, Charset(), batch_size=8, seed=5, pool_batches=4)))
+    assert batch["images"].shape[:3] == (8, 1, 32)
+    assert batch["target_lengths"].sum() == len(batch["targets"])
+    assert int(batch["widths"].max()) == batch["images"].shape[3]

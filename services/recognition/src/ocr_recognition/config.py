@@ -1,0 +1,26 @@
+"""Recognition service settings (environment variables)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from ocr_common.settings import BaseServiceSettings
+
+REPO_MODELS = Path(__file__).resolve().parents[4] / "models"
+
+
+class Settings(BaseServiceSettings):
+    OTEL_SERVICE_NAME: str = "recognition"
+    MODEL_PATH: Path = REPO_MODELS / "recognizer.pt"
+    RUNTIME: str = "auto"            # auto (ONNX Runtime when MODEL_PATH.onnx exists) | onnx | torch
+    TORCH_THREADS: int = 1           # intra-op threads; one per process is fastest on a busy 2-core host
+    BATCH_SIZE: int = 32
+    MAX_LINES: int = 512             # lines per request
+    MAX_UPLOAD_BYTES: int = 8 * 1024 * 1024   # per line image
+    MAX_LINE_PIXELS: int = 4_000_000
+    MAX_LINE_SIDE: int = 16_000
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,39 @@
+"""Holds the loaded recognizer and runs it off the event loop, one batch at a time."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import torch
+from starlette.concurrency import run_in_threadpool
+
+from ocr_models.recognition.decode import DecodedLine
+from ocr_models.recognition.predictor import LineRecognizer
+
+from .config import Settings
+
+
+def model_version(path: Path) -> str:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return f"{path.stem}-{digest}"
+
+
+class RecognitionEngine:
+    def __init__(self, settings: Settings):
+        torch.set_num_threads(settings.TORCH_THREADS)
+        runtime = settings.RUNTIME
+        if runtime == "auto":
+            runtime = "onnx" if settings.MODEL_PATH.with_suffix(".onnx").exists() else "torch"
+        self.runtime = runtime
+        self.recognizer = LineRecognizer.from_checkpoint(settings.MODEL_PATH, runtime=runtime,
+                                                         batch_size=settings.BATCH_SIZE)
+        self.version = model_version(settings.MODEL_PATH)
+        # One inference at a time: the model uses every thread it is given, and two batches
+        # competing for the same cores are slower than running them in turn.
+        self._lock = asyncio.Lock()
+
+    async def recognize(self, images: list[np.ndarray]) -> list[DecodedLine]:
+        async with self._lock:
+            return await run_in_threadpool(self.recognizer.recognize, images)

@@ -1,0 +1,99 @@
+"""FastAPI app of the recognition service."""
+
+import re
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, File, Request, UploadFile
+from starlette.datastructures import UploadFile as StarletteUpload
+
+from ocr_common.errors import ApiError, install_error_handlers
+from ocr_common.health import health_router
+from ocr_common.images import ImageLimits, decode_image
+from ocr_common.logging import configure_logging
+
+from .config import Settings, get_settings
+from .inference import RecognitionEngine
+from .schemas import ErrorResponse, ExtractResponse, RecognizeResponse, RecognizedLine
+
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422, 503)}
+_IMAGE_FIELD = re.compile(r"^image(\d+)$")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    state: dict = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        configure_logging(settings.OTEL_SERVICE_NAME, settings.LOG_LEVEL)
+        state["engine"] = RecognitionEngine(settings)
+        yield
+        state.clear()
+
+    app = FastAPI(title="ocrmesh recognition", version="0.1.0", lifespan=lifespan,
+                  description="Reads cropped text-line images with ocrmesh's CRNN.")
+    install_error_handlers(app)
+    app.include_router(health_router(lambda: {"model_loaded": "engine" in state}))
+    limits = ImageLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_LINE_PIXELS, settings.MAX_LINE_SIDE)
+
+    def engine() -> RecognitionEngine:
+        if "engine" not in state:
+            raise ApiError(503, "not_ready", "the model is not loaded yet")
+        return state["engine"]
+
+    EngineDep = Annotated[RecognitionEngine, Depends(engine)]
+
+    async def read_lines(uploads: list[tuple[str, UploadFile]]):
+        if not uploads:
+            raise ApiError(400, "no_images", "send at least one line image")
+        if len(uploads) > settings.MAX_LINES:
+            raise ApiError(413, "too_many_lines", f"{len(uploads)} images; the limit is {settings.MAX_LINES} per request")
+        images = []
+        for name, upload in uploads:
+            data = await upload.read(settings.MAX_UPLOAD_BYTES + 1)
+            images.append(decode_image(data, limits, what=name).pixels)
+        return images
+
+    @app.post("/v1/recognize", response_model=RecognizeResponse, responses=ERRORS, tags=["recognition"])
+    async def recognize(eng: EngineDep, images: Annotated[list[UploadFile], File(description="line images, one text line each")]):
+        """Reads each uploaded image as one text line; answers in upload order."""
+        pixels = await read_lines([(f"images[{i}]", u) for i, u in enumerate(images)])
+        decoded = await eng.recognize(pixels)
+        return RecognizeResponse(lines=[RecognizedLine(text=d.text, confidence=round(d.confidence, 4)) for d in decoded],
+                                 model_version=eng.version)
+
+    @app.post("/extract", response_model=ExtractResponse, responses=ERRORS, tags=["compatibility"],
+              openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {
+                  "type": "object", "additionalProperties": {"type": "string", "format": "binary"},
+                  "description": "fields image0..imageN"}}}, "required": True}})
+    async def extract(eng: EngineDep, request: Request):
+        """The original system's endpoint: fields image0..imageN, read in numeric order (image10 after image9)."""
+        try:
+            form = await request.form(max_files=settings.MAX_LINES + 1, max_fields=settings.MAX_LINES + 16)
+        except Exception as exc:
+            if "Too many files" in str(exc):
+                raise ApiError(413, "too_many_lines", f"the limit is {settings.MAX_LINES} images per request") from None
+            raise ApiError(400, "invalid_form", f"expected multipart/form-data: {exc}") from None
+        fields = []
+        for key, value in form.multi_items():
+            m = _IMAGE_FIELD.match(key)
+            if m and isinstance(value, StarletteUpload):
+                fields.append((int(m.group(1)), key, value))
+        fields.sort(key=lambda f: f[0])
+        pixels = await read_lines([(key, up) for _, key, up in fields])
+        decoded = await eng.recognize(pixels)
+        return ExtractResponse(tokens=[d.text for d in decoded])
+
+    return app
+
+
+def main() -> None:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host="0.0.0.0", port=settings.PORT, log_config=None)
+
+
+if __name__ == "__main__":
+    main()
