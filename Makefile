@@ -13,13 +13,13 @@ $(VENV)/.installed: constraints.txt requirements-dev.txt scripts/install.sh scri
 	touch $@
 
 up: install
-	bash scripts/up.sh
+	$(PY) scripts/up.py
 
 test: install
 	$(PY) -m pytest
 
 lint: install
-	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff check common ml cli services bench scripts tests
 
 bench: install
 	$(PY) bench/recognition.py --manifest $(EVAL_LINES)

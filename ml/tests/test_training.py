@@ -1,7 +1,8 @@
 """Training runs end to end: one fixed batch is overfitted, checkpoints and the curve are written."""
+import argparse
+
 from ocr_models.checkpoint import load_checkpoint
 from ocr_models.training.train_recognizer import add_arguments, train
-import argparse
 
 
 def test_overfit_one_batch_and_resume(tmp_path):

@@ -1,7 +1,6 @@
 """The subcommands of `ocrmesh`."""
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from ocr_models.evaluation import read_manifest, resolve_image
 
 from ocr_common.errors import ApiError
 from ocr_common.images import ImageLimits, decode_image
+from ocr_models.evaluation import read_manifest, resolve_image
 
 
 @dataclass

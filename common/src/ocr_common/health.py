@@ -1,7 +1,7 @@
 """Liveness (/healthz) and readiness (/readyz) routes."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse

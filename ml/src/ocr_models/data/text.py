@@ -175,7 +175,7 @@ class TextSampler:
     def prose(self, n_words: int) -> str:
         rng = self.rng
         out = []
-        for i in range(n_words):
+        for _ in range(n_words):
             tok = self.token("prose")
             if rng.random() < 0.08:
                 tok = tok.capitalize()

@@ -1,15 +1,15 @@
 """Batched line recognition with a trained CRNN, in PyTorch or ONNX Runtime."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
 
 from ..checkpoint import load_checkpoint
 from .decode import DecodedLine, greedy_decode_batch
-from .model import CRNN, CRNNConfig, WIDTH_STRIDE
+from .model import CRNN, WIDTH_STRIDE, CRNNConfig
 from .preprocess import normalize_line, pad_batch
 
 KIND = "recognizer"
@@ -45,7 +45,7 @@ class LineRecognizer:
             self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, runtime: str = "torch", **kw) -> "LineRecognizer":
+    def from_checkpoint(cls, path: str | Path, runtime: str = "torch", **kw) -> LineRecognizer:
         model = load_recognizer(path)
         onnx_path = None
         if runtime == "onnx":

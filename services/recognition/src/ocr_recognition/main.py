@@ -14,7 +14,7 @@ from ocr_common.logging import configure_logging
 
 from .config import Settings, get_settings
 from .inference import RecognitionEngine
-from .schemas import ErrorResponse, ExtractResponse, RecognizeResponse, RecognizedLine
+from .schemas import ErrorResponse, ExtractResponse, RecognizedLine, RecognizeResponse
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422, 503)}
 _IMAGE_FIELD = re.compile(r"^image(\d+)$")
