@@ -50,13 +50,13 @@ def best_of(fn, repeats: int) -> float:
     return min(times)
 
 
-def run_ocrmesh(crops, threads: int, runtime: str, repeats: int):
+def run_ocrmesh(crops, threads: int, runtime: str, repeats: int, workers: int = 1):
     import torch
 
     from ocr_models.recognition.predictor import LineRecognizer
 
     torch.set_num_threads(threads)
-    rec = LineRecognizer.from_checkpoint(REPO / "models" / "recognizer.pt", runtime=runtime)
+    rec = LineRecognizer.from_checkpoint(REPO / "models" / "recognizer.pt", runtime=runtime, workers=workers)
     rec.recognize(crops[:8])  # warm-up
     out = []
     seconds = best_of(lambda: out.append(rec.recognize(crops)), repeats)
@@ -124,6 +124,7 @@ def main() -> int:
         for label, fn in (
             ("ocrmesh onnx, 1 thread", lambda c: run_ocrmesh(c, 1, "onnx", args.repeats)),
             ("ocrmesh onnx, 2 threads", lambda c: run_ocrmesh(c, 2, "onnx", args.repeats)),
+            ("ocrmesh onnx, 2 parallel batches", lambda c: run_ocrmesh(c, 1, "onnx", args.repeats, workers=2)),
             ("ocrmesh torch, 2 threads", lambda c: run_ocrmesh(c, 2, "torch", args.repeats)),
             ("tesseract --psm 7, 2 processes", lambda c: run_tesseract(c, 2, args.repeats)),
         ):

@@ -65,3 +65,12 @@ def test_batches_limit_padding():
     rec = LineRecognizer(CRNN(TINY), batch_size=8, max_padding=0.15)
     widths = np.array([100, 110, 114, 200, 210, 1000])
     assert list(rec._batches(np.arange(6), widths)) == [[0, 1, 2], [3, 4], [5]]
+
+
+def test_parallel_workers_give_the_same_results():
+    model = CRNN(TINY)
+    rng = np.random.default_rng(2)
+    images = [rng.integers(0, 255, (24, w), dtype=np.uint8) for w in (50, 400, 60, 700, 55, 420) * 3]
+    one = LineRecognizer(model, batch_size=4).recognize(images)
+    two = LineRecognizer(model, batch_size=4, workers=2).recognize(images)
+    assert [a.text for a in one] == [b.text for b in two]

@@ -8,10 +8,11 @@ from pathlib import Path
 from .paths import default_recognizer
 
 
-def _threads(n: int) -> None:
+def _single_threaded() -> None:
+    """Parallelism comes from batches running side by side (--threads), each on one thread."""
     import torch
 
-    torch.set_num_threads(n)
+    torch.set_num_threads(1)
 
 
 # --- ocr ---------------------------------------------------------------------------------------
@@ -24,17 +25,17 @@ def add_ocr(sub) -> None:
     p.add_argument("--recognizer", type=Path, default=None, help="recognizer checkpoint (default: committed weights)")
     p.add_argument("--runtime", choices=("auto", "onnx", "torch"), default="auto")
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=int, default=2, help="batches read side by side (default 2)")
     p.set_defaults(func=run_ocr)
 
 
-def _load_recognizer(path: Path | None, runtime: str, batch_size: int = 32):
+def _load_recognizer(path: Path | None, runtime: str, batch_size: int = 32, workers: int = 1):
     from ocr_models.recognition.predictor import LineRecognizer
 
     path = path or default_recognizer()
     if runtime == "auto":
         runtime = "onnx" if path.with_suffix(".onnx").exists() else "torch"
-    return LineRecognizer.from_checkpoint(path, runtime=runtime, batch_size=batch_size)
+    return LineRecognizer.from_checkpoint(path, runtime=runtime, batch_size=batch_size, workers=workers)
 
 
 def run_ocr(args) -> int:
@@ -48,8 +49,8 @@ def run_ocr(args) -> int:
     if bool(args.images) == bool(args.manifest):
         print("ocrmesh ocr: give image paths or --manifest, not both or neither", file=sys.stderr)
         return 2
-    _threads(args.threads)
-    recognizer = _load_recognizer(args.recognizer, args.runtime, args.batch_size)
+    _single_threaded()
+    recognizer = _load_recognizer(args.recognizer, args.runtime, args.batch_size, args.threads)
     items = collect_inputs(args.images, args.manifest)
     items = [load_pixels(it) for it in tqdm(items, desc="loading", unit="img", disable=len(items) < 50, file=sys.stderr)]
     good = [it for it in items if it.pixels is not None]
@@ -88,7 +89,7 @@ def add_eval(sub) -> None:
     p.add_argument("--manifest", required=True)
     p.add_argument("--recognizer", type=Path, default=None)
     p.add_argument("--runtime", choices=("auto", "onnx", "torch"), default="auto")
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=int, default=2, help="batches read side by side (default 2)")
     p.add_argument("--limit", type=int, default=None)
     p.set_defaults(func=run_eval)
 
@@ -96,8 +97,8 @@ def add_eval(sub) -> None:
 def run_eval(args) -> int:
     from ocr_models.evaluation import evaluate_lines
 
-    _threads(args.threads)
-    report = evaluate_lines(_load_recognizer(args.recognizer, args.runtime), args.manifest, args.limit)
+    _single_threaded()
+    report = evaluate_lines(_load_recognizer(args.recognizer, args.runtime, workers=args.threads), args.manifest, args.limit)
     print(json.dumps(report, indent=1))
     return 0
 

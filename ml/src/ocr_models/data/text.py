@@ -46,13 +46,10 @@ class TextSampler:
 
     # --- tokens -------------------------------------------------------------------------------
     def word(self) -> str:
-        r = self.rng.random()
-        if r < 0.12:
+        """A dictionary word, or now and then a made-up one (names and non-English words on receipts)."""
+        if self.rng.random() < 0.12:
             return self.pseudo_word()
-        w = self.rng.choice(self.words)
-        if w.endswith("'s") or r < 0.2:
-            return w
-        return w
+        return self.rng.choice(self.words)
 
     def pseudo_word(self) -> str:
         n = self.rng.choice([1, 2, 2, 3, 3, 4])

@@ -15,6 +15,12 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
 
 
+def scaled_width(shape: tuple[int, ...], height: int = 32, max_width: int = 4096) -> int:
+    """Width of a line image of this shape once resized to `height`."""
+    h, w = shape[:2]
+    return min(max(int(round(w * height / max(h, 1))), MIN_WIDTH), max_width)
+
+
 def normalize_line(image: np.ndarray, height: int = 32, max_width: int = 4096) -> np.ndarray:
     """Returns float32 (height, W) in [-1, 1] with the text dark on a light background.
 
@@ -24,9 +30,8 @@ def normalize_line(image: np.ndarray, height: int = 32, max_width: int = 4096) -
     gray = to_gray(image)
     if gray.dtype != np.uint8:
         gray = cv2.normalize(gray, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
-    h, w = gray.shape
-    new_w = int(round(w * height / max(h, 1)))
-    new_w = min(max(new_w, MIN_WIDTH), max_width)
+    h = gray.shape[0]
+    new_w = scaled_width(gray.shape, height, max_width)
     interp = cv2.INTER_AREA if h > height else cv2.INTER_LINEAR
     gray = cv2.resize(gray, (new_w, height), interpolation=interp).astype(np.float32)
     lo, mid, hi = (float(v) for v in np.percentile(gray, (2, 50, 98)))

@@ -13,7 +13,7 @@ class Settings(BaseServiceSettings):
     OTEL_SERVICE_NAME: str = "recognition"
     MODEL_PATH: Path = REPO_MODELS / "recognizer.pt"
     RUNTIME: str = "auto"            # auto (ONNX Runtime when MODEL_PATH.onnx exists) | onnx | torch
-    TORCH_THREADS: int = 1           # intra-op threads; one per process is fastest on a busy 2-core host
+    WORKERS: int = 1                 # batches read side by side, each on one thread
     BATCH_SIZE: int = 32
     MAX_LINES: int = 512             # lines per request
     MAX_UPLOAD_BYTES: int = 8 * 1024 * 1024   # per line image

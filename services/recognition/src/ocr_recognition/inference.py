@@ -22,16 +22,16 @@ def model_version(path: Path) -> str:
 
 class RecognitionEngine:
     def __init__(self, settings: Settings):
-        torch.set_num_threads(settings.TORCH_THREADS)
+        torch.set_num_threads(1)
         runtime = settings.RUNTIME
         if runtime == "auto":
             runtime = "onnx" if settings.MODEL_PATH.with_suffix(".onnx").exists() else "torch"
         self.runtime = runtime
         self.recognizer = LineRecognizer.from_checkpoint(settings.MODEL_PATH, runtime=runtime,
-                                                         batch_size=settings.BATCH_SIZE)
+                                                         batch_size=settings.BATCH_SIZE, workers=settings.WORKERS)
         self.version = model_version(settings.MODEL_PATH)
-        # One inference at a time: the model uses every thread it is given, and two batches
-        # competing for the same cores are slower than running them in turn.
+        # One request's lines at a time: the recognizer already spreads a request's batches over
+        # WORKERS threads, and more work competing for the same cores only slows every request.
         self._lock = asyncio.Lock()
 
     async def recognize(self, images: list[np.ndarray]) -> list[DecodedLine]:

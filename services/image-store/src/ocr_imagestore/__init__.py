@@ -1,0 +1,1 @@
+"""ocrmesh image-store: stores uploaded images, their OCR data and corrections; serves them back."""

@@ -1,0 +1,51 @@
+"""Image-store settings (environment variables)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from ocr_common.messages import IMAGE_DATA_QUEUE, IMAGE_QUEUE, TEXT_CORRECTION_QUEUE
+from ocr_common.settings import BaseServiceSettings
+
+
+class StorageSettings(BaseServiceSettings):
+    """What touches the stored data: enough for the cleanup command, which needs no broker."""
+
+    OTEL_SERVICE_NAME: str = "image-store"
+    DATABASE_URL: str = Field(description="e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/ocrmesh")
+    IMAGE_ROOT: Path = Field(Path("/data/images"), description="image files go to IMAGE_ROOT/YYYY-MM-DD/<request_id>.<ext>")
+    RETENTION_DAYS: int = Field(7, ge=1, description="default age limit of `ocrmesh cleanup`")
+    DB_CONNECT_TIMEOUT: int = Field(5, ge=1, description="seconds")
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _psycopg2_driver(cls, url: str) -> str:
+        """postgres:// and postgresql:// (as Postgres tools write them) use the psycopg2 driver."""
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg2://" + url[len(prefix):]
+        return url
+
+
+class Settings(StorageSettings):
+    RABBITMQ_URL: str = Field(description="e.g. amqp://guest:guest@127.0.0.1:5672/%2F")
+    IMAGE_QUEUE: str = IMAGE_QUEUE
+    IMAGE_DATA_QUEUE: str = IMAGE_DATA_QUEUE
+    TEXT_CORRECTION_QUEUE: str = TEXT_CORRECTION_QUEUE
+    PREFETCH: int = Field(16, ge=1, le=1000, description="unacknowledged messages per queue")
+    RETRY_BACKOFF_INITIAL: float = Field(0.5, gt=0, description="seconds before the first retry of a transient failure")
+    RETRY_BACKOFF_MAX: float = Field(15.0, gt=0, description="longest wait between retries (database or broker down)")
+    CONSUMER_ENABLED: bool = Field(True, description="the API process also runs the queue consumer in a thread")
+    MIGRATE_ON_START: bool = Field(True, description="run the Alembic migrations when the API or the consumer starts")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+@lru_cache
+def get_storage_settings() -> StorageSettings:
+    return StorageSettings()
