@@ -13,8 +13,8 @@ class HealthStatus(BaseModel):
     checks: dict[str, bool] = {}
 
 
-def health_router(readiness_checks: Callable[[], dict[str, bool]]) -> APIRouter:
-    """`readiness_checks` returns named booleans; the service is ready when all are true."""
+def health_router(readiness_checks: Callable[[], dict[str, bool] | Awaitable[dict[str, bool]]]) -> APIRouter:
+    """`readiness_checks` returns (or awaits to) named booleans; the service is ready when all are true."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", response_model=HealthStatus)
@@ -23,9 +23,11 @@ def health_router(readiness_checks: Callable[[], dict[str, bool]]) -> APIRouter:
         return HealthStatus(status="ok")
 
     @router.get("/readyz", response_model=HealthStatus, responses={503: {"model": HealthStatus}})
-    def readyz():
+    async def readyz():
         """The service can do its work (models loaded, peers reachable)."""
         checks = readiness_checks()
+        if inspect.isawaitable(checks):
+            checks = await checks
         ok = all(checks.values())
         body = HealthStatus(status="ok" if ok else "unavailable", checks=checks)
         return body if ok else JSONResponse(body.model_dump(), status_code=503)

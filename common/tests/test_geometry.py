@@ -1,0 +1,27 @@
+import numpy as np
+
+from ocr_common.geometry import crop_quad, minimal_box
+
+
+def test_minimal_box_is_clamped_to_the_image():
+    assert minimal_box([[-5, -3], [50, -3], [50, 20], [-5, 20]], 40, 100) == (0, 0, 40, 20)
+    assert minimal_box([[10.2, 5.7], [30.1, 5.7], [30.1, 15.2], [10.2, 15.2]], 100, 100) == (10, 5, 21, 11)
+
+
+def test_crop_quad_takes_the_axis_aligned_region_with_a_margin():
+    img = np.zeros((100, 200), np.uint8)
+    img[40:60, 50:150] = 255
+    crop = crop_quad(img, [[50, 40], [150, 40], [150, 60], [50, 60]], margin=0.1)
+    assert crop.shape == (24, 104)
+    assert crop[3:-3, 3:-3].min() == 255  # the inside is the white block
+    assert crop[0].max() == 0 and crop[:, 0].max() == 0  # the margin is the background
+
+
+def test_crop_quad_rectifies_a_rotated_line():
+    img = np.zeros((200, 200), np.uint8)
+    quad = np.array([[40, 100], [160, 80], [163, 100], [43, 120]], np.float32)  # tilted band
+    import cv2
+    cv2.fillConvexPoly(img, quad.astype(np.int32), 255)
+    crop = crop_quad(img, quad.tolist(), margin=0.0)
+    assert crop.shape[1] > 100 and crop.shape[0] < 30
+    assert crop[3:-3, 5:-5].mean() > 200

@@ -1,0 +1,113 @@
+"""Typed async HTTP clients for the gateway's peers: detection, recognition, image-store.
+
+Each client keeps one pooled httpx connection set, has explicit timeouts, and retries connect
+errors only (a request that reached a peer is never sent twice). Failures become clear JSON
+errors: 504 when a peer is too slow, 502 when it is down or answers badly.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from ocr_common.errors import ApiError
+
+
+class DetectedLine(BaseModel):
+    points: list[list[float]]
+    score: float
+
+
+class Detection(BaseModel):
+    width: int
+    height: int
+    lines: list[DetectedLine]
+    model_version: str = "unknown"
+    scale: float = 1.0
+
+
+class RecognizedLine(BaseModel):
+    text: str
+    confidence: float
+
+
+class Recognition(BaseModel):
+    lines: list[RecognizedLine]
+    model_version: str = "unknown"
+
+
+class PeerClient:
+    def __init__(self, name: str, base_url: str, timeout: float, connect_timeout: float, retries: int):
+        self.name = name
+        self.http = httpx.AsyncClient(
+            base_url=str(base_url).rstrip("/"),
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            transport=httpx.AsyncHTTPTransport(retries=retries),  # httpx retries connect errors only
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def request(self, method: str, path: str, **kw) -> httpx.Response:
+        try:
+            response = await self.http.request(method, path, **kw)
+        except httpx.TimeoutException:
+            raise ApiError(504, "upstream_timeout", f"the {self.name} service did not answer in time") from None
+        except httpx.TransportError as exc:
+            raise ApiError(502, "upstream_unavailable", f"the {self.name} service is unavailable ({exc.__class__.__name__})") from None
+        if response.status_code >= 500:
+            raise ApiError(502, "upstream_error", f"the {self.name} service failed (HTTP {response.status_code})")
+        return response
+
+    def parse(self, response: httpx.Response, model: type[BaseModel]) -> Any:
+        if response.status_code >= 400:
+            # A peer's 4xx means the input was refused there; pass its JSON error on.
+            try:
+                body = response.json()
+                code, detail = body.get("error", "rejected"), body.get("detail", "rejected")
+            except ValueError:
+                code, detail = "rejected", response.text[:200]
+            raise ApiError(response.status_code, code, detail)
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError:
+            raise ApiError(502, "upstream_error", f"the {self.name} service sent an unexpected answer") from None
+
+    async def ready(self) -> bool:
+        try:
+            return (await self.http.get("/readyz", timeout=2.0)).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+
+class DetectionClient(PeerClient):
+    async def detect(self, image: bytes, content_type: str) -> Detection:
+        r = await self.request("POST", "/v1/detect", files={"image": ("image", image, content_type)})
+        return self.parse(r, Detection)
+
+
+class RecognitionClient(PeerClient):
+    async def recognize(self, crops: list[bytes]) -> Recognition:
+        files = [("images", (f"line{i}.png", c, "image/png")) for i, c in enumerate(crops)]
+        r = await self.request("POST", "/v1/recognize", files=files)
+        return self.parse(r, Recognition)
+
+
+class ImageStoreClient(PeerClient):
+    async def get_json(self, path: str, params: dict | None = None) -> dict | None:
+        r = await self.request("GET", path, params=params)
+        if r.status_code == 404:
+            return None
+        if r.status_code >= 400:
+            raise ApiError(502, "upstream_error", f"the image-store refused the lookup (HTTP {r.status_code})")
+        return r.json()
+
+    async def get_file(self, path: str) -> httpx.Response | None:
+        r = await self.request("GET", path)
+        if r.status_code == 404:
+            return None
+        if r.status_code >= 400:
+            raise ApiError(502, "upstream_error", f"the image-store refused the lookup (HTTP {r.status_code})")
+        return r

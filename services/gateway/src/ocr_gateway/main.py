@@ -1,0 +1,70 @@
+"""FastAPI app of the gateway, the only public service."""
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from ocr_common.errors import install_error_handlers
+from ocr_common.health import health_router
+from ocr_common.images import ImageLimits
+from ocr_common.logging import configure_logging
+
+from .clients import DetectionClient, ImageStoreClient, RecognitionClient
+from .config import Settings, get_settings
+from .outbox import Outbox
+from .pipeline import OcrPipeline, Queues
+from .publisher import OutboxPublisher
+from .routes import compat_router, ocr_router
+
+
+class Services:
+    """Everything the routes need, built once in the lifespan."""
+
+    def __init__(self, settings: Settings):
+        timeouts = {"connect_timeout": settings.CONNECT_TIMEOUT, "retries": settings.CONNECT_RETRIES}
+        self.detection = DetectionClient("detection", str(settings.DETECTION_URL), settings.DETECTION_TIMEOUT, **timeouts)
+        self.recognition = RecognitionClient("recognition", str(settings.RECOGNITION_URL), settings.RECOGNITION_TIMEOUT, **timeouts)
+        self.imagestore = ImageStoreClient("image-store", str(settings.IMAGESTORE_URL), settings.IMAGESTORE_TIMEOUT, **timeouts)
+        self.queues = Queues(settings.IMAGE_QUEUE, settings.IMAGE_DATA_QUEUE, settings.TEXT_CORRECTION_QUEUE)
+        self.outbox = Outbox(settings.OUTBOX_PATH)
+        self.publisher = OutboxPublisher(self.outbox, settings.RABBITMQ_URL,
+                                         [self.queues.image, self.queues.data, self.queues.correction])
+        self.limits = ImageLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_IMAGE_PIXELS, settings.MAX_IMAGE_SIDE)
+        self.pipeline = OcrPipeline(self.detection, self.recognition, self.outbox, self.limits, self.queues)
+
+    async def close(self) -> None:
+        self.publisher.stop()
+        self.outbox.close()
+        for client in (self.detection, self.recognition, self.imagestore):
+            await client.aclose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        configure_logging(settings.OTEL_SERVICE_NAME, settings.LOG_LEVEL)
+        services = Services(settings)
+        services.publisher.start()
+        app.state.services = services
+        yield
+        await services.close()
+
+    app = FastAPI(title="ocrmesh gateway", version="0.1.0", lifespan=lifespan,
+                  description="The public API of ocrmesh: upload an image, get its text lines and boxes at once; "
+                              "results are kept for 7 days and can be corrected.")
+    install_error_handlers(app)
+
+    async def peers_ready() -> dict[str, bool]:
+        s: Services = app.state.services
+        return {"detection": await s.detection.ready(), "recognition": await s.recognition.ready()}
+
+    app.include_router(health_router(peers_ready))
+    app.include_router(ocr_router)
+    app.include_router(compat_router)
+    if settings.PORTAL_DIR and settings.PORTAL_DIR.is_dir():
+        app.mount("/portal", StaticFiles(directory=settings.PORTAL_DIR, html=True), name="portal")
+    if settings.STATIC_DIR and settings.STATIC_DIR.is_dir():
+        app.mount("/", StaticFiles(directory=settings.STATIC_DIR, html=True), name="frontend")
+    return app

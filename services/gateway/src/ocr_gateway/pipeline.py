@@ -1,0 +1,74 @@
+"""One OCR request: check the upload, detect lines, crop them, read them all in one call, queue the result."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import cv2
+import numpy as np
+from starlette.concurrency import run_in_threadpool
+
+from ocr_common.geometry import crop_quad, minimal_box
+from ocr_common.images import DecodedImage, ImageLimits, decode_image
+from ocr_common.messages import (IMAGE_BODY_CONTENT_TYPE, ImageDataMessage, ImageMessageHeaders, LineData,
+                                 ModelVersions, amqp_headers)
+
+from .clients import DetectionClient, RecognitionClient
+from .outbox import Outbox
+from .schemas import OcrLine, OcrResult
+
+MIME = {"png": "image/png", "jpeg": "image/jpeg", "tiff": "image/tiff", "bmp": "image/bmp", "webp": "image/webp",
+        "gif": "image/gif"}
+
+
+@dataclass
+class Queues:
+    image: str
+    data: str
+    correction: str
+
+
+def _encode_crops(pixels: np.ndarray, quads: list[list[list[float]]]) -> list[bytes]:
+    # PNG at the fastest compression: the crops travel over loopback or a cluster network.
+    return [cv2.imencode(".png", crop_quad(pixels, q), [cv2.IMWRITE_PNG_COMPRESSION, 1])[1].tobytes() for q in quads]
+
+
+class OcrPipeline:
+    def __init__(self, detection: DetectionClient, recognition: RecognitionClient, outbox: Outbox,
+                 limits: ImageLimits, queues: Queues):
+        self.detection, self.recognition, self.outbox = detection, recognition, outbox
+        self.limits, self.queues = limits, queues
+
+    async def run(self, data: bytes, trace_id: str | None = None, traceparent: str | None = None,
+                  owner: str | None = None) -> OcrResult:
+        image: DecodedImage = await run_in_threadpool(decode_image, data, self.limits, "image")
+        content_type = MIME[image.format]
+        detection = await self.detection.detect(data, content_type)
+        quads = [ln.points for ln in detection.lines]
+        crops = await run_in_threadpool(_encode_crops, image.pixels, quads)
+        recognition = await self.recognition.recognize(crops) if crops else None
+        read = recognition.lines if recognition else []
+        lines = [OcrLine(points=q, text=r.text, confidence=r.confidence) for q, r in zip(quads, read, strict=True)]
+        result = OcrResult(request_id=str(uuid.uuid4()), width=image.width, height=image.height,
+                           text="\n".join(ln.text for ln in lines), lines=lines, trace_id=trace_id)
+        versions = ModelVersions(detection=detection.model_version,
+                                 recognition=recognition.model_version if recognition else "none")
+        await run_in_threadpool(self._enqueue, result, data, content_type, versions, traceparent, owner)
+        return result
+
+    def _enqueue(self, result: OcrResult, data: bytes, content_type: str, versions: ModelVersions,
+                 traceparent: str | None, owner: str | None) -> None:
+        now = datetime.now(UTC)
+        rid = uuid.UUID(result.request_id)
+        headers = ImageMessageHeaders(request_id=rid, created_at=now, content_type=content_type, traceparent=traceparent)
+        self.outbox.add(self.queues.image, data, IMAGE_BODY_CONTENT_TYPE, headers.to_amqp())
+        line_data = []
+        for i, ln in enumerate(result.lines):
+            x, y, w, h = minimal_box(ln.points, result.width, result.height)
+            line_data.append(LineData(index=i, points=[tuple(p) for p in ln.points], start_x=x, start_y=y, width=w,
+                                      height=h, text=ln.text, confidence=ln.confidence))
+        message = ImageDataMessage(request_id=rid, created_at=now, width=result.width, height=result.height,
+                                   text=result.text, lines=line_data, models=versions, owner=owner)
+        self.outbox.add(self.queues.data, message.model_dump_json().encode(), "application/json",
+                        amqp_headers(rid, traceparent))

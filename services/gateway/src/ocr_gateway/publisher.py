@@ -1,0 +1,98 @@
+"""Drains the outbox into RabbitMQ from one background thread, with publisher confirms."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import pika
+from pika.exceptions import AMQPError
+
+from ocr_common.messages import PERSISTENT, declare_queue
+
+from .outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+
+class OutboxPublisher:
+    """Owns the only AMQP connection of the gateway (pika connections are not thread-safe)."""
+
+    def __init__(self, outbox: Outbox, url: str, queues: list[str], max_backoff: float = 5.0):
+        self.outbox, self.url, self.queues = outbox, url, queues
+        self.max_backoff = max_backoff
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="outbox-publisher", daemon=True)
+        self._conn: pika.BlockingConnection | None = None
+        self._channel = None
+        self.connected = False
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self.outbox.added.set()
+        self._thread.join(timeout)
+
+    def _connect(self) -> None:
+        params = pika.URLParameters(self.url)
+        params.heartbeat = 30
+        params.blocked_connection_timeout = 30
+        params.connection_attempts = 1
+        params.socket_timeout = 5
+        self._conn = pika.BlockingConnection(params)
+        self._channel = self._conn.channel()
+        self._channel.confirm_delivery()
+        for queue in self.queues:
+            declare_queue(self._channel, queue)
+        self.connected = True
+        log.info("connected to RabbitMQ")
+
+    def _disconnect(self) -> None:
+        self.connected = False
+        try:
+            if self._conn is not None and self._conn.is_open:
+                self._conn.close()
+        except Exception:  # the connection is already broken; nothing to close cleanly
+            pass
+        self._conn = self._channel = None
+
+    def _publish_pending(self) -> int:
+        sent = 0
+        for msg in self.outbox.oldest():
+            props = pika.BasicProperties(content_type=msg.content_type, delivery_mode=PERSISTENT,
+                                         headers=msg.headers, message_id=str(msg.headers.get("request_id", "")))
+            # With confirms on, basic_publish returns only after the broker has the message
+            # (persisted, for a durable queue) and raises if the broker refused it.
+            self._channel.basic_publish(exchange="", routing_key=msg.queue, body=msg.body, properties=props,
+                                        mandatory=True)
+            self.outbox.remove(msg.id)
+            sent += 1
+        return sent
+
+    def _run(self) -> None:
+        backoff = 0.2
+        while not self._stop.is_set():
+            try:
+                if self._conn is None or not self._conn.is_open:
+                    self._connect()
+                if self._publish_pending() == 0:
+                    self.outbox.added.clear()
+                    # Idle: keep the connection's heartbeats going while waiting for new rows.
+                    deadline = time.monotonic() + 1.0
+                    while not self.outbox.added.is_set() and time.monotonic() < deadline and not self._stop.is_set():
+                        self._conn.process_data_events(time_limit=0.1)
+                backoff = 0.2
+            except (AMQPError, OSError) as exc:
+                log.warning("RabbitMQ unavailable (%s); %d messages wait in the outbox", exc.__class__.__name__,
+                            self.outbox.pending())
+                self._disconnect()
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+            except Exception:
+                log.exception("outbox publisher error")
+                self._disconnect()
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+        self._disconnect()

@@ -1,0 +1,135 @@
+"""The gateway's routes: the v1 OCR API and the original system's contract."""
+import uuid
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from ocr_common.errors import ApiError
+from ocr_common.messages import TextCorrectionMessage, amqp_headers
+
+from .schemas import (CorrectionAccepted, CorrectionIn, CorrectTextIn, ErrorResponse, OcrResult, ReadResult,
+                      ResultList, ResultSummary, StoredResult)
+
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 413, 415, 422, 502, 504)}
+
+ocr_router = APIRouter(prefix="/v1/ocr", tags=["ocr"])
+compat_router = APIRouter(tags=["original API"])
+
+
+def _services(request: Request):
+    return request.app.state.services
+
+
+def _request_id(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ApiError(404, "not_found", "no such result") from None
+
+
+async def _read_upload(request: Request, upload: UploadFile) -> bytes:
+    limit = _services(request).limits.max_bytes
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(413, "file_too_large", f"the upload is larger than {limit} bytes")
+    return data
+
+
+@ocr_router.post("", response_model=OcrResult, responses=ERRORS)
+async def create_ocr(request: Request, image: Annotated[UploadFile, File(description="a photo or scan")]) -> OcrResult:
+    """Reads an image: its text lines with their boxes, in reading order, at once."""
+    data = await _read_upload(request, image)
+    return await _services(request).pipeline.run(data)
+
+
+@ocr_router.get("", response_model=ResultList, responses=ERRORS)
+async def list_results(request: Request, since: datetime | None = None, limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                       cursor: str | None = None) -> ResultList:
+    """Recent results, newest first."""
+    params = {"limit": limit} | ({"since": since.isoformat()} if since else {}) | ({"cursor": cursor} if cursor else {})
+    body = await _services(request).imagestore.get_json("/v1/images", params) or {}
+    items = [ResultSummary(request_id=i["id"], created_at=i.get("created_at"), width=i.get("width"),
+                           height=i.get("height"), text=i.get("text") or "") for i in body.get("items", [])]
+    return ResultList(items=items, next_cursor=body.get("next_cursor"))
+
+
+@ocr_router.get("/{request_id}", response_model=StoredResult, responses=ERRORS)
+async def get_result(request: Request, request_id: str) -> StoredResult:
+    """A stored result with its corrections (kept for 7 days)."""
+    rid = _request_id(request_id)
+    body = await _services(request).imagestore.get_json(f"/v1/images/{rid}")
+    if body is None:
+        raise ApiError(404, "not_found", "no such result (it may not be stored yet, or it has expired)")
+    lines = [{"points": ln.get("points") or [], "text": ln.get("text") or "", "confidence": ln.get("confidence") or 0.0}
+             for ln in sorted(body.get("lines", []), key=lambda ln: ln.get("index", 0))]
+    return StoredResult(request_id=rid, width=body.get("width") or 0, height=body.get("height") or 0,
+                        text=body.get("text") or "", lines=lines, created_at=body.get("created_at"),
+                        corrections=body.get("corrections", []), image_available=bool(body.get("file_available")))
+
+
+@ocr_router.get("/{request_id}/image", responses=ERRORS | {200: {"content": {"image/*": {}}}})
+async def get_image(request: Request, request_id: str) -> Response:
+    """The uploaded image of a stored result."""
+    rid = _request_id(request_id)
+    r = await _services(request).imagestore.get_file(f"/v1/images/{rid}/file")
+    if r is None:
+        raise ApiError(404, "not_found", "no such image (it may not be stored yet, or it has expired)")
+    return Response(r.content, media_type=r.headers.get("content-type", "application/octet-stream"))
+
+
+async def _queue_correction(request: Request, rid: str, text: str | None, lines) -> str:
+    s = _services(request)
+    message = TextCorrectionMessage(request_id=uuid.UUID(rid), correction_id=uuid.uuid4(), created_at=datetime.now(UTC),
+                                    text=text, lines=lines)
+    await run_in_threadpool(s.outbox.add, s.queues.correction, message.model_dump_json().encode(), "application/json",
+                            amqp_headers(rid))
+    return str(message.correction_id)
+
+
+@ocr_router.post("/{request_id}/corrections", status_code=202, response_model=CorrectionAccepted, responses=ERRORS)
+async def correct(request: Request, request_id: str, body: CorrectionIn) -> CorrectionAccepted:
+    """Stores a person's correction of the whole text and/or of single lines (by index)."""
+    rid = _request_id(request_id)
+    lines = [ln.model_dump() for ln in body.lines] if body.lines else None
+    return CorrectionAccepted(request_id=rid, correction_id=await _queue_correction(request, rid, body.text, lines))
+
+
+# --- the original system's contract ---------------------------------------------------------------
+
+def _original_error(message: str, status: int = 400) -> JSONResponse:
+    return JSONResponse({"timestamp": format_datetime(datetime.now(UTC), usegmt=True), "error": message}, status_code=status)
+
+
+@compat_router.post("/read", response_model=ReadResult, responses={400: {"description": "{timestamp, error}"}})
+async def read(request: Request, image: Annotated[UploadFile | None, File()] = None):
+    """Original endpoint: multipart `image` → `{id, text}`; words keep their spaces, lines are joined by one space."""
+    if image is None:
+        return _original_error("the multipart field 'image' is required")
+    try:
+        result = await _services(request).pipeline.run(await _read_upload(request, image))
+    except ApiError as exc:
+        return _original_error(exc.detail if isinstance(exc.detail, str) else exc.code, exc.status)
+    return ReadResult(id=result.request_id, text=" ".join(ln.text for ln in result.lines))
+
+
+@compat_router.post("/correct-text", status_code=202, responses={400: {"description": "a key is missing"}})
+async def correct_text(request: Request) -> Response:
+    """Original endpoint: `{id, text}` → 202 with an empty body; 400 with an empty body if a key is missing."""
+    try:
+        body = CorrectTextIn.model_validate(await request.json())
+        rid = str(uuid.UUID(body.id))
+    except (ValueError, ValidationError):
+        return Response(status_code=400)
+    await _queue_correction(request, rid, body.text, None)
+    return Response(status_code=202)
+
+
+@compat_router.get("/health")
+async def health() -> Response:
+    """Original liveness check: 200 with an empty body."""
+    return Response(status_code=200)

@@ -1,0 +1,91 @@
+"""Public request and response bodies of the gateway."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class OcrLine(BaseModel):
+    points: list[list[float]] = Field(description="[[x,y] x 4]: top-left, top-right, bottom-right, bottom-left")
+    text: str
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class OcrResult(BaseModel):
+    request_id: str
+    width: int
+    height: int
+    text: str = Field(description="all lines joined with \\n in reading order")
+    lines: list[OcrLine]
+    trace_id: str | None = None
+
+
+class Correction(BaseModel):
+    id: str | None = None
+    text: str | None = None
+    line_index: int | None = None
+    created_at: datetime | None = None
+
+
+class StoredResult(OcrResult):
+    created_at: datetime | None = None
+    corrections: list[Correction] = []
+    image_available: bool = False
+
+
+class ResultSummary(BaseModel):
+    request_id: str
+    created_at: datetime | None = None
+    width: int | None = None
+    height: int | None = None
+    text: str = ""
+
+
+class ResultList(BaseModel):
+    items: list[ResultSummary]
+    next_cursor: str | None = None
+
+
+class LineCorrectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    index: int = Field(ge=0)
+    text: str = Field(max_length=10_000)
+
+
+class CorrectionIn(BaseModel):
+    """Either the whole corrected text, or corrected lines by index (or both)."""
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = Field(None, max_length=1_000_000)
+    lines: list[LineCorrectionIn] | None = Field(None, max_length=10_000)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> CorrectionIn:
+        if self.text is None and not self.lines:
+            raise ValueError("send 'text' or 'lines'")
+        if self.lines and len({ln.index for ln in self.lines}) != len(self.lines):
+            raise ValueError("line indexes must be unique")
+        return self
+
+
+class CorrectionAccepted(BaseModel):
+    request_id: str
+    correction_id: str
+    status: str = "accepted"
+
+
+class ReadResult(BaseModel):
+    """The original system's /read answer."""
+    id: str
+    text: str
+
+
+class CorrectTextIn(BaseModel):
+    """The original system's /correct-text body."""
+    id: str
+    text: str = Field(max_length=1_000_000)
+
+
+class ErrorResponse(BaseModel):
+    error: str
+    detail: str | list
