@@ -1,7 +1,8 @@
 """Liveness (/healthz) and readiness (/readyz) routes."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse

@@ -11,8 +11,14 @@ from starlette.concurrency import run_in_threadpool
 
 from ocr_common.geometry import crop_quad, minimal_box
 from ocr_common.images import DecodedImage, ImageLimits, decode_image
-from ocr_common.messages import (IMAGE_BODY_CONTENT_TYPE, ImageDataMessage, ImageMessageHeaders, LineData,
-                                 ModelVersions, amqp_headers)
+from ocr_common.messages import (
+    IMAGE_BODY_CONTENT_TYPE,
+    ImageDataMessage,
+    ImageMessageHeaders,
+    LineData,
+    ModelVersions,
+    amqp_headers,
+)
 
 from .clients import DetectionClient, RecognitionClient
 from .outbox import Outbox

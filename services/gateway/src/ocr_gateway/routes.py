@@ -12,8 +12,17 @@ from starlette.concurrency import run_in_threadpool
 from ocr_common.errors import ApiError
 from ocr_common.messages import TextCorrectionMessage, amqp_headers
 
-from .schemas import (CorrectionAccepted, CorrectionIn, CorrectTextIn, ErrorResponse, OcrResult, ReadResult,
-                      ResultList, ResultSummary, StoredResult)
+from .schemas import (
+    CorrectionAccepted,
+    CorrectionIn,
+    CorrectTextIn,
+    ErrorResponse,
+    OcrResult,
+    ReadResult,
+    ResultList,
+    ResultSummary,
+    StoredResult,
+)
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 413, 415, 422, 502, 504)}
 
