@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     body BLOB NOT NULL,
     content_type TEXT NOT NULL,
     headers TEXT NOT NULL,
-    created_at REAL NOT NULL DEFAULT (unixepoch('subsec'))
+    created_at REAL NOT NULL
 )
 """
 
@@ -46,8 +47,8 @@ class Outbox:
     def add(self, queue: str, body: bytes, content_type: str, headers: dict) -> int:
         with self._lock:
             cur = self._conn.execute(
-                "INSERT INTO outbox (queue, body, content_type, headers) VALUES (?, ?, ?, ?)",
-                (queue, body, content_type, json.dumps(headers)),
+                "INSERT INTO outbox (queue, body, content_type, headers, created_at) VALUES (?, ?, ?, ?, ?)",
+                (queue, body, content_type, json.dumps(headers), time.time()),
             )
         self.added.set()
         return int(cur.lastrowid)
