@@ -1,0 +1,140 @@
+"""Gateway routes with stand-in peers (the end-to-end tests run the real services)."""
+import io
+import json
+import struct
+import zlib
+
+import httpx
+import numpy as np
+import pytest
+from fastapi import FastAPI, File, UploadFile
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from ocr_gateway.config import Settings
+from ocr_gateway.main import create_app
+
+
+def fake_detection() -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/v1/detect")
+    async def detect(image: UploadFile = File(...)):
+        img = Image.open(io.BytesIO(await image.read()))
+        w, h = img.size
+        return {"width": w, "height": h, "model_version": "det-test",
+                "lines": [{"points": [[2, 2], [w - 2, 2], [w - 2, h // 2], [2, h // 2]], "score": 0.9},
+                          {"points": [[2, h // 2], [w // 2, h // 2], [w // 2, h - 2], [2, h - 2]], "score": 0.8}]}
+    return app
+
+
+def fake_recognition() -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/v1/recognize")
+    async def recognize(images: list[UploadFile] = File(...)):
+        sizes = [Image.open(io.BytesIO(await f.read())).size for f in images]
+        return {"model_version": "rec-test", "lines": [{"text": f"w{w} h{h}", "confidence": 0.5} for w, h in sizes]}
+    return app
+
+
+def png_bytes(w=200, h=100) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(np.full((h, w, 3), 255, np.uint8)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture()
+def gateway(tmp_path):
+    settings = Settings(DETECTION_URL="http://detection", RECOGNITION_URL="http://recognition",
+                        IMAGESTORE_URL="http://image-store", RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",
+                        OUTBOX_PATH=tmp_path / "outbox.sqlite3", MAX_UPLOAD_BYTES=2_000_000, MAX_IMAGE_PIXELS=4_000_000)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        s = app.state.services
+        s.detection.http = httpx.AsyncClient(base_url="http://detection", transport=httpx.ASGITransport(fake_detection()))
+        s.recognition.http = httpx.AsyncClient(base_url="http://recognition", transport=httpx.ASGITransport(fake_recognition()))
+        yield client, s
+
+
+def test_ocr_answers_lines_and_text_and_queues_image_and_data(gateway):
+    client, s = gateway
+    r = client.post("/v1/ocr", files={"image": ("a.png", png_bytes(), "image/png")})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["width"], body["height"]) == (200, 100)
+    assert [ln["text"] for ln in body["lines"]] == [line["text"] for line in body["lines"]]
+    assert body["text"] == "\n".join(ln["text"] for ln in body["lines"])
+    # Each line was cropped from the image (with a margin) before recognition.
+    assert body["lines"][0]["text"].startswith("w2") and len(body["lines"]) == 2
+    queued = s.outbox.oldest()
+    assert [m.queue for m in queued] == ["imageQueue", "imageDataQueue"]
+    assert all(m.headers["request_id"] == body["request_id"] for m in queued)
+    assert queued[0].body == png_bytes() and queued[0].content_type == "application/octet-stream"
+    data = json.loads(queued[1].body)
+    assert data["models"] == {"detection": "det-test", "recognition": "rec-test"}
+    assert [ln["index"] for ln in data["lines"]] == [0, 1] and data["lines"][0]["start_x"] == 2
+
+
+def bomb() -> bytes:
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("payload,status,code", [
+    (b"", 400, "empty_file"),
+    (b"hello, I am text", 415, "unsupported_media_type"),
+    (png_bytes()[:80], 400, "invalid_image"),
+    (bomb(), 413, "image_too_large"),
+    (b"\x89PNG\r\n\x1a\n" + b"\0" * 2_100_000, 413, "file_too_large"),
+])
+def test_bad_uploads_are_refused_with_json(gateway, payload, status, code):
+    client, s = gateway
+    r = client.post("/v1/ocr", files={"image": ("x.png", payload, "image/png")})
+    assert (r.status_code, r.json()["error"]) == (status, code)
+    assert s.outbox.pending() == 0
+
+
+def test_wrong_field_is_422(gateway):
+    client, _ = gateway
+    r = client.post("/v1/ocr", files={"file": ("x.png", png_bytes(), "image/png")})
+    assert r.status_code == 422 and r.json()["error"] == "invalid_request"
+
+
+def test_peer_down_is_502_and_nothing_is_queued(gateway):
+    client, s = gateway
+    s.detection.http = httpx.AsyncClient(base_url="http://127.0.0.1:1", transport=httpx.AsyncHTTPTransport(retries=1))
+    r = client.post("/v1/ocr", files={"image": ("a.png", png_bytes(), "image/png")})
+    assert (r.status_code, r.json()["error"]) == (502, "upstream_unavailable")
+    assert s.outbox.pending() == 0
+
+
+def test_corrections_are_queued(gateway):
+    client, s = gateway
+    rid = "6f1d8a44-44f4-4a3c-9d59-0d2b3f1f7f10"
+    r = client.post(f"/v1/ocr/{rid}/corrections", json={"lines": [{"index": 1, "text": "fixed"}]})
+    assert r.status_code == 202 and r.json()["request_id"] == rid
+    msg = s.outbox.oldest()[-1]
+    assert msg.queue == "textCorrectionQueue" and json.loads(msg.body)["lines"] == [{"index": 1, "text": "fixed"}]
+    assert client.post(f"/v1/ocr/{rid}/corrections", json={}).status_code == 422
+    assert client.post(f"/v1/ocr/{rid}/corrections", json={"lines": [{"index": 0, "text": "a"}, {"index": 0, "text": "b"}]}).status_code == 422
+    assert client.post("/v1/ocr/not-a-uuid/corrections", json={"text": "x"}).status_code == 404
+
+
+def test_original_contract(gateway):
+    client, s = gateway
+    r = client.post("/read", files={"image": ("a.png", png_bytes(1200, 1100), "image/png")})  # no 1000-px limit
+    assert r.status_code == 200 and set(r.json()) == {"id", "text"}
+    full = client.post("/v1/ocr", files={"image": ("a.png", png_bytes(1200, 1100), "image/png")}).json()
+    assert r.json()["text"] == " ".join(ln["text"] for ln in full["lines"])  # lines joined by one space
+    bad = client.post("/read", files={"other": ("a.png", png_bytes(), "image/png")})
+    assert bad.status_code == 400 and set(bad.json()) == {"timestamp", "error"}
+    notimg = client.post("/read", files={"image": ("a.png", b"nope", "image/png")})
+    assert notimg.status_code == 415 and "error" in notimg.json()
+    ok = client.post("/correct-text", json={"id": r.json()["id"], "text": "corrected"})
+    assert ok.status_code == 202 and ok.content == b""
+    assert client.post("/correct-text", json={"id": r.json()["id"]}).status_code == 400
+    health = client.get("/health")
+    assert health.status_code == 200 and health.content == b""

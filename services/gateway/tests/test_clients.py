@@ -1,0 +1,58 @@
+import asyncio
+
+import httpx
+import pytest
+
+from ocr_common.errors import ApiError
+from ocr_gateway.clients import DetectionClient, RecognitionClient
+
+
+def client_with(cls, handler):
+    c = cls("detection", "http://peer", timeout=1.0, connect_timeout=0.5, retries=0)
+    c.http = httpx.AsyncClient(base_url="http://peer", transport=httpx.MockTransport(handler))
+    return c
+
+
+def call(coro):
+    return asyncio.run(coro)
+
+
+def raises(status, code, coro):
+    with pytest.raises(ApiError) as info:
+        call(coro)
+    assert (info.value.status, info.value.code) == (status, code)
+
+
+def test_timeout_is_504():
+    def handler(request):
+        raise httpx.ReadTimeout("slow", request=request)
+    raises(504, "upstream_timeout", client_with(DetectionClient, handler).detect(b"x", "image/png"))
+
+
+def test_connection_refused_is_502():
+    def handler(request):
+        raise httpx.ConnectError("refused", request=request)
+    raises(502, "upstream_unavailable", client_with(DetectionClient, handler).detect(b"x", "image/png"))
+
+
+def test_peer_failure_and_garbage_are_502():
+    raises(502, "upstream_error", client_with(DetectionClient, lambda r: httpx.Response(500)).detect(b"x", "image/png"))
+    raises(502, "upstream_error",
+           client_with(DetectionClient, lambda r: httpx.Response(200, json={"unexpected": 1})).detect(b"x", "image/png"))
+
+
+def test_peer_rejection_is_passed_on():
+    resp = httpx.Response(413, json={"error": "image_too_large", "detail": "too big"})
+    raises(413, "image_too_large", client_with(DetectionClient, lambda r: resp).detect(b"x", "image/png"))
+
+
+def test_recognition_sends_every_crop_in_order():
+    seen = {}
+
+    def handler(request):
+        seen["body"] = request.content
+        return httpx.Response(200, json={"lines": [{"text": "a", "confidence": 0.9}, {"text": "b", "confidence": 0.8}],
+                                         "model_version": "m"})
+    out = call(client_with(RecognitionClient, handler).recognize([b"AAA", b"BBB"]))
+    assert [ln.text for ln in out.lines] == ["a", "b"]
+    assert seen["body"].index(b"AAA") < seen["body"].index(b"BBB")
