@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 from fastapi import FastAPI, File, UploadFile
 from fastapi.testclient import TestClient
-from PIL import Image
-
 from ocr_gateway.config import Settings
 from ocr_gateway.main import create_app
+from PIL import Image
 
 
 def fake_detection() -> FastAPI:

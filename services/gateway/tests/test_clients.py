@@ -2,9 +2,9 @@ import asyncio
 
 import httpx
 import pytest
+from ocr_gateway.clients import DetectionClient, RecognitionClient
 
 from ocr_common.errors import ApiError
-from ocr_gateway.clients import DetectionClient, RecognitionClient
 
 
 def client_with(cls, handler):
