@@ -37,7 +37,12 @@ def queue_names(rabbitmq_url):
     conn.close()
 
 
-def drain(url: str, queue: str, expected: int, timeout: float = 15.0) -> list[tuple]:
+@pytest.fixture(scope="session")
+def drain():
+    return drain_queue
+
+
+def drain_queue(url: str, queue: str, expected: int, timeout: float = 15.0) -> list[tuple]:
     """Consumes (and acks) up to `expected` messages from `queue`."""
     import time
 

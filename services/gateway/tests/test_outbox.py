@@ -4,8 +4,6 @@ import time
 from ocr_gateway.outbox import Outbox
 from ocr_gateway.publisher import OutboxPublisher
 
-from conftest import drain
-
 
 def test_outbox_keeps_messages_in_order_across_reopen(tmp_path):
     path = tmp_path / "outbox.sqlite3"
@@ -19,7 +17,7 @@ def test_outbox_keeps_messages_in_order_across_reopen(tmp_path):
     assert again.pending() == 2
 
 
-def test_publisher_delivers_persistent_messages_with_headers(tmp_path, rabbitmq_url, queue_names):
+def test_publisher_delivers_persistent_messages_with_headers(tmp_path, rabbitmq_url, queue_names, drain):
     box = Outbox(tmp_path / "o.sqlite3")
     pub = OutboxPublisher(box, rabbitmq_url, queue_names)
     pub.start()
@@ -34,7 +32,7 @@ def test_publisher_delivers_persistent_messages_with_headers(tmp_path, rabbitmq_
     assert box.pending() == 0
 
 
-def test_messages_wait_while_the_broker_is_unreachable(tmp_path, rabbitmq_url, queue_names):
+def test_messages_wait_while_the_broker_is_unreachable(tmp_path, rabbitmq_url, queue_names, drain):
     box = Outbox(tmp_path / "o.sqlite3")
     down = OutboxPublisher(box, "amqp://guest:guest@127.0.0.1:1/%2F", queue_names, max_backoff=0.2)
     down.start()
@@ -55,7 +53,7 @@ def test_messages_wait_while_the_broker_is_unreachable(tmp_path, rabbitmq_url, q
     assert box.pending() == 0
 
 
-def test_concurrent_adds_are_all_published(tmp_path, rabbitmq_url, queue_names):
+def test_concurrent_adds_are_all_published(tmp_path, rabbitmq_url, queue_names, drain):
     box = Outbox(tmp_path / "o.sqlite3")
     pub = OutboxPublisher(box, rabbitmq_url, queue_names)
     pub.start()

@@ -29,7 +29,12 @@ def client(tiny_model_path):
         yield c
 
 
-def png(width: int = 120, height: int = 32, value: int = 255) -> bytes:
+@pytest.fixture(scope="session")
+def png():
+    return make_png
+
+
+def make_png(width: int = 120, height: int = 32, value: int = 255) -> bytes:
     img = np.full((height, width), value, np.uint8)
     cv2.putText(img, "Hello", (4, height - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 0, 2)
     return cv2.imencode(".png", img)[1].tobytes()

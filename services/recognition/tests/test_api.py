@@ -6,8 +6,6 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from conftest import png
-
 
 def test_health_and_readiness(client):
     assert client.get("/healthz").json()["status"] == "ok"
@@ -15,7 +13,7 @@ def test_health_and_readiness(client):
     assert ready.status_code == 200 and ready.json()["checks"] == {"model_loaded": True}
 
 
-def test_recognize_answers_one_line_per_image_in_order(client):
+def test_recognize_answers_one_line_per_image_in_order(client, png):
     files = [("images", (f"l{i}.png", png(60 + 40 * i), "image/png")) for i in range(3)]
     r = client.post("/v1/recognize", files=files)
     assert r.status_code == 200, r.text
@@ -34,7 +32,7 @@ def test_formats_are_sniffed_not_taken_from_the_name(client):
         assert r.status_code == 200, (fmt, r.text)
 
 
-def test_extract_orders_fields_numerically(client):
+def test_extract_orders_fields_numerically(client, png):
     # Different widths give different outputs with the same model; compare against /v1/recognize.
     images = {i: png(50 + 37 * i) for i in range(12)}
     files = [(f"image{i}", (f"x{i}.png", images[i], "image/png")) for i in (10, 2, 11, 0, 1, 3, 4, 5, 6, 7, 8, 9)]
@@ -53,7 +51,7 @@ def assert_json_error(r, status, code):
     assert r.json()["error"] == code
 
 
-def test_bad_inputs_get_clear_json_errors(client):
+def test_bad_inputs_get_clear_json_errors(client, png):
     assert_json_error(client.post("/v1/recognize", files=[("images", ("a.png", b"", "image/png"))]), 400, "empty_file")
     assert_json_error(client.post("/v1/recognize", files=[("images", ("a.png", b"%PDF-1.4 not an image", "image/png"))]),
                       415, "unsupported_media_type")

@@ -1,13 +1,14 @@
 """FastAPI app of the gateway, the only public service."""
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
 from ocr_common.errors import install_error_handlers
 from ocr_common.health import health_router
 from ocr_common.images import ImageLimits
 from ocr_common.logging import configure_logging
+from ocr_common.tracing import current_trace_id, inject_headers, instrument_app, setup_tracing, shutdown_tracing
 
 from .clients import DetectionClient, ImageStoreClient, RecognitionClient
 from .config import Settings, get_settings
@@ -41,6 +42,7 @@ class Services:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    setup_tracing(settings.OTEL_SERVICE_NAME)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -50,11 +52,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.services = services
         yield
         await services.close()
+        shutdown_tracing()
 
     app = FastAPI(title="ocrmesh gateway", version="0.1.0", lifespan=lifespan,
                   description="The public API of ocrmesh: upload an image, get its text lines and boxes at once; "
                               "results are kept for 7 days and can be corrected.")
     install_error_handlers(app)
+
+    @app.middleware("http")
+    async def trace_headers(request: Request, call_next):
+        """Every answer names its trace, so a user's report leads straight to it in Jaeger."""
+        response = await call_next(request)
+        trace_id = current_trace_id()
+        if trace_id:
+            response.headers["X-Trace-Id"] = trace_id
+            response.headers["traceparent"] = inject_headers().get("traceparent", "")
+        return response
+
+    instrument_app(app)
 
     async def peers_ready() -> dict[str, bool]:
         s: Services = app.state.services

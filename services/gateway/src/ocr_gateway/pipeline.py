@@ -19,6 +19,7 @@ from ocr_common.messages import (
     ModelVersions,
     amqp_headers,
 )
+from ocr_common.tracing import current_trace_id, inject_headers
 
 from .clients import DetectionClient, RecognitionClient
 from .outbox import Outbox
@@ -46,8 +47,7 @@ class OcrPipeline:
         self.detection, self.recognition, self.outbox = detection, recognition, outbox
         self.limits, self.queues = limits, queues
 
-    async def run(self, data: bytes, trace_id: str | None = None, traceparent: str | None = None,
-                  owner: str | None = None) -> OcrResult:
+    async def run(self, data: bytes, owner: str | None = None) -> OcrResult:
         image: DecodedImage = await run_in_threadpool(decode_image, data, self.limits, "image")
         content_type = MIME[image.format]
         detection = await self.detection.detect(data, content_type)
@@ -57,7 +57,8 @@ class OcrPipeline:
         read = recognition.lines if recognition else []
         lines = [OcrLine(points=q, text=r.text, confidence=r.confidence) for q, r in zip(quads, read, strict=True)]
         result = OcrResult(request_id=str(uuid.uuid4()), width=image.width, height=image.height,
-                           text="\n".join(ln.text for ln in lines), lines=lines, trace_id=trace_id)
+                           text="\n".join(ln.text for ln in lines), lines=lines, trace_id=current_trace_id())
+        traceparent = inject_headers().get("traceparent")
         versions = ModelVersions(detection=detection.model_version,
                                  recognition=recognition.model_version if recognition else "none")
         await run_in_threadpool(self._enqueue, result, data, content_type, versions, traceparent, owner)

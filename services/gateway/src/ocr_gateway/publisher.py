@@ -6,9 +6,11 @@ import threading
 import time
 
 import pika
+from opentelemetry.trace import SpanKind
 from pika.exceptions import AMQPError
 
 from ocr_common.messages import PERSISTENT, declare_queue
+from ocr_common.tracing import inject_headers, span_from_headers
 
 from .outbox import Outbox
 
@@ -61,12 +63,17 @@ class OutboxPublisher:
     def _publish_pending(self) -> int:
         sent = 0
         for msg in self.outbox.oldest():
-            props = pika.BasicProperties(content_type=msg.content_type, delivery_mode=PERSISTENT,
-                                         headers=msg.headers, message_id=str(msg.headers.get("request_id", "")))
-            # With confirms on, basic_publish returns only after the broker has the message
-            # (persisted, for a durable queue) and raises if the broker refused it.
-            self._channel.basic_publish(exchange="", routing_key=msg.queue, body=msg.body, properties=props,
-                                        mandatory=True)
+            # The publish span continues the request's trace (its traceparent was stored with the row)
+            # and the message carries the publish span on to the consumer.
+            with span_from_headers(f"{msg.queue} publish", msg.headers, kind=SpanKind.PRODUCER,
+                                   **{"messaging.system": "rabbitmq", "messaging.destination.name": msg.queue}):
+                headers = inject_headers(msg.headers) if "traceparent" in msg.headers else msg.headers
+                props = pika.BasicProperties(content_type=msg.content_type, delivery_mode=PERSISTENT,
+                                             headers=headers, message_id=str(msg.headers.get("request_id", "")))
+                # With confirms on, basic_publish returns only after the broker has the message
+                # (persisted, for a durable queue) and raises if the broker refused it.
+                self._channel.basic_publish(exchange="", routing_key=msg.queue, body=msg.body, properties=props,
+                                            mandatory=True)
             self.outbox.remove(msg.id)
             sent += 1
         return sent

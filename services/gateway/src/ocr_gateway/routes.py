@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ocr_common.errors import ApiError
 from ocr_common.messages import TextCorrectionMessage, amqp_headers
+from ocr_common.tracing import inject_headers
 
 from .schemas import (
     CorrectionAccepted,
@@ -96,7 +97,7 @@ async def _queue_correction(request: Request, rid: str, text: str | None, lines)
     message = TextCorrectionMessage(request_id=uuid.UUID(rid), correction_id=uuid.uuid4(), created_at=datetime.now(UTC),
                                     text=text, lines=lines)
     await run_in_threadpool(s.outbox.add, s.queues.correction, message.model_dump_json().encode(), "application/json",
-                            amqp_headers(rid))
+                            amqp_headers(rid, inject_headers().get("traceparent")))
     return str(message.correction_id)
 
 
