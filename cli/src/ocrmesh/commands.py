@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from .paths import default_recognizer
+from .paths import default_detector, default_recognizer
 
 
 def _single_threaded() -> None:
@@ -17,12 +17,14 @@ def _single_threaded() -> None:
 
 # --- ocr ---------------------------------------------------------------------------------------
 def add_ocr(sub) -> None:
-    p = sub.add_parser("ocr", help="read images", description="Reads images. With --lines each input is one cropped text line.")
+    p = sub.add_parser("ocr", help="read images", description="Reads images: finds their text lines and reads them. "
+                       "With --lines each input is one cropped text line.")
     p.add_argument("images", nargs="*", help="image files")
     p.add_argument("--manifest", help="a JSONL manifest whose rows have an 'image' path")
     p.add_argument("--lines", action="store_true", help="treat each input as one cropped text line")
     p.add_argument("--format", choices=("json", "text"), default="json")
     p.add_argument("--recognizer", type=Path, default=None, help="recognizer checkpoint (default: committed weights)")
+    p.add_argument("--detector", type=Path, default=None, help="detector checkpoint (default: committed weights)")
     p.add_argument("--runtime", choices=("auto", "onnx", "torch"), default="auto")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--threads", type=int, default=2, help="batches read side by side (default 2)")
@@ -43,15 +45,14 @@ def run_ocr(args) -> int:
 
     from .inputs import collect_inputs, load_pixels
 
-    if not args.lines:
-        print("ocrmesh ocr: page OCR needs the text detector; use --lines for cropped text lines", file=sys.stderr)
-        return 2
     if bool(args.images) == bool(args.manifest):
         print("ocrmesh ocr: give image paths or --manifest, not both or neither", file=sys.stderr)
         return 2
     _single_threaded()
     recognizer = _load_recognizer(args.recognizer, args.runtime, args.batch_size, args.threads)
     items = collect_inputs(args.images, args.manifest)
+    if not args.lines:
+        return _ocr_pages(args, items, recognizer)
     items = [load_pixels(it) for it in tqdm(items, desc="loading", unit="img", disable=len(items) < 50, file=sys.stderr)]
     good = [it for it in items if it.pixels is not None]
     results = dict(zip((id(it) for it in good), recognizer.recognize([it.pixels for it in good])))
@@ -69,6 +70,42 @@ def run_ocr(args) -> int:
             print(json.dumps({"image": it.name, "text": r.text, "confidence": round(r.confidence, 4)}, ensure_ascii=False))
         else:
             print(r.text)
+    return 1 if failed else 0
+
+
+def _load_detector(path: Path | None, runtime: str):
+    from ocr_models.detection.predictor import TextDetector
+
+    path = path or default_detector()
+    if runtime == "auto":
+        runtime = "onnx" if path.with_suffix(".onnx").exists() else "torch"
+    return TextDetector.from_checkpoint(path, runtime=runtime)
+
+
+def _ocr_pages(args, items, recognizer) -> int:
+    """Detection + recognition in-process, one JSON object (or the text) per input."""
+    from tqdm import tqdm
+
+    from ocr_models.pipeline import PageReader
+
+    from .inputs import load_pixels
+
+    reader = PageReader(_load_detector(args.detector, args.runtime), recognizer)
+    failed = 0
+    for it in tqdm(items, desc="ocr", unit="img", disable=len(items) < 3, file=sys.stderr):
+        load_pixels(it)
+        if it.error is not None:
+            failed += 1
+            print(f"ocrmesh: {it.name}: {it.error}", file=sys.stderr)
+            if args.format == "json":
+                print(json.dumps({"image": it.name, "error": it.error}), flush=True)
+            continue
+        result = reader.read(it.pixels)
+        it.pixels = None  # keep memory flat over long manifests
+        if args.format == "json":
+            print(json.dumps(result.to_json(it.name), ensure_ascii=False), flush=True)
+        else:
+            print(result.text, flush=True)
     return 1 if failed else 0
 
 

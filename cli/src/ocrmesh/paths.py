@@ -9,3 +9,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 def default_recognizer() -> Path:
     return Path(os.environ.get("OCRMESH_RECOGNIZER", REPO_ROOT / "models" / "recognizer.pt"))
+
+
+def default_detector() -> Path:
+    return Path(os.environ.get("OCRMESH_DETECTOR", REPO_ROOT / "models" / "detector.pt"))

@@ -11,6 +11,7 @@ from ocr_common.errors import ApiError, install_error_handlers
 from ocr_common.health import health_router
 from ocr_common.images import ImageLimits, decode_image
 from ocr_common.logging import configure_logging
+from ocr_common.tracing import instrument_app, setup_tracing, shutdown_tracing
 
 from .config import Settings, get_settings
 from .inference import RecognitionEngine
@@ -22,6 +23,7 @@ _IMAGE_FIELD = re.compile(r"^image(\d+)$")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    setup_tracing(settings.OTEL_SERVICE_NAME)
     state: dict = {}
 
     @asynccontextmanager
@@ -30,10 +32,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state["engine"] = RecognitionEngine(settings)
         yield
         state.clear()
+        shutdown_tracing()
 
     app = FastAPI(title="ocrmesh recognition", version="0.1.0", lifespan=lifespan,
                   description="Reads cropped text-line images with ocrmesh's CRNN.")
     install_error_handlers(app)
+    instrument_app(app)
     app.include_router(health_router(lambda: {"model_loaded": "engine" in state}))
     limits = ImageLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_LINE_PIXELS, settings.MAX_LINE_SIDE)
 

@@ -1,0 +1,118 @@
+"""CTPN text detector: stride-16 conv features -> BiLSTM along each feature row -> per-anchor heads.
+
+Tian, Huang, He, He, Qiao, "Detecting Text in Natural Image with Connectionist Text Proposal Network" (2016).
+Every feature cell owns a 16-px-wide column of the image and K anchors of fixed heights centred on the
+cell. For each anchor the model scores text/non-text and regresses the vertical centre and height (and,
+optionally, the x of a line end for the anchors near one: side refinement). Lines are built from the
+proposals outside the model (postprocess.py).
+
+The input is one grey channel scaled to [-1, 1] (see `normalize_page`), like the recognizer's.
+Early stages stay narrow since they run at high resolution; vertical context for tall text comes from
+dilated 3x3 convolutions at stride 16, horizontal context from the BiLSTM.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+STRIDE = 16
+DEFAULT_ANCHOR_HEIGHTS = (11, 16, 23, 33, 48, 68, 97, 139, 198, 283)
+
+
+@dataclass
+class CTPNConfig:
+    channels: tuple[int, ...] = (16, 32, 64, 128)   # stages at stride 2, 4, 8, 16
+    stage_depths: tuple[int, ...] = (1, 1, 2, 1)     # 3x3 convs per stage (the first one has stride 2)
+    top_dilations: tuple[int, ...] = (1, 2, 4)       # extra 3x3 convs at stride 16, for vertical context
+    rnn_hidden: int = 96                             # per direction
+    fc: int = 192
+    anchor_heights: tuple[int, ...] = DEFAULT_ANCHOR_HEIGHTS
+    side_refinement: bool = True
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> CTPNConfig:
+        d = dict(d)
+        for key in ("channels", "stage_depths", "top_dilations", "anchor_heights"):
+            d[key] = tuple(d[key])
+        return cls(**d)
+
+    @property
+    def num_anchors(self) -> int:
+        return len(self.anchor_heights)
+
+    @property
+    def num_regression(self) -> int:
+        """Regression outputs per anchor: dy, dh and (with side refinement) the side offset."""
+        return 3 if self.side_refinement else 2
+
+
+def _conv_bn_relu(c_in: int, c_out: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, 3, stride=stride, padding=dilation, dilation=dilation, bias=False),
+        nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
+    )
+
+
+class CTPN(nn.Module):
+    """Input (N, 1, H, W) normalised grey pages, H and W multiples of 16.
+
+    Returns (scores, regression): logits (N, H/16, W/16, K, 2) with index 1 = text, and
+    (N, H/16, W/16, K, R) vertical regression (dy, dh[, side]) in anchor units.
+    """
+
+    def __init__(self, config: CTPNConfig):
+        super().__init__()
+        if len(config.channels) != 4 or len(config.stage_depths) != 4 or min(config.stage_depths) < 1:
+            raise ValueError("CTPN expects four stages (stride 2, 4, 8, 16) of at least one conv each")
+        self.config = config
+        layers: list[nn.Module] = []
+        c_in = 1
+        for c_out, depth in zip(config.channels, config.stage_depths):
+            layers.append(_conv_bn_relu(c_in, c_out, stride=2))
+            layers += [_conv_bn_relu(c_out, c_out) for _ in range(depth - 1)]
+            c_in = c_out
+        layers += [_conv_bn_relu(c_in, c_in, dilation=d) for d in config.top_dilations]
+        self.features = nn.Sequential(*layers)
+        self.rnn = nn.LSTM(c_in, config.rnn_hidden, bidirectional=True, batch_first=True)
+        self.fc = nn.Sequential(nn.Linear(2 * config.rnn_hidden, config.fc), nn.ReLU(inplace=True))
+        k = config.num_anchors
+        self.cls = nn.Linear(config.fc, 2 * k)    # 1x1 convolutions over the feature map, channels last
+        self.reg = nn.Linear(config.fc, config.num_regression * k)
+        self._init_heads()
+
+    def _init_heads(self) -> None:
+        # Start out predicting "no text" with p(text) ~ 1 %: training is stable from the first step and an
+        # untrained model detects nothing.
+        nn.init.normal_(self.cls.weight, std=0.01)
+        nn.init.zeros_(self.cls.bias)
+        with torch.no_grad():
+            self.cls.bias.view(-1, 2)[:, 0] = 2.3
+        nn.init.normal_(self.reg.weight, std=0.001)
+        nn.init.zeros_(self.reg.bias)
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        feats = self.features(images)                            # (N, C, h, w)
+        n, c, h, w = feats.shape
+        rows = feats.permute(0, 2, 3, 1).reshape(n * h, w, c)    # one sequence per feature row
+        seq, _ = self.rnn(rows)
+        x = self.fc(seq).reshape(n, h, w, -1)
+        k = self.config.num_anchors
+        scores = self.cls(x).reshape(n, h, w, k, 2)
+        regression = self.reg(x).reshape(n, h, w, k, self.config.num_regression)
+        return scores, regression
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def normalize_page(gray: np.ndarray) -> np.ndarray:
+    """uint8 grey (H, W) -> float32 (H, W) in [-1, 1]."""
+    return gray.astype(np.float32) * (2.0 / 255.0) - 1.0

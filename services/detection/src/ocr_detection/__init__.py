@@ -1,0 +1,1 @@
+"""ocrmesh detection service."""

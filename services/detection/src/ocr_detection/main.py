@@ -1,0 +1,112 @@
+"""FastAPI app of the detection service."""
+import hashlib
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
+
+import torch
+from fastapi import Depends, FastAPI, File, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from ocr_common.errors import ApiError, install_error_handlers
+from ocr_common.geometry import minimal_box
+from ocr_common.health import health_router
+from ocr_common.images import DecodedImage, ImageLimits, decode_image
+from ocr_common.logging import configure_logging
+from ocr_common.tracing import instrument_app, setup_tracing, shutdown_tracing
+from ocr_models.detection.predictor import TextDetector
+
+from .config import Settings, get_settings
+from .schemas import Axis, DetectedLine, DetectResponse, ErrorResponse, MinimalBox, OriginalBox
+
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422, 503)}
+
+
+def model_version(path: Path) -> str:
+    return f"{path.stem}-{hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
+
+
+class DetectionEngine:
+    def __init__(self, settings: Settings):
+        torch.set_num_threads(1)
+        runtime = settings.RUNTIME
+        if runtime == "auto":
+            runtime = "onnx" if settings.MODEL_PATH.with_suffix(".onnx").exists() else "torch"
+        self.detector = TextDetector.from_checkpoint(settings.MODEL_PATH, runtime=runtime)
+        self.version = model_version(settings.MODEL_PATH)
+
+    async def detect(self, image: DecodedImage):
+        return await run_in_threadpool(self.detector.detect, image.pixels)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    setup_tracing(settings.OTEL_SERVICE_NAME)
+    state: dict = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        configure_logging(settings.OTEL_SERVICE_NAME, settings.LOG_LEVEL)
+        state["engine"] = DetectionEngine(settings)
+        yield
+        state.clear()
+        shutdown_tracing()
+
+    app = FastAPI(title="ocrmesh detection", version="0.1.0", lifespan=lifespan,
+                  description="Finds the text lines of an image with ocrmesh's CTPN.")
+    install_error_handlers(app)
+    instrument_app(app)
+    app.include_router(health_router(lambda: {"model_loaded": "engine" in state}))
+    limits = ImageLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_IMAGE_PIXELS, settings.MAX_IMAGE_SIDE)
+
+    def engine() -> DetectionEngine:
+        if "engine" not in state:
+            raise ApiError(503, "not_ready", "the model is not loaded yet")
+        return state["engine"]
+
+    EngineDep = Annotated[DetectionEngine, Depends(engine)]
+    ImageFile = Annotated[UploadFile, File(description="a photo or scan (PNG, JPEG, TIFF, BMP, WebP, GIF)")]
+
+    async def run(eng: DetectionEngine, upload: UploadFile):
+        data = await upload.read(settings.MAX_UPLOAD_BYTES + 1)
+        image = await run_in_threadpool(decode_image, data, limits)
+        return image, await eng.detect(image)
+
+    @app.post("/v1/detect", response_model=DetectResponse, responses=ERRORS, tags=["detection"])
+    async def detect(eng: EngineDep, image: ImageFile) -> DetectResponse:
+        """Text lines of the image as quadrilaterals with scores, in reading order."""
+        img, result = await run(eng, image)
+        return DetectResponse(width=img.width, height=img.height, scale=round(result.scale, 4), model_version=eng.version,
+                              lines=[DetectedLine(points=ln.points, score=round(ln.score, 4)) for ln in result.lines])
+
+    @app.post("/boxes", response_model=list[OriginalBox], responses=ERRORS, tags=["compatibility"])
+    async def boxes(eng: EngineDep, image: ImageFile) -> list[OriginalBox]:
+        """The original system's endpoint: corners in the order TL, TR, BL, BR."""
+        _, result = await run(eng, image)
+        out = []
+        for i, ln in enumerate(result.lines):
+            tl, tr, br, bl = ln.points
+            out.append(OriginalBox(ord_num=i, probability=round(ln.score, 4),
+                                   points=[Axis(axis_x=round(x), axis_y=round(y)) for x, y in (tl, tr, bl, br)]))
+        return out
+
+    @app.post("/minimal-boxes", response_model=list[MinimalBox], responses=ERRORS, tags=["compatibility"])
+    async def minimal_boxes(eng: EngineDep, image: ImageFile) -> list[MinimalBox]:
+        """The original system's endpoint: axis-aligned boxes, clamped to the image, top-down."""
+        img, result = await run(eng, image)
+        found = [minimal_box(ln.points, img.width, img.height) for ln in result.lines]
+        found.sort(key=lambda b: (b[1], b[0]))
+        return [MinimalBox(start_x=x, start_y=y, width=w, height=h) for x, y, w, h in found]
+
+    return app
+
+
+def main() -> None:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host="0.0.0.0", port=settings.PORT, log_config=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""FastAPI app of the image-store service; by default it also runs the queue consumer in a thread."""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, text
+from sqlalchemy import exc as sa_exc
+from starlette.concurrency import run_in_threadpool
+
+from ocr_common.errors import error_body, install_error_handlers
+from ocr_common.health import health_router
+from ocr_common.logging import configure_logging
+
+from .api.routes import images
+from .config import Settings, get_settings
+from .consumer import ImageStoreConsumer
+from .db import make_engine, upgrade_database
+
+log = logging.getLogger(__name__)
+
+
+def database_reachable(engine: Engine) -> bool:
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.DATABASE_URL, settings.DB_CONNECT_TIMEOUT)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        configure_logging(settings.OTEL_SERVICE_NAME, settings.LOG_LEVEL)
+        logging.getLogger("pika").setLevel(logging.WARNING)
+        if settings.MIGRATE_ON_START:
+            await run_in_threadpool(upgrade_database, engine)
+        consumer = ImageStoreConsumer(settings, engine, migrate=False) if settings.CONSUMER_ENABLED else None
+        if consumer:
+            consumer.start()
+        app.state.consumer = consumer
+        try:
+            yield
+        finally:
+            if consumer:
+                await run_in_threadpool(consumer.stop, 15)
+            engine.dispose()
+
+    app = FastAPI(title="ocrmesh image-store", version="0.1.0", lifespan=lifespan,
+                  description="Stores uploaded images, their OCR data and corrections from RabbitMQ; serves them back.")
+    app.state.settings = settings
+    app.state.engine = engine
+    install_error_handlers(app)
+
+    @app.exception_handler(sa_exc.OperationalError)
+    @app.exception_handler(sa_exc.InterfaceError)
+    async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return JSONResponse(error_body("database_unavailable", "the database is not reachable; try again"), status_code=503)
+
+    app.include_router(health_router(lambda: {"database": database_reachable(engine)}))
+    app.include_router(images.router)
+    return app
+
+
+def main() -> None:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host="0.0.0.0", port=settings.PORT, log_config=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Tables. `image`, `image_box` and `text_correction` keep the original system's names and columns.
+
+Messages arrive in any order, so any of the three consumers may create the `image` row; each one
+fills only its own columns (see repository.py). The row's `path` stays NULL until the file is stored.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    false,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Image(Base):
+    __tablename__ = "image"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, comment="request_id of the upload")
+    path: Mapped[str | None] = mapped_column(String(256), comment="file path relative to IMAGE_ROOT; NULL until received")
+    creation_timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), comment="created_at of the messages")
+    # imageQueue
+    content_type: Mapped[str | None] = mapped_column(String(64))
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    file_received: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    file_received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # imageDataQueue
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    detection_model: Mapped[str | None] = mapped_column(String(128))
+    recognition_model: Mapped[str | None] = mapped_column(String(128))
+    data_received: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    data_received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    owner: Mapped[str | None] = mapped_column(String(255))
+
+    __table_args__ = (
+        Index("ix_image_creation_timestamp", "creation_timestamp"),
+        Index("ix_image_owner_creation_timestamp", "owner", "creation_timestamp"),
+    )
+
+
+class ImageBox(Base):
+    """One text line of an image."""
+    __tablename__ = "image_box"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    start_x: Mapped[int] = mapped_column(Integer)
+    start_y: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    image_id: Mapped[str] = mapped_column(String(36), ForeignKey("image.id"))
+    line_index: Mapped[int] = mapped_column(Integer)
+    points: Mapped[list | None] = mapped_column(JSONB)
+    confidence: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (UniqueConstraint("image_id", "line_index"),)
+
+
+class TextCorrection(Base):
+    """A correction of the whole text (line_index NULL) or of one line; one message may give both."""
+    __tablename__ = "text_correction"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    value: Mapped[str] = mapped_column(Text)
+    image_id: Mapped[str] = mapped_column(String(36), ForeignKey("image.id"))
+    correction_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    line_index: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        # one row per (correction, line); COALESCE makes the whole-text row (NULL line) unique too
+        Index("uq_text_correction_correction_line", "correction_id", text("COALESCE(line_index, -1)"), unique=True),
+        Index("ix_text_correction_image_id", "image_id"),
+    )
+
+
+CORRECTION_CONFLICT = (TextCorrection.correction_id, func.coalesce(TextCorrection.line_index, -1))
