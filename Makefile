@@ -16,6 +16,7 @@ up: install
 	$(PY) scripts/up.py
 
 test: install
+	bash scripts/infra.sh
 	$(PY) -m pytest
 
 lint: install

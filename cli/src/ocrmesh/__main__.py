@@ -4,6 +4,7 @@
   ocrmesh train recognizer [...]        train the CRNN on synthetic lines
   ocrmesh eval --manifest M.jsonl       CER/WER per subset
   ocrmesh export recognizer             write the ONNX model next to the checkpoint
+  ocrmesh cleanup --older-than 7d       delete stored images and results past retention
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_train(sub)
     commands.add_eval(sub)
     commands.add_export(sub)
+    commands.add_cleanup(sub)
     return p
 
 

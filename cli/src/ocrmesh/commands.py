@@ -154,3 +154,12 @@ def run_export(args) -> int:
     path = args.checkpoint or default_recognizer()
     print(export_onnx(load_recognizer(path), path.with_suffix(".onnx")))
     return 0
+
+
+# --- cleanup -----------------------------------------------------------------------------------
+def add_cleanup(sub) -> None:
+    from ocr_imagestore import cleanup
+
+    p = sub.add_parser("cleanup", help="delete stored images and results older than a limit (default 7d)")
+    cleanup.add_arguments(p)
+    p.set_defaults(func=cleanup.run)

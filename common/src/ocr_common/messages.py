@@ -41,6 +41,7 @@ _INT32 = 2**31 - 1
 MAX_TEXT = 1_000_000
 MAX_LINE_TEXT = 10_000
 MAX_LINES = 10_000
+MAX_INFO_HEADER = 256
 
 
 def _utc(value: datetime) -> datetime:
@@ -66,8 +67,8 @@ class ImageMessageHeaders(_Wire):
 
     request_id: UUID
     created_at: datetime = Field(description="when the gateway received the upload; picks the day folder")
-    content_type: str | None = Field(None, max_length=128, description="the image's type as uploaded, e.g. image/png")
-    traceparent: str | None = Field(None, max_length=256, description="W3C trace context")
+    content_type: str | None = Field(None, max_length=MAX_INFO_HEADER, description="the image's type as uploaded, e.g. image/png")
+    traceparent: str | None = Field(None, max_length=MAX_INFO_HEADER, description="W3C trace context")
 
     def to_amqp(self) -> dict[str, Any]:
         headers: dict[str, Any] = {

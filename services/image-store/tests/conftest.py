@@ -34,7 +34,8 @@ HOW_TO_START = {
 
 
 def unavailable(service: str, exc: Exception):
-    message = f"{service} is not reachable ({type(exc).__name__}: {str(exc).strip()[:200]}); start it with: {HOW_TO_START[service]}"
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [repr(exc)]
+    message = f"{service} is not reachable ({reason[0]}); start it with: {HOW_TO_START[service]}"
     if os.environ.get("CI"):
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
@@ -126,13 +127,21 @@ def queues(rabbit_url) -> Queues:
 
 
 @pytest.fixture()
-def settings(database_url, rabbit_url, queues, tmp_path) -> Settings:
+def db_settings(database_url, tmp_path) -> Settings:
+    """Settings for what needs only the database (API reads, cleanup): no consumer."""
     return Settings(
-        DATABASE_URL=database_url, RABBITMQ_URL=rabbit_url, IMAGE_ROOT=tmp_path / "images",
-        IMAGE_QUEUE=queues.image, IMAGE_DATA_QUEUE=queues.data, TEXT_CORRECTION_QUEUE=queues.correction,
+        DATABASE_URL=database_url, RABBITMQ_URL=RABBITMQ_URL, IMAGE_ROOT=tmp_path / "images",
         PREFETCH=8, RETRY_BACKOFF_INITIAL=0.05, RETRY_BACKOFF_MAX=0.4, DB_CONNECT_TIMEOUT=3,
         CONSUMER_ENABLED=False, MIGRATE_ON_START=True,
     )
+
+
+@pytest.fixture()
+def settings(db_settings, rabbit_url, queues) -> Settings:
+    """Settings of a consumer on this test's queues."""
+    return db_settings.model_copy(update=dict(
+        RABBITMQ_URL=rabbit_url, IMAGE_QUEUE=queues.image, IMAGE_DATA_QUEUE=queues.data,
+        TEXT_CORRECTION_QUEUE=queues.correction))
 
 
 @pytest.fixture()

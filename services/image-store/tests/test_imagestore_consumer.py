@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -24,7 +25,9 @@ from imagestore_testkit import (
 )
 from sqlalchemy import text
 
+from ocr_common.logging import JsonFormatter
 from ocr_common.messages import amqp_headers, dead_letter_queue
+from ocr_common.tracing import TraceIdFilter
 
 
 def rid() -> str:
@@ -278,3 +281,29 @@ def test_created_at_in_another_timezone_picks_the_utc_day(start_consumer, publis
     publisher.image(request_id, image_bytes(), created_at=local)
     wait_for(lambda: consumer.stats["stored"] == 1)
     assert scalar(engine, "SELECT path FROM image") == f"2026-03-14/{request_id}.png"
+
+
+def test_logs_carry_the_request_and_trace_ids(start_consumer, publisher):
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = records.append
+    handler.addFilter(TraceIdFilter())
+    logger = logging.getLogger("ocr_imagestore.consumer")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        consumer = start_consumer()
+        request_id = rid()
+        publisher.image(request_id, image_bytes())     # traceparent 00-<request_id hex>-abab...-01
+        publisher.raw(publisher.queues.data, b"{", amqp_headers(request_id))
+        wait_for(lambda: consumer.stats["stored"] == 1 and consumer.stats["dead_lettered"] == 1)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    lines = [json.loads(JsonFormatter("image-store").format(r)) for r in records if r.__dict__.get("request_id")]
+    stored = next(line for line in lines if "stored" in line["msg"])
+    assert stored["request_id"] == request_id and stored["trace_id"] == uuid.UUID(request_id).hex
+    assert stored["service"] == "image-store" and stored["level"] == "info"
+    rejected = next(line for line in lines if "dead-lettered" in line["msg"])
+    assert rejected["request_id"] == request_id and rejected["level"] == "warning"

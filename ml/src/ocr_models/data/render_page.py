@@ -135,6 +135,7 @@ class _Page:
         self.img[...] = value
         self.lines: list[np.ndarray] = []     # glyph ink boxes (n, 4) of each text line
         self.occupied: list[tuple] = []       # boxes of text and big objects, to place things in free space
+        self.contrasts: list[tuple] = []      # (ink, background) grey of every labelled text field
 
     def blend(self, x0: int, y0: int, alpha: np.ndarray, value: float) -> None:
         """Paints `value` with coverage alpha (float 0..1, top-left at x0, y0), clipped to the canvas."""
@@ -154,24 +155,33 @@ class _Page:
 
     def text_row(self, segments: list[_Segment], value: float, opacity: float = 1.0, label: bool = True,
                  bold: int = 0) -> None:
-        """Draws the fields of one row; fields closer than MERGE_GAP_CHARS character widths share a box."""
-        segments = [s for s in segments if s is not None]
-        if not segments:
-            return
+        """Draws the fields of one row; fields closer than MERGE_GAP_CHARS character widths share a box.
+        A field that would touch an earlier one of the row is dropped."""
+        kept: list[_Segment] = []
         for s in segments:
+            if s is None:
+                continue
+            x0, x1 = s.ink[:, 0].min(), s.ink[:, 2].max()
+            if all(x1 + 0.5 * s.char_w <= k.ink[:, 0].min() or x0 >= k.ink[:, 2].max() + 0.5 * s.char_w for k in kept):
+                kept.append(s)
+        if not kept:
+            return
+        for s in kept:
             m = s.mask
             if bold:
                 m = cv2.dilate(m, np.ones((1 + bold, 1 + bold), np.uint8))
-            self.blend(s.x0, s.y0, m.astype(np.float32) * (opacity / 255.0), value)
-            if bold:
                 s.ink[:, 2:] += bold
-        boxes = [s.ink for s in segments]
-        self.occupied += [(b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()) for b in boxes]
+            h, w = m.shape
+            under = self.img[max(s.y0, 0): max(0, s.y0 + h), max(s.x0, 0): max(0, s.x0 + w)]
+            if label and under.size:
+                self.contrasts.append((value, float(under.mean())))
+            self.blend(s.x0, s.y0, m.astype(np.float32) * (opacity / 255.0), value)
+        self.occupied += [(s.ink[:, 0].min(), s.ink[:, 1].min(), s.ink[:, 2].max(), s.ink[:, 3].max()) for s in kept]
         if not label:
             return
-        segments.sort(key=lambda s: s.ink[:, 0].min())
-        group = [segments[0]]
-        for s in segments[1:]:
+        kept.sort(key=lambda s: s.ink[:, 0].min())
+        group = [kept[0]]
+        for s in kept[1:]:
             gap = s.ink[:, 0].min() - max(g.ink[:, 2].max() for g in group)
             char_w = max(g.char_w for g in group + [s])
             if gap <= MERGE_GAP_CHARS * char_w:
@@ -312,10 +322,11 @@ def _paragraphs(page: _Page, ctx: _Ctx, x0: float, x1: float, y: float, y_end: f
             for k in range(rng.randint(2, 6)):
                 y += leading
                 indent = size * rng.uniform(1.2, 2.5)
+                marker = None
                 if bullet == "num":
-                    page.text_row([_compose(f"{k + 1}.", g, x0, y)], value)
+                    marker = _compose(f"{k + 1}.", g, x0, y)
                 elif bullet == "dash":
-                    page.text_row([_compose("-", g, x0, y)], value)
+                    page.text_row([_compose("-", g, x0, y)], value, label=False)
                 else:
                     r_ = max(1, int(size * 0.15))
                     c = (int(x0 + r_ + 1), int(y - size * 0.3))
@@ -327,7 +338,8 @@ def _paragraphs(page: _Page, ctx: _Ctx, x0: float, x1: float, y: float, y_end: f
                 for j, line in enumerate(_wrap(words, g, width - indent)[:3]):
                     if j:
                         y += leading
-                    page.text_row([_compose(line, g, x0 + indent, y)], value)
+                    # A number is its item's first word when close enough (the gap rule of text_row).
+                    page.text_row([_compose(line, g, x0 + indent, y)] + ([marker] if j == 0 and marker else []), value)
             y += leading * rng.uniform(0.3, 1.0)
         else:  # paragraph
             n_lines = rng.randint(1, 10)
@@ -506,8 +518,12 @@ def _table(page: _Page, ctx: _Ctx, x0: int, y0: int, w: int, h: int, size: int, 
             align = "right" if kind in ("number", "price") and r else rng.choice(["left", "left", "centre"])
             xx = xs[c] + size * 0.3 if align == "left" else (xs[c + 1] - size * 0.3 - sw if align == "right" else (xs[c] + xs[c + 1] - sw) / 2)
             segs.append(_compose(s, g, xx, baseline))
-        for s in segs:  # one box per cell: rules and cell padding separate them
-            page.text_row([s], value, bold=int(r == 0 and rng.random() < 0.3))
+        bold = int(r == 0 and rng.random() < 0.3)
+        if rules == "grid":  # ruled cells: one box per cell
+            for s in segs:
+                page.text_row([s], value, bold=bold)
+        else:  # unruled: cells close together form one line (the gap rule of text_row)
+            page.text_row(segs, value, bold=bold)
         if rules in ("grid", "rows") or (rules == "header" and r <= 1):
             yy = int(y)
             cv2.line(page.img, (int(x0), yy), (int(x0 + w), yy), value, thick, cv2.LINE_AA)
@@ -543,7 +559,7 @@ def _form(page: _Page, ctx: _Ctx) -> None:
                     seg = _compose(label, g, x, y)
                     if seg is None:
                         break
-                    page.text_row([seg], value)
+                    row = [seg]
                     x = int(seg.ink[:, 2].max() + size * 0.5)
                     fw = int(size * rng.uniform(4, 16))
                     if rng.random() < 0.2:  # checkbox
@@ -551,10 +567,12 @@ def _form(page: _Page, ctx: _Ctx) -> None:
                         fw = size
                     else:
                         cv2.line(page.img, (x, y + 2), (min(W, x + fw), y + 2), value, 1, cv2.LINE_AA)
-                        if rng.random() < 0.6:
-                            v = ctx.clean(rng.choice([ctx.text.word(), ctx.text.date(), ctx.text.number(), ctx.text.code()]), font)
-                            vg = _glyphs(ctx.font(), max(8, int(size * rng.uniform(0.8, 1.2))))
-                            page.text_row([_compose(v, vg, x + size * rng.uniform(0.3, 1.5), y - 1)], ctx.ink_value(ctx.paper))
+                        if rng.random() < 0.6:  # a filled-in value: one box with its label when close to it
+                            vfont = ctx.font()
+                            v = ctx.clean(rng.choice([ctx.text.word(), ctx.text.date(), ctx.text.number(), ctx.text.code()]), vfont)
+                            vg = _glyphs(vfont, max(8, int(size * rng.uniform(0.8, 1.2))))
+                            row.append(_compose(v, vg, x + size * rng.uniform(0.3, 1.5), y - 1))
+                    page.text_row(row, value)
                     x += fw + int(size * rng.uniform(1, 4))
             y += size
         else:
@@ -789,7 +807,12 @@ def _lighting(img: np.ndarray, rng: random.Random, nrng: np.random.Generator) ->
     return img
 
 
-def _degrade(img: np.ndarray, rng: random.Random, nrng: np.random.Generator, photo: bool) -> np.ndarray:
+def _binarisable(contrasts) -> bool:
+    """Local thresholding keeps dark text on lighter ground with enough contrast; not light-on-dark text."""
+    return all(b - a >= 50 for a, b in contrasts)
+
+
+def _degrade(img: np.ndarray, rng: random.Random, nrng: np.random.Generator, photo: bool, contrasts=()) -> np.ndarray:
     H, W = img.shape
     if rng.random() < 0.2:  # resolution loss
         f = rng.uniform(1.3, 2.5)
@@ -808,11 +831,13 @@ def _degrade(img: np.ndarray, rng: random.Random, nrng: np.random.Generator, pho
         img = img + nrng.standard_normal((H, W), dtype=np.float32) * rng.uniform(2, 14)
     img = np.clip(img, 0, 255).astype(np.uint8)
     r = rng.random()
-    if not photo and r < 0.15:
-        if rng.random() < 0.5:
-            _, img = cv2.threshold(img, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    if not photo and r < 0.15 and _binarisable(contrasts):
+        t, binary = cv2.threshold(img, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        # Otsu keeps the text only when the threshold falls between every line's ink and background.
+        if rng.random() < 0.5 and all(min(a, b) + 15 < t < max(a, b) - 15 for a, b in contrasts):
+            img = binary
         else:
-            img = cv2.adaptiveThreshold(img, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, rng.choice([15, 31, 51]), rng.uniform(5, 20))
+            img = cv2.adaptiveThreshold(img, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, rng.choice([15, 31, 51]), rng.uniform(5, 15))
         if rng.random() < 0.3:
             speck = nrng.random((H, W)) < rng.uniform(0.0005, 0.005)
             img[speck] = 255 - img[speck]
@@ -878,7 +903,7 @@ def synthesize_page(rng: random.Random, fonts, width: int | None = None, height:
         img = cv2.warpPerspective(page.img, M, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     if photo:
         img = _lighting(img, rng, ctx.nrng)
-    image = _degrade(img, rng, ctx.nrng, photo)
+    image = _degrade(img, rng, ctx.nrng, photo, page.contrasts)
     boxes, quads, ignore = _line_geometry(page.lines, M, width, height)
     return SyntheticPage(image, boxes, quads, ignore)
 

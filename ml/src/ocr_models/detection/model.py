@@ -93,7 +93,7 @@ class CTPN(nn.Module):
         nn.init.normal_(self.cls.weight, std=0.01)
         nn.init.zeros_(self.cls.bias)
         with torch.no_grad():
-            self.cls.bias.view(-1, 2)[:, 0] = 2.3
+            self.cls.bias.view(-1, 2)[:, 0] = 4.6  # log(99)
         nn.init.normal_(self.reg.weight, std=0.001)
         nn.init.zeros_(self.reg.bias)
 

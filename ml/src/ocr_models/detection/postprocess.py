@@ -197,9 +197,10 @@ def build_lines(props: Proposals, params: PostprocessParams | None = None) -> tu
     succ = np.where(mutual, succ, -1)
     # Ties can give a node two predecessors: keep the better-scoring one.
     src = np.nonzero(succ >= 0)[0]
-    order = np.lexsort((-s[src], succ[src]))
-    dup = np.r_[False, succ[src][order][1:] == succ[src][order][:-1]]
-    succ[src[order][dup]] = -1
+    if len(src):
+        order = np.lexsort((-s[src], succ[src]))
+        dup = np.r_[False, succ[src][order][1:] == succ[src][order][:-1]]
+        succ[src[order][dup]] = -1
 
     _, group = np.unique(_chain_roots(succ), return_inverse=True)
     return _fit_lines(props, group, params)

@@ -134,20 +134,35 @@ def assign_targets(quads, image_hw: tuple[int, int], anchor_heights, ignore_quad
     v = iou[g, r, a]
     flat = (r * w + col[g]) * k + a
     order = np.lexsort((v, flat))
-    last = np.r_[flat[order][1:] != flat[order][:-1], True]
-    keep = order[last]
+    keep = order[np.append(flat[order][1:] != flat[order][:-1], True)] if len(order) else order
     g, r, a, v = g[keep], r[keep], a[keep], v[keep]
     labels[r, col[g], a] = np.where(v >= POSITIVE_IOU, 1, IGNORE)
-    assigned = np.full((h, w, k), -1, np.int64)
-    assigned[r, col[g], a] = g
+    assigned = np.full((h, w, k), -1, np.int64)     # the piece each positive anchor regresses to
+    pos = v >= POSITIVE_IOU
+    assigned[r[pos], col[g[pos]], a[pos]] = g[pos]
 
-    # The best anchor of every column piece is positive whatever its IoU.
-    best = iou.reshape(len(iou), -1).argmax(1)
-    br, ba = np.divmod(best, k)
-    bc = col
-    weak = labels[br, bc, ba] != 1
-    labels[br, bc, ba] = 1
-    assigned[br[weak], bc[weak], ba[weak]] = np.arange(len(iou))[weak]
+    # Every column piece gets at least one positive: its best anchor not already taken by another piece
+    # (dense small text puts several lines in one cell row; they then use different anchor heights).
+    has_pos = np.zeros(len(iou), bool)
+    has_pos[assigned[assigned >= 0]] = True
+    for _ in range(4):
+        need = np.nonzero(~has_pos)[0]
+        if len(need) == 0:
+            break
+        cand = np.where(assigned[:, col[need], :].transpose(1, 0, 2) >= 0, -1.0, iou[need])
+        best = cand.reshape(len(need), -1).argmax(1)
+        value = cand.reshape(len(need), -1)[np.arange(len(need)), best]
+        need, best, value = need[value > 0], best[value > 0], value[value > 0]
+        if len(need) == 0:
+            break
+        br, ba = np.divmod(best, k)
+        flat = (br * w + col[need]) * k + ba
+        order = np.lexsort((-value, flat))              # one winner per anchor: the best-overlapping piece
+        win = order[np.r_[True, flat[order][1:] != flat[order][:-1]]]
+        g = need[win]
+        labels[br[win], col[g], ba[win]] = 1
+        assigned[br[win], col[g], ba[win]] = g
+        has_pos[g] = True
 
     r, c, a = np.nonzero(labels == 1)
     g = assigned[r, c, a]

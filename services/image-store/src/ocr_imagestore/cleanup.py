@@ -117,12 +117,20 @@ def _sweep_folders(conn: Connection, root: Path, cutoff: datetime, leaving: set[
             continue
         referenced = set(conn.scalars(select(Image.path).where(Image.path.like(f"{folder.name}/%"))))
         staying = 0
-        for entry in folder.iterdir():
+        try:
+            entries = list(folder.iterdir())
+        except FileNotFoundError:
+            continue
+        for entry in entries:
             rel = f"{folder.name}/{entry.name}"
             if rel in leaving:
                 continue
-            if entry.is_file() and not entry.is_symlink() and rel not in referenced \
-                    and entry.stat().st_mtime < cutoff.timestamp():
+            try:
+                orphan = entry.is_file() and not entry.is_symlink() and rel not in referenced \
+                    and entry.stat().st_mtime < cutoff.timestamp()
+            except FileNotFoundError:   # removed meanwhile
+                continue
+            if orphan:
                 if not dry_run:
                     entry.unlink(missing_ok=True)
                 report.orphan_files += 1

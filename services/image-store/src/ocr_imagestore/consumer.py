@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import signal
 import sys
 import threading
@@ -31,6 +30,7 @@ from sqlalchemy import exc as sa_exc
 
 from ocr_common.logging import configure_logging
 from ocr_common.messages import dead_letter_queue, declare_queue
+from ocr_common.tracing import setup_tracing, shutdown_tracing, span_from_headers
 
 from .config import Settings, get_settings
 from .db import make_engine, upgrade_database
@@ -40,15 +40,8 @@ log = logging.getLogger(__name__)
 
 TRANSIENT = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError, sa_exc.TimeoutError, OSError)
 PERMANENT = (sa_exc.DataError, sa_exc.IntegrityError)   # the payload breaks a constraint: retrying cannot help
-_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
 
 
-def _log_extra(d: Delivery) -> dict:
-    extra = {"request_id": d.request_id}
-    m = _TRACEPARENT.match(str(d.headers.get("traceparent", "")))
-    if m:
-        extra.update(trace_id=m.group(1), span_id=m.group(2))
-    return extra
 
 
 class ImageStoreConsumer:
@@ -171,7 +164,14 @@ class ImageStoreConsumer:
     def _handle(self, connection, channel, queue, method, properties, body) -> None:
         d = Delivery(body=body, headers=properties.headers or {}, timestamp=properties.timestamp,
                      redelivered=bool(method.redelivered))
-        extra = _log_extra(d)
+        # The span continues the publisher's trace (traceparent header); logs inside it carry its trace_id.
+        with span_from_headers(f"{queue} process", d.headers, **{
+                "messaging.system": "rabbitmq", "messaging.destination.name": queue,
+                "messaging.rabbitmq.redelivered": d.redelivered, "ocrmesh.request_id": d.request_id or ""}):
+            self._dispatch(connection, channel, queue, method, d)
+
+    def _dispatch(self, connection, channel, queue: str, method, d: Delivery) -> None:
+        extra = {"request_id": d.request_id}
         try:
             outcome = self.handlers[queue](d)
         except RejectMessage as exc:
@@ -215,10 +215,14 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     configure_logging(settings.OTEL_SERVICE_NAME, settings.LOG_LEVEL)
     logging.getLogger("pika").setLevel(logging.WARNING)
+    setup_tracing(settings.OTEL_SERVICE_NAME)
     consumer = ImageStoreConsumer(settings)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: consumer.stop(timeout=0))
-    consumer.run()
+    try:
+        consumer.run()
+    finally:
+        shutdown_tracing()
     return 0
 
 

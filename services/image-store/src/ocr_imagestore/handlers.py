@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from ocr_common.messages import (
+    MAX_INFO_HEADER,
     SCHEMA_VERSION,
     ImageDataMessage,
     ImageMessageHeaders,
@@ -70,7 +71,11 @@ class Outcome:
 
 
 def _check_version(version: Any) -> None:
-    if isinstance(version, int) and version > SCHEMA_VERSION:
+    try:
+        newer = version is not None and int(version) > SCHEMA_VERSION
+    except (TypeError, ValueError):
+        return  # validation reports it
+    if newer:
         raise RejectMessage(f"schema_version {version} is newer than this consumer's {SCHEMA_VERSION}")
 
 
@@ -91,6 +96,10 @@ def parse_image_headers(d: Delivery) -> ImageMessageHeaders:
     if not headers.get("request_id"):
         raise RejectMessage("missing request_id header")
     headers.setdefault("created_at", d.fallback_created_at())
+    for key in ("content_type", "traceparent"):   # informational: a malformed one must not lose the image
+        value = headers.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_INFO_HEADER):
+            headers.pop(key)
     _check_version(headers.get("schema_version"))
     try:
         return ImageMessageHeaders.model_validate(headers)

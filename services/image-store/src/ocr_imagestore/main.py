@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from ocr_common.errors import error_body, install_error_handlers
 from ocr_common.health import health_router
 from ocr_common.logging import configure_logging
+from ocr_common.tracing import instrument_app, setup_tracing, shutdown_tracing
 
 from .api.routes import images
 from .config import Settings, get_settings
@@ -33,6 +34,7 @@ def database_reachable(engine: Engine) -> bool:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    setup_tracing(settings.OTEL_SERVICE_NAME)
     engine = make_engine(settings.DATABASE_URL, settings.DB_CONNECT_TIMEOUT)
 
     @asynccontextmanager
@@ -51,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if consumer:
                 await run_in_threadpool(consumer.stop, 15)
             engine.dispose()
+            shutdown_tracing()
 
     app = FastAPI(title="ocrmesh image-store", version="0.1.0", lifespan=lifespan,
                   description="Stores uploaded images, their OCR data and corrections from RabbitMQ; serves them back.")
@@ -66,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health_router(lambda: {"database": database_reachable(engine)}))
     app.include_router(images.router)
+    instrument_app(app)
     return app
 
 

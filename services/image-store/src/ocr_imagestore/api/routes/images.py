@@ -103,3 +103,6 @@ def get_image_file(image_id: UUID, session: SessionDep, settings: SettingsDep) -
     if path is None:
         raise ApiError(404, "file_not_found", f"the file of image {image_id} has not been received")
     return FileResponse(path, media_type=image.content_type or "application/octet-stream")
+
+
+router.add_api_route("/{image_id}/file", get_image_file, methods=["HEAD"], include_in_schema=False)

@@ -1,0 +1,189 @@
+"""Trains the CTPN text detector on synthetic pages rendered on the fly (`ocrmesh train detector`)."""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from ..checkpoint import load_checkpoint, save_checkpoint
+from ..data.fonts import discover_fonts, split_fonts
+from ..data.render_page import SyntheticPageBatches, synthesize_page
+from ..detection.model import CTPN, CTPNConfig, count_parameters
+from ..detection.predictor import KIND, TextDetector
+from ..detection.targets import ctpn_loss
+from ..page_evaluation import coverage, evaluate_pages, load_pages, match_boxes, prf, quads_to_boxes
+from ..recognition.vocab import DEFAULT_CHARSET
+from .common import append_jsonl, plot_curves, seed_everything, warmup_cosine
+
+
+def _sizes(text: str) -> tuple[tuple[int, int], ...]:
+    """'512x384,384x512' -> ((512, 384), (384, 512)) as (width, height), rounded down to multiples of 16."""
+    out = []
+    for item in text.split(","):
+        w, h = (int(v) for v in item.lower().split("x"))
+        out.append((max(16, w // 16 * 16), max(16, h // 16 * 16)))
+    return tuple(out)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=Path("runs/detector"), help="run folder (checkpoints, log, plot)")
+    p.add_argument("--steps", type=int, default=20000)
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--sizes", default="512x384,384x512,448x448,512x512,576x320,320x576",
+                   help="training page sizes WxH; each batch uses one")
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--warmup", type=int, default=300)
+    p.add_argument("--hours", type=float, default=0.0,
+                   help="time budget: the learning rate decays by elapsed time or steps, whichever is further, "
+                        "and training stops when the budget is spent (0 = steps only)")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--workers", type=int, default=1, help="DataLoader workers rendering pages")
+    p.add_argument("--threads", type=int, default=1, help="torch intra-op threads for the model")
+    p.add_argument("--channels", default="16,32,64,128", help="conv channels at stride 2, 4, 8, 16")
+    p.add_argument("--depths", default="1,1,2,1", help="3x3 convs per stage")
+    p.add_argument("--dilations", default="1,2,4", help="extra dilated 3x3 convs at stride 16")
+    p.add_argument("--rnn-hidden", type=int, default=96)
+    p.add_argument("--fc", type=int, default=192)
+    p.add_argument("--eval-every", type=int, default=500)
+    p.add_argument("--val-pages", type=int, default=40, help="synthetic pages in held-out fonts")
+    p.add_argument("--val-size", default="720x960", help="validation page size WxH")
+    p.add_argument("--eval-manifest", type=Path, help="real pages to measure on at each evaluation (never trained on)")
+    p.add_argument("--eval-limit", type=int, default=None, help="use only the first N pages of --eval-manifest")
+    p.add_argument("--eval-max-side", type=int, default=1600, help="long side of the real pages fed to the detector")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    p.add_argument("--overfit-batch", action="store_true", help="train on one fixed batch (a sanity check)")
+
+
+def _validation_pages(fonts, n: int, size: tuple[int, int], seed: int):
+    rng = random.Random(seed)
+    return [synthesize_page(rng, fonts, *size) for _ in range(n)]
+
+
+def score_synthetic(detector: TextDetector, pages, iou_threshold: float = 0.5) -> dict:
+    """P/R/F1 at IoU >= 0.5 and coverage F1 on synthetic pages; border-cut lines are ignore regions."""
+    tp = n_pred = n_gt = cov_c = cov_p = cov_g = cov_n = 0
+    for page in pages:
+        pred = quads_to_boxes([ln.points for ln in detector.detect(page.image).lines])
+        gt = np.concatenate([page.boxes, quads_to_boxes(page.ignore)])
+        ign = np.r_[np.zeros(len(page.boxes), bool), np.ones(len(page.ignore), bool)]
+        m = match_boxes(pred, gt, ign, iou_threshold)
+        c = coverage(pred, gt, ign)
+        tp, n_pred, n_gt = tp + m["tp"], n_pred + m["n_pred"], n_gt + m["n_gt"]
+        cov_c, cov_p, cov_g, cov_n = cov_c + c["correct"], cov_p + c["n_pred"], cov_g + c["covered"], cov_n + c["n_gt"]
+    p, r, f = prf(tp, n_pred, tp, n_gt)
+    return {"precision": p, "recall": r, "f1": f, "cov_f1": prf(cov_c, cov_p, cov_g, cov_n)[2]}
+
+
+def _config_from_args(args) -> CTPNConfig:
+    ints = lambda s: tuple(int(v) for v in s.split(","))  # noqa: E731
+    return CTPNConfig(channels=ints(args.channels), stage_depths=ints(args.depths), top_dilations=ints(args.dilations),
+                      rnn_hidden=args.rnn_hidden, fc=args.fc)
+
+
+def train(args: argparse.Namespace) -> Path:
+    torch.set_num_threads(args.threads)
+    seed_everything(args.seed)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    last = out / "last.pt"
+
+    if args.resume and last.exists():
+        ckpt = load_checkpoint(last, KIND)
+        config = CTPNConfig.from_dict(ckpt["config"])
+    else:
+        ckpt = None
+        config = _config_from_args(args)
+    model = CTPN(config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    step, history, trained_s = 0, [], 0.0
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        step, history, trained_s = ckpt["step"], ckpt.get("history", []), ckpt.get("trained_s", 0.0)
+        random.setstate(ckpt["py_random"])
+        torch.set_rng_state(ckpt["torch_random"])
+    n_params = count_parameters(model)
+
+    train_fonts, val_fonts = split_fonts(discover_fonts(DEFAULT_CHARSET))
+    val = _validation_pages(val_fonts, args.val_pages, _sizes(args.val_size)[0], args.seed + 999_999) if args.val_pages else []
+    real = load_pages(args.eval_manifest, args.eval_limit, args.eval_max_side) if args.eval_manifest else None
+    # A resumed run draws fresh pages instead of replaying the ones it has already seen.
+    stream = SyntheticPageBatches(train_fonts, args.batch_size, seed=args.seed + step,
+                                  anchor_heights=config.anchor_heights, sizes=_sizes(args.sizes))
+    loader = DataLoader(stream, batch_size=None, num_workers=args.workers, prefetch_factor=4 if args.workers else None,
+                        persistent_workers=bool(args.workers))
+    batches = iter(loader)
+    fixed = next(batches) if args.overfit_batch else None
+    (out / "config.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
+                                                 "model": config.to_dict(), "params": n_params}, indent=1))
+    print(f"CTPN {n_params / 1e6:.2f} M parameters; {len(train_fonts)} training fonts, {len(val_fonts)} held out")
+
+    bar = tqdm(total=args.steps, initial=step, unit="step", dynamic_ncols=True)
+    model.train()
+    t0, seen, budget_s = time.time(), 0, args.hours * 3600
+    total_steps = args.steps
+    while step < total_steps:
+        batch = fixed if fixed is not None else next(batches)
+        elapsed = trained_s + time.time() - t0
+        if budget_s:
+            # Map elapsed time onto the step axis, so the schedule ends when the budget does.
+            total_steps = min(args.steps, max(step + 1, int(step * budget_s / max(elapsed, 1.0)))) if step > args.warmup else args.steps
+        for g in optimizer.param_groups:
+            g["lr"] = args.lr * warmup_cosine(step, total_steps, args.warmup)
+        scores, regression = model(batch["images"])
+        losses = ctpn_loss(scores, regression, batch["labels"], batch["regression"], batch["side_mask"])
+        loss = losses["loss"]
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        optimizer.step()
+        step += 1
+        seen += len(batch["images"])
+        bar.update(1)
+        if step % 10 == 0 or fixed is not None:
+            rate = seen / (time.time() - t0)
+            history.append({"step": step, "loss": loss.item(), "lr": optimizer.param_groups[0]["lr"], "pages_per_s": round(rate, 2),
+                            **{k: round(v.item(), 4) for k, v in losses.items() if k != "loss"}})
+            bar.set_postfix(loss=f"{loss.item():.3f}", pps=f"{rate:.1f}")
+        if step % args.eval_every == 0 or step >= total_steps:
+            row = {"step": step, "pages": step * args.batch_size, "elapsed_s": round(trained_s + time.time() - t0)}
+            model.eval()
+            detector = TextDetector(model)
+            if val:
+                row.update({f"val_{k}": v for k, v in score_synthetic(detector, val).items()})
+            if real:
+                res = evaluate_pages(detector, real)
+                for name, v in res["subsets"].items():
+                    row.update({f"real_{k}_{name}": v[k] for k in ("f1", "cov_f1") if k in v})
+            model.train()
+            history.append(row)
+            append_jsonl(out / "eval.jsonl", row)
+            tqdm.write(json.dumps(row))
+            save_checkpoint(last, kind=KIND, config=config.to_dict(), model_state=model.state_dict(),
+                            optimizer=optimizer.state_dict(), step=step, history=history,
+                            trained_s=trained_s + time.time() - t0,
+                            py_random=random.getstate(), torch_random=torch.get_rng_state())
+            plot_curves(history, out / "curve.png", [k for k in row if k.endswith("f1") or "_f1_" in k], "CTPN detector (F1)")
+    bar.close()
+    final = out / "detector.pt"
+    save_checkpoint(final, kind=KIND, config=config.to_dict(), model_state=model.state_dict(),
+                    step=step, params=n_params, trained_s=trained_s + time.time() - t0)
+    return final
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    add_arguments(p)
+    train(p.parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()

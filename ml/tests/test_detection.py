@@ -1,0 +1,248 @@
+"""CTPN detector: model shapes, anchor targets, post-processing, reading order and the predictor."""
+import numpy as np
+import pytest
+import torch
+
+from ocr_models.checkpoint import save_checkpoint
+from ocr_models.detection.model import CTPN, DEFAULT_ANCHOR_HEIGHTS, CTPNConfig, count_parameters
+from ocr_models.detection.postprocess import (
+    PostprocessParams, Proposals, box_iou, build_lines, column_nms, nms, postprocess, reading_order,
+)
+from ocr_models.detection.predictor import KIND, TextDetector, export_onnx
+from ocr_models.detection.targets import assign_targets, boxes_to_quads, ctpn_loss, split_into_columns
+
+TINY = CTPNConfig(channels=(8, 8, 16, 16), stage_depths=(1, 1, 1, 1), top_dilations=(1,), rnn_hidden=8, fc=16)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    torch.set_num_threads(1)
+
+
+def test_default_model_size_and_output_shapes():
+    model = CTPN(CTPNConfig())
+    assert 0.5e6 <= count_parameters(model) <= 3e6
+    scores, regression = model.eval()(torch.zeros(2, 1, 64, 96))
+    assert scores.shape == (2, 4, 6, 10, 2)
+    assert regression.shape == (2, 4, 6, 10, 3)
+    # An untrained model starts out predicting "no text" everywhere.
+    assert torch.softmax(scores, -1)[..., 1].max() < 0.05
+
+
+def test_config_round_trips():
+    cfg = CTPNConfig(side_refinement=False)
+    assert CTPNConfig.from_dict(cfg.to_dict()) == cfg
+    _, regression = CTPN(cfg).eval()(torch.zeros(1, 1, 32, 32))
+    assert regression.shape[-1] == 2
+
+
+def test_onnx_export_has_dynamic_height_and_width(tmp_path):
+    import onnxruntime as ort
+
+    model = CTPN(TINY).eval()
+    path = export_onnx(model, tmp_path / "det.onnx")
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    x = torch.randn(1, 1, 80, 144)
+    scores, regression = sess.run(None, {"images": x.numpy()})
+    with torch.inference_mode():
+        ref_s, ref_r = model(x)
+    assert scores.shape == (1, 5, 9, 10, 2)
+    np.testing.assert_allclose(scores, ref_s.numpy(), atol=1e-4)
+    np.testing.assert_allclose(regression, ref_r.numpy(), atol=1e-4)
+
+
+# --- targets --------------------------------------------------------------------------------------
+def test_box_is_split_into_stride_columns_with_partial_columns_ignored():
+    line, col, top, bot, valid = split_into_columns(boxes_to_quads(np.array([[44, 40, 100, 60]])), 128)
+    assert col.tolist() == [2, 3, 4, 5, 6]
+    assert valid.tolist() == [False, True, True, True, False]  # 4 px and 4 px of the end columns
+    assert np.allclose(top, 40) and np.allclose(bot, 60)
+
+
+def test_anchor_targets_on_a_hand_made_box():
+    t = assign_targets(np.array([[32, 40, 96, 60]], np.float32), (128, 128), DEFAULT_ANCHOR_HEIGHTS)
+    assert t.labels.shape == (8, 8, 10) and t.regression.shape == (8, 8, 10, 3)
+    pos_r, pos_c, pos_a = np.nonzero(t.labels == 1)
+    assert set(pos_c.tolist()) == {2, 3, 4, 5}             # every covered column, nothing else
+    assert (t.labels[:, [0, 1, 6, 7]] == 0).all()          # far columns are background
+    # Decoding the regression targets gives the box's vertical extent back.
+    ah = np.array(DEFAULT_ANCHOR_HEIGHTS, np.float32)[pos_a]
+    cy = pos_r * 16 + 8 + t.regression[pos_r, pos_c, pos_a, 0] * ah
+    h = ah * np.exp(t.regression[pos_r, pos_c, pos_a, 1])
+    assert np.allclose(cy, 50, atol=1e-3) and np.allclose(h, 20, atol=1e-3)
+    # Side refinement targets point at the line ends from the end columns.
+    side = np.nonzero(t.side_mask)
+    x = side[1] * 16 + 8 + t.regression[side + (np.full(len(side[0]), 2),)] * 16
+    assert set(np.round(x).astype(int).tolist()) <= {32, 96} and len(x) > 0
+
+
+def test_dense_small_lines_each_get_a_positive_anchor():
+    # Three 9-px lines 12 px apart share the cells of one anchor row.
+    boxes = np.array([[0, 100, 64, 109], [0, 112, 64, 121], [0, 124, 64, 133]], np.float32)
+    t = assign_targets(boxes, (256, 64), DEFAULT_ANCHOR_HEIGHTS)
+    for col in range(4):
+        r, a = np.nonzero(t.labels[:, col] == 1)
+        ah = np.array(DEFAULT_ANCHOR_HEIGHTS)[a]
+        cy = r * 16 + 8 + t.regression[r, col, a, 0] * ah
+        assert set(np.round(cy, 1).tolist()) == {104.5, 116.5, 128.5}
+
+
+def test_ignore_regions_are_neither_text_nor_background():
+    t = assign_targets(np.zeros((0, 4)), (64, 64), DEFAULT_ANCHOR_HEIGHTS, ignore_quads=boxes_to_quads(np.array([[0, 20, 64, 40]])))
+    assert (t.labels == 1).sum() == 0 and (t.labels == -1).sum() > 0
+
+
+def test_loss_is_finite_and_backpropagates():
+    model = CTPN(TINY)
+    scores, regression = model(torch.zeros(2, 1, 64, 64))
+    t = assign_targets(np.array([[10, 20, 50, 36]], np.float32), (64, 64), DEFAULT_ANCHOR_HEIGHTS)
+    lab = torch.from_numpy(np.stack([t.labels, t.labels])).long()
+    reg = torch.from_numpy(np.stack([t.regression, t.regression]))
+    side = torch.from_numpy(np.stack([t.side_mask, t.side_mask]))
+    out = ctpn_loss(scores, regression, lab, reg, side)
+    assert torch.isfinite(out["loss"]) and out["loss"] > 0
+    out["loss"].backward()
+    # No text at all: still a loss (background only), no NaN.
+    empty = ctpn_loss(scores.detach(), regression.detach(), torch.zeros_like(lab), reg, torch.zeros_like(side))
+    assert torch.isfinite(empty["loss"])
+
+
+def test_perfect_outputs_decode_back_to_the_ground_truth():
+    boxes = np.array([[20, 30, 300, 52], [20, 70, 180, 84], [260, 70, 400, 84], [30, 150, 90, 230]], np.float32)
+    t = assign_targets(boxes, (256, 448), DEFAULT_ANCHOR_HEIGHTS)
+    scores = np.zeros(t.labels.shape + (2,), np.float32)
+    scores[..., 1] = np.where(t.labels == 1, 8.0, -8.0)
+    quads, line_scores = postprocess(scores, t.regression, DEFAULT_ANCHOR_HEIGHTS)
+    pred = np.concatenate([quads.min(1), quads.max(1)], 1)
+    iou = box_iou(boxes, pred)
+    assert len(pred) == 4 and (iou.max(1) > 0.8).all(), iou
+
+
+# --- post-processing ------------------------------------------------------------------------------
+def _proposals(rows):
+    """rows: list of (first column, last column, top, bottom, score)."""
+    boxes, scores = [], []
+    for c0, c1, top, bot, s in rows:
+        for c in range(c0, c1 + 1):
+            boxes.append([c * 16, top, c * 16 + 16, bot])
+            scores.append(s)
+    b = np.array(boxes, np.float32)
+    return Proposals(b, np.array(scores, np.float32), np.full(len(b), np.nan, np.float32))
+
+
+def test_adjacent_proposals_form_one_line():
+    quads, scores = build_lines(_proposals([(2, 12, 100, 120, 0.95)]))
+    assert len(quads) == 1
+    assert np.allclose(quads[0], [[32, 100], [208, 100], [208, 120], [32, 120]])
+    assert scores[0] == pytest.approx(0.95)
+
+
+def test_separated_rows_and_columns_form_separate_lines():
+    quads, _ = build_lines(_proposals([(2, 8, 100, 120, 0.9), (2, 8, 140, 160, 0.9), (20, 26, 100, 120, 0.9)]))
+    assert len(quads) == 3
+    # A small hole (one missed column) inside a line is bridged.
+    quads, _ = build_lines(_proposals([(2, 8, 100, 124, 0.9), (10, 15, 100, 124, 0.9)]))
+    assert len(quads) == 1
+
+
+def test_lines_of_different_height_are_not_linked():
+    quads, _ = build_lines(_proposals([(2, 6, 100, 120, 0.9), (7, 12, 95, 135, 0.9)]))
+    assert len(quads) == 2
+
+
+def test_tilted_line_gives_a_tilted_quad():
+    boxes = np.array([[c * 16, 100 + 2 * c, c * 16 + 16, 120 + 2 * c] for c in range(10)], np.float32)
+    quads, _ = build_lines(Proposals(boxes, np.full(10, 0.9, np.float32), np.full(10, np.nan, np.float32)))
+    assert len(quads) == 1
+    (tl, tr, br, bl) = quads[0]
+    assert tr[1] - tl[1] == pytest.approx(20, abs=0.5)   # slope 2 px per 16-px column over 160 px
+    assert br[1] - tr[1] == pytest.approx(20, abs=0.5)
+
+
+def test_nms_keeps_the_best_of_overlapping_boxes():
+    boxes = np.array([[0, 0, 16, 20], [0, 1, 16, 21], [0, 40, 16, 60], [16, 0, 32, 20]], np.float32)
+    scores = np.array([0.8, 0.9, 0.7, 0.6], np.float32)
+    assert nms(boxes, scores, 0.3).tolist() == [1, 2, 3]
+    kept = column_nms(Proposals(boxes, scores, np.full(4, np.nan, np.float32)), 0.3)
+    assert sorted(map(tuple, kept.boxes.tolist())) == sorted(map(tuple, boxes[[1, 2, 3]].tolist()))
+    assert len(column_nms(Proposals(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.float32)), 0.3)) == 0
+
+
+def test_reading_order_respects_columns():
+    left = [[20, 100 + 30 * i, 300, 120 + 30 * i] for i in range(5)]
+    right = [[340, 100 + 30 * i, 620, 120 + 30 * i] for i in range(5)]
+    title = [[20, 40, 620, 70]]
+    boxes = np.array(right + title + left, np.float32)   # shuffled input
+    order = reading_order(boxes)
+    assert order.tolist() == [5] + [6, 7, 8, 9, 10] + [0, 1, 2, 3, 4]
+
+
+def test_reading_order_reads_receipt_rows_left_to_right():
+    rows = []
+    for i in range(6):
+        y = 50 + 30 * i
+        rows += [[20, y, 160, y + 20], [400, y + 1, 460, y + 21]]   # item name, price
+    order = reading_order(np.array(rows[::-1], np.float32))
+    assert order.tolist() == list(range(11, -1, -1))
+    assert reading_order(np.zeros((0, 4))).tolist() == []
+
+
+# --- predictor ------------------------------------------------------------------------------------
+@pytest.fixture()
+def tiny_checkpoint(tmp_path):
+    torch.manual_seed(0)
+    model = CTPN(TINY)
+    path = tmp_path / "detector.pt"
+    save_checkpoint(path, kind=KIND, config=TINY.to_dict(), model_state=model.state_dict())
+    return path
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 3), (5, 7), (200, 300), (40, 3000), (3000, 24), (50, 60, 3), (50, 60, 4)])
+def test_predictor_survives_degenerate_images(tiny_checkpoint, shape):
+    det = TextDetector.from_checkpoint(tiny_checkpoint, max_side=640)
+    for fill in (255, 0):
+        res = det.detect(np.full(shape, fill, np.uint8))
+        assert res.lines == [] and res.width == shape[1] and res.height == shape[0]
+    assert det.detect(np.full(shape, 255, np.uint8)).scale <= 1.0
+
+
+def test_predictor_scales_and_clamps(tiny_checkpoint):
+    det = TextDetector.from_checkpoint(tiny_checkpoint, max_side=256)
+    with torch.no_grad():  # make the model see text everywhere
+        det.model.cls.bias.view(-1, 2)[:, 1] = 20.0
+        det.model.cls.bias.view(-1, 2)[:, 0] = -20.0
+    img = (np.random.default_rng(0).random((300, 700)) * 255).astype(np.uint8)
+    res = det.detect(img)
+    assert res.scale == pytest.approx(256 / 700) and res.downscaled
+    assert res.lines
+    for line in res.lines:
+        pts = np.array(line.points)
+        assert pts.shape == (4, 2)
+        assert (pts[:, 0] >= 0).all() and (pts[:, 0] <= 700).all() and (pts[:, 1] >= 0).all() and (pts[:, 1] <= 300).all()
+        assert 0 <= line.score <= 1
+
+
+def test_onnx_runtime_predictor_matches_torch(tiny_checkpoint):
+    det = TextDetector.from_checkpoint(tiny_checkpoint)
+    export_onnx(det.model, tiny_checkpoint.with_suffix(".onnx"))
+    onnx_det = TextDetector.from_checkpoint(tiny_checkpoint, runtime="onnx")
+    img = (np.random.default_rng(1).random((100, 150)) * 255).astype(np.uint8)
+    x, _, _ = det.prepare(img)
+    a, b = det._outputs(x), onnx_det._outputs(x)
+    np.testing.assert_allclose(a[0], b[0], atol=1e-4)
+    with pytest.raises(ValueError):
+        TextDetector.from_checkpoint(tiny_checkpoint, runtime="tensorrt")
+
+
+def test_postprocess_params_are_configurable():
+    p = PostprocessParams(score_threshold=0.5)
+    assert p.score_threshold == 0.5 and p.nms_iou == 0.3
+
+
+def test_targets_and_lines_for_edge_cases():
+    # Text far smaller than the smallest anchor: no anchor reaches IoU 0.5, the best one is still positive.
+    t = assign_targets(np.array([[5, 5, 60, 8]], np.float32), (64, 64), DEFAULT_ANCHOR_HEIGHTS)
+    assert (t.labels == 1).sum() >= 3
+    # A single proposal, and proposals that link to nothing.
+    assert len(build_lines(_proposals([(3, 3, 10, 30, 0.9)]))[0]) == 1
+    assert len(build_lines(_proposals([(3, 3, 10, 30, 0.9), (9, 9, 100, 130, 0.9)]))[0]) == 2
