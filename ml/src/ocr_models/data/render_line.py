@@ -86,12 +86,35 @@ def render_line(text: str, font: Font, rng: random.Random, neighbour_text: str |
     mask = _draw_text_mask(text, font, size, rng).astype(np.float32) / 255.0
     h, w = mask.shape
 
+    # Condensed and expanded faces: squeeze or stretch the line horizontally.
+    if rng.random() < 0.5:
+        factor = rng.uniform(0.6, 1.35)
+        mask = cv2.resize(mask, (max(4, int(w * factor)), h), interpolation=cv2.INTER_AREA)
+        h, w = mask.shape
+
     # Stroke weight: thin or thicken some lines.
     r = rng.random()
     if r < 0.12:
         mask = cv2.erode(mask, np.ones((2, 2), np.uint8))
     elif r < 0.27:
         mask = cv2.dilate(mask, np.ones((2, 2) if rng.random() < 0.7 else (3, 3), np.uint8))
+
+    # Print defects: faded thermal paper (ink missing in patches), dot-matrix dots, strike-through.
+    if rng.random() < 0.25:
+        scale = rng.choice([2, 4, 8])
+        field = nrng.random((h // scale + 2, w // scale + 2)).astype(np.float32)
+        field = cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR)
+        mask = mask * np.clip((field - rng.uniform(0.0, 0.3)) * 2.5, 0.35, 1.0)
+        if rng.random() < 0.5:
+            mask = mask * (nrng.random(mask.shape) > rng.uniform(0.03, 0.15))
+    elif size >= 30 and rng.random() < 0.06:
+        pitch = rng.randint(2, 3)
+        dots = np.zeros((h, w), np.float32)
+        dots[::pitch, ::pitch] = 1.0
+        mask = cv2.GaussianBlur(cv2.dilate(mask * dots, np.ones((2, 2), np.uint8)), (0, 0), 0.6)
+    if rng.random() < 0.03:
+        y = int(h * rng.uniform(0.45, 0.7))
+        cv2.line(mask, (0, y), (w - 1, y + rng.randint(-3, 3)), 1.0, max(1, size // 18))
 
     # Crop margins: tight (even clipping a pixel of ink) to loose.
     xh = h
