@@ -29,8 +29,7 @@ bench: install
 train-recognizer: install
 	$(VENV)/bin/ocrmesh train recognizer --out runs/recognizer --hours 2.0 --steps 30000 --threads 1 --workers 1 \
 		--eval-every 500 --eval-manifest $(EVAL_LINES)
-	cp runs/recognizer/recognizer.pt models/recognizer.pt
-	$(VENV)/bin/ocrmesh export recognizer
+	$(VENV)/bin/ocrmesh export recognizer --checkpoint runs/recognizer/recognizer.pt --out models/recognizer.pt
 
 eval: install
 	$(VENV)/bin/ocrmesh eval --manifest $(EVAL_LINES)

@@ -6,7 +6,14 @@ import torch
 from ocr_models.checkpoint import save_checkpoint
 from ocr_models.detection.model import CTPN, DEFAULT_ANCHOR_HEIGHTS, CTPNConfig, count_parameters
 from ocr_models.detection.postprocess import (
-    PostprocessParams, Proposals, box_iou, build_lines, column_nms, nms, postprocess, reading_order,
+    PostprocessParams,
+    Proposals,
+    box_iou,
+    build_lines,
+    column_nms,
+    nms,
+    postprocess,
+    reading_order,
 )
 from ocr_models.detection.predictor import KIND, TextDetector, export_onnx
 from ocr_models.detection.targets import assign_targets, boxes_to_quads, ctpn_loss, split_into_columns

@@ -27,3 +27,14 @@ def test_overfit_one_batch_and_resume(tmp_path):
     args.steps, args.resume = 66, True
     train(args)
     assert load_checkpoint(tmp_path / "last.pt")["step"] == 66
+
+
+def test_time_budget_stops_training_even_during_warm_up(tmp_path):
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    args = p.parse_args(["--out", str(tmp_path), "--steps", "100000", "--batch-size", "1", "--workers", "0",
+                         "--sizes", "128x128", "--channels", "8,8,8,8", "--depths", "1,1,1,1", "--dilations", "1",
+                         "--rnn-hidden", "8", "--fc", "16", "--val-pages", "0", "--hours", "0.0004"])
+    train(args)
+    step = load_checkpoint(tmp_path / "last.pt")["step"]
+    assert 1 <= step < 1000

@@ -111,13 +111,16 @@ def _ocr_pages(args, items, recognizer) -> int:
 
 # --- train -------------------------------------------------------------------------------------
 def add_train(sub) -> None:
-    from ocr_models.training import train_recognizer
+    from ocr_models.training import train_detector, train_recognizer
 
     p = sub.add_parser("train", help="train a model")
     models = p.add_subparsers(dest="model", required=True)
     rec = models.add_parser("recognizer", help="train the CRNN line recognizer on synthetic lines")
     train_recognizer.add_arguments(rec)
     rec.set_defaults(func=lambda a: print(train_recognizer.train(a)))
+    det = models.add_parser("detector", help="train the CTPN text-line detector on synthetic pages")
+    train_detector.add_arguments(det)
+    det.set_defaults(func=lambda a: print(train_detector.train(a)))
 
 
 # --- eval --------------------------------------------------------------------------------------
@@ -142,17 +145,28 @@ def run_eval(args) -> int:
 
 # --- export ------------------------------------------------------------------------------------
 def add_export(sub) -> None:
-    p = sub.add_parser("export", help="export a checkpoint to ONNX (written next to it)")
-    p.add_argument("model", choices=("recognizer",))
-    p.add_argument("--checkpoint", type=Path, default=None)
+    p = sub.add_parser("export", help="write a model's weights (without optimizer state) and its ONNX twin")
+    p.add_argument("model", choices=("recognizer", "detector"))
+    p.add_argument("--checkpoint", type=Path, default=None, help="training checkpoint (default: the committed weights)")
+    p.add_argument("--out", type=Path, default=None, help="where to write the weights (default: next to --checkpoint)")
     p.set_defaults(func=run_export)
 
 
 def run_export(args) -> int:
-    from ocr_models.recognition.predictor import export_onnx, load_recognizer
+    from ocr_models.checkpoint import load_checkpoint, save_checkpoint
 
-    path = args.checkpoint or default_recognizer()
-    print(export_onnx(load_recognizer(path), path.with_suffix(".onnx")))
+    if args.model == "recognizer":
+        from ocr_models.recognition.predictor import export_onnx, load_recognizer as load
+        path = args.checkpoint or default_recognizer()
+    else:
+        from ocr_models.detection.predictor import export_onnx, load_detector as load
+        path = args.checkpoint or default_detector()
+    out = args.out or path
+    if out != path:
+        ckpt = load_checkpoint(path, args.model)
+        keep = {k: ckpt[k] for k in ("step", "params", "trained_s") if k in ckpt}
+        save_checkpoint(out, kind=args.model, config=ckpt["config"], model_state=ckpt["model"], **keep)
+    print(export_onnx(load(out), out.with_suffix(".onnx")))
     return 0
 
 

@@ -10,7 +10,8 @@ GT boxes marked "ignore" (figures, equations, illegible words) count for neither
 lying mostly inside them are dropped before scoring.
 
 End-to-end CER (needs a recognizer). Order-insensitive at page level where the page has boxes: every
-GT box is assigned to the predicted line that covers it (as above); each predicted line is compared with
+GT box is assigned to the predicted line covering most of it (as above, but with at least 30 % of its
+area and vertical IoU >= 0.3, so a line that cuts a box still reads part of it); each predicted line is compared with
 its GT boxes joined by spaces, left to right. GT boxes no line covers count as deletions, predicted
 lines without GT (outside ignore regions) as insertions. Pages with only a page transcription (no
 boxes) are compared in reading order: predicted lines joined by newlines against the page text, after
@@ -249,8 +250,8 @@ def evaluate_pages(detector, manifest, recognizer=None, limit: int | None = None
                 s["cov_gt"] += c["n_gt"]
                 s["correct"] += c["correct"]
                 s["cov_pred"] += c["n_pred"]
-            if texts is not None:
-                pairs = _line_pairs(page, gt, texts, c)
+            if texts is not None:  # a looser assignment for reading: a line cutting a box still reads part of it
+                pairs = _line_pairs(page, gt, texts, coverage(pred, gt, page.ignore, min_cover=0.3, min_vertical_iou=0.3))
         elif texts is not None:
             pairs = [("\n".join(texts), page.text)]
         if texts is not None:

@@ -135,7 +135,10 @@ def train(args: argparse.Namespace) -> Path:
         elapsed = trained_s + time.time() - t0
         if budget_s:
             # Map elapsed time onto the step axis, so the schedule ends when the budget does.
-            total_steps = min(args.steps, max(step + 1, int(step * budget_s / max(elapsed, 1.0)))) if step > args.warmup else args.steps
+            if elapsed >= budget_s:
+                total_steps = step + 1
+            elif step > args.warmup:
+                total_steps = min(args.steps, max(step + 1, int(step * budget_s / max(elapsed, 1.0))))
         for g in optimizer.param_groups:
             g["lr"] = args.lr * warmup_cosine(step, total_steps, args.warmup)
         scores, regression = model(batch["images"])
@@ -171,7 +174,8 @@ def train(args: argparse.Namespace) -> Path:
                             optimizer=optimizer.state_dict(), step=step, history=history,
                             trained_s=trained_s + time.time() - t0,
                             py_random=random.getstate(), torch_random=torch.get_rng_state())
-            plot_curves(history, out / "curve.png", [k for k in row if k.endswith("f1") or "_f1_" in k], "CTPN detector (F1)")
+            keys = [k for k in row if k in ("val_f1", "val_cov_f1") or k.startswith("real_cov_f1")]
+            plot_curves(history, out / "curve.png", keys, "CTPN detector (right: F1, higher is better)")
     bar.close()
     final = out / "detector.pt"
     save_checkpoint(final, kind=KIND, config=config.to_dict(), model_state=model.state_dict(),
