@@ -156,10 +156,12 @@ def run_export(args) -> int:
     from ocr_models.checkpoint import load_checkpoint, save_checkpoint
 
     if args.model == "recognizer":
-        from ocr_models.recognition.predictor import export_onnx, load_recognizer as load
+        from ocr_models.recognition.predictor import export_onnx
+        from ocr_models.recognition.predictor import load_recognizer as load
         path = args.checkpoint or default_recognizer()
     else:
-        from ocr_models.detection.predictor import export_onnx, load_detector as load
+        from ocr_models.detection.predictor import export_onnx
+        from ocr_models.detection.predictor import load_detector as load
         path = args.checkpoint or default_detector()
     out = args.out or path
     if out != path:
