@@ -125,20 +125,31 @@ def add_train(sub) -> None:
 
 # --- eval --------------------------------------------------------------------------------------
 def add_eval(sub) -> None:
-    p = sub.add_parser("eval", help="CER/WER per subset on a manifest of cropped lines")
+    p = sub.add_parser("eval", help="score the models on a manifest: CER/WER for lines; P/R/F1, coverage and CER for pages",
+                       description="A manifest of cropped lines (rows with 'text') is scored with the recognizer; a manifest "
+                       "of pages (rows with 'boxes') with the detector and, end to end, both models. Results per subset.")
     p.add_argument("--manifest", required=True)
     p.add_argument("--recognizer", type=Path, default=None)
+    p.add_argument("--detector", type=Path, default=None)
     p.add_argument("--runtime", choices=("auto", "onnx", "torch"), default="auto")
     p.add_argument("--threads", type=int, default=2, help="batches read side by side (default 2)")
     p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--detection-only", action="store_true", help="pages: skip the end-to-end CER")
     p.set_defaults(func=run_eval)
 
 
 def run_eval(args) -> int:
-    from ocr_models.evaluation import evaluate_lines
+    from ocr_models.evaluation import evaluate_lines, read_manifest
 
     _single_threaded()
-    report = evaluate_lines(_load_recognizer(args.recognizer, args.runtime, workers=args.threads), args.manifest, args.limit)
+    rows = read_manifest(args.manifest)
+    if any("boxes" in r for r in rows):
+        from ocr_models.page_evaluation import evaluate_pages
+
+        recognizer = None if args.detection_only else _load_recognizer(args.recognizer, args.runtime, workers=args.threads)
+        report = evaluate_pages(_load_detector(args.detector, args.runtime), args.manifest, recognizer, args.limit)
+    else:
+        report = evaluate_lines(_load_recognizer(args.recognizer, args.runtime, workers=args.threads), args.manifest, args.limit)
     print(json.dumps(report, indent=1))
     return 0
 

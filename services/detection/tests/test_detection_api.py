@@ -1,0 +1,74 @@
+import struct
+import zlib
+
+from ocr_models.detection.predictor import DetectionResult, Line
+
+
+def assert_json_error(r, status, code):
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json()["error"] == code
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json()["status"] == "ok"
+    assert client.get("/readyz").json()["checks"] == {"model_loaded": True}
+
+
+def test_detect_answers_the_documented_shape(client, page_png):
+    r = client.post("/v1/detect", files={"image": ("p.png", page_png, "image/png")})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["width"], body["height"]) == (400, 300)
+    assert body["scale"] == 1.0 and body["model_version"].startswith("detector-")
+    assert isinstance(body["lines"], list)
+
+
+def test_original_routes_map_corners_and_clamp(client, page_png, monkeypatch):
+    from ocr_detection import main
+
+    lines = [([[50, 120], [300, 118], [301, 150], [51, 152]], 0.91234),
+             ([[-4, 10], [200, 10], [200, 40], [-4, 40]], 0.8)]
+
+    async def fixed(self, image):
+        return DetectionResult(image.width, image.height, [Line(p, s) for p, s in lines])
+
+    monkeypatch.setattr(main.DetectionEngine, "detect", fixed)
+    boxes = client.post("/boxes", files={"image": ("p.png", page_png, "image/png")}).json()
+    assert [b["ord_num"] for b in boxes] == [0, 1]
+    assert boxes[0]["probability"] == 0.9123
+    # TL, TR, BL, BR as the original system sent them.
+    assert [(p["axis_x"], p["axis_y"]) for p in boxes[0]["points"]] == [(50, 120), (300, 118), (51, 152), (301, 150)]
+    minimal = client.post("/minimal-boxes", files={"image": ("p.png", page_png, "image/png")}).json()
+    # Top-down order and clamped to the image.
+    assert minimal == [{"start_x": 0, "start_y": 10, "width": 200, "height": 30},
+                       {"start_x": 50, "start_y": 118, "width": 251, "height": 34}]
+
+
+def bomb() -> bytes:
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b""))
+
+
+def test_bad_input_gets_json_errors(client, page_png):
+    for route in ("/v1/detect", "/boxes", "/minimal-boxes"):
+        assert_json_error(client.post(route, files={"image": ("a.png", b"", "image/png")}), 400, "empty_file")
+        assert_json_error(client.post(route, files={"image": ("a.png", b"GIF8 nope", "image/png")}), 415, "unsupported_media_type")
+        assert_json_error(client.post(route, files={"image": ("a.png", page_png[:100], "image/png")}), 400, "invalid_image")
+        assert_json_error(client.post(route, files={"image": ("a.png", bomb(), "image/png")}), 413, "image_too_large")
+        assert_json_error(client.post(route, files={"file": ("a.png", page_png, "image/png")}), 422, "invalid_request")
+
+
+def test_tiny_blank_and_extreme_images_give_no_lines(client):
+    import cv2
+    import numpy as np
+
+    for img in (np.zeros((1, 1), np.uint8), np.full((600, 800), 255, np.uint8), np.full((20, 5000), 128, np.uint8)):
+        r = client.post("/v1/detect", files={"image": ("x.png", cv2.imencode(".png", img)[1].tobytes(), "image/png")})
+        assert r.status_code == 200 and r.json()["lines"] == []
+
+
+def test_openapi_lists_the_routes(client):
+    assert {"/v1/detect", "/boxes", "/minimal-boxes", "/healthz", "/readyz"} <= set(client.get("/openapi.json").json()["paths"])
