@@ -4,9 +4,9 @@ import cv2
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-
 from ocr_detection.config import Settings
 from ocr_detection.main import create_app
+
 from ocr_models.checkpoint import save_checkpoint
 from ocr_models.detection.model import CTPN, CTPNConfig
 
