@@ -12,7 +12,7 @@ def test_crop_quad_takes_the_axis_aligned_region_with_a_margin():
     img = np.zeros((100, 200), np.uint8)
     img[40:60, 50:150] = 255
     crop = crop_quad(img, [[50, 40], [150, 40], [150, 60], [50, 60]], margin=0.1)
-    assert crop.shape == (24, 104)
+    assert crop.shape == (24, 102)  # 0.1 x height above and below, half of that left and right
     assert crop[3:-3, 3:-3].min() == 255  # the inside is the white block
     assert crop[0].max() == 0 and crop[:, 0].max() == 0  # the margin is the background
 

@@ -6,9 +6,11 @@ import cv2
 import numpy as np
 import pytest
 
+from ocr_common.geometry import crop_quad as crop_line
 from ocr_models.detection.predictor import DetectionResult, Line
-from ocr_models.metrics import edit_distance as slow_edit_distance
-from ocr_models.page_evaluation import coverage, crop_line, edit_distance, evaluate_pages, match_boxes, prf
+from ocr_models.metrics import edit_distance
+from ocr_models.metrics import reference_edit_distance as slow_edit_distance
+from ocr_models.page_evaluation import coverage, evaluate_pages, match_boxes, prf
 
 
 def test_one_to_one_matching_at_iou_half():

@@ -1,13 +1,12 @@
-"""Line quadrilaterals: cropping a line out of a page, and the axis-aligned box around it."""
+"""Line quadrilaterals ([[x, y] x 4]: top-left, top-right, bottom-right, bottom-left): cropping a
+line out of a page, and the axis-aligned box around it."""
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-Quad = list[list[float]]  # [[x, y] x 4]: top-left, top-right, bottom-right, bottom-left
 
-
-def minimal_box(quad: Quad, width: int, height: int) -> tuple[int, int, int, int]:
+def minimal_box(quad, width: int, height: int) -> tuple[int, int, int, int]:
     """(start_x, start_y, width, height) of the quad's bounding box, clamped to the image."""
     pts = np.asarray(quad, dtype=np.float64)
     x0, y0 = np.clip(np.floor(pts.min(axis=0)), 0, [width, height]).astype(int)
@@ -15,23 +14,28 @@ def minimal_box(quad: Quad, width: int, height: int) -> tuple[int, int, int, int
     return int(x0), int(y0), int(max(0, x1 - x0)), int(max(0, y1 - y0))
 
 
-def crop_quad(image: np.ndarray, quad: Quad, margin: float = 0.12) -> np.ndarray:
-    """The line inside `quad`, rectified to an upright rectangle.
+def crop_quad(image: np.ndarray, quad, margin: float = 0.15) -> np.ndarray:
+    """The line inside `quad`, rectified to an upright rectangle by a perspective warp.
 
-    The quad is widened by `margin` of its height on every side, since detectors box the ink
-    tightly and the recognizer reads better with a little background around the letters.
+    Detectors box the ink tightly and the recognizer reads better with some background around the
+    letters, so `margin` x the line height is added above and below, and half of that left and right.
+    Degenerate quads give a plain (at least 1x1) crop instead of failing.
     """
-    pts = np.asarray(quad, dtype=np.float32).reshape(4, 2)
-    tl, tr, br, bl = pts
-    w = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl), 1.0)
-    h = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr), 1.0)
-    along = (tr - tl + br - bl) / (2 * w)          # unit vector along the line
-    down = (bl - tl + br - tr) / (2 * h)           # unit vector across it
-    m = margin * h
-    src = np.stack([tl - m * along - m * down, tr + m * along - m * down,
-                    br + m * along + m * down, bl - m * along + m * down]).astype(np.float32)
-    out_w, out_h = int(round(w + 2 * m)), int(round(h + 2 * m))
-    out_w, out_h = max(out_w, 2), max(out_h, 2)
-    dst = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], dtype=np.float32)
+    q = np.asarray(quad, dtype=np.float32).reshape(4, 2)
+    tl, tr, br, bl = q
+    width = (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2
+    height = (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
+    if width < 1 or height < 1:
+        x0, y0 = np.floor(q.min(0)).astype(int).clip(0)
+        x1, y1 = np.ceil(q.max(0)).astype(int)
+        crop = image[y0: max(y1, y0 + 1), x0: max(x1, x0 + 1)]
+        return crop if crop.size else np.full((1, 1) + image.shape[2:], 255, image.dtype)
+    down = ((bl - tl) + (br - tr)) / 2 / height          # unit vector across the line
+    right = ((tr - tl) + (br - bl)) / 2 / width          # unit vector along it
+    dv, dh = down * margin * height, right * margin * height * 0.5
+    src = np.float32([tl - dv - dh, tr - dv + dh, br + dv + dh, bl + dv - dh])
+    out_w, out_h = int(round(width + margin * height)), int(round(height * (1 + 2 * margin)))
+    dst = np.float32([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]])
     matrix = cv2.getPerspectiveTransform(src, dst)
-    return cv2.warpPerspective(image, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(image, matrix, (max(out_w, 1), max(out_h, 1)), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)

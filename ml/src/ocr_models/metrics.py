@@ -1,9 +1,33 @@
 """Character and word error rates."""
 from __future__ import annotations
 
+import numpy as np
+
 
 def edit_distance(a, b) -> int:
-    """Levenshtein distance between two sequences."""
+    """Levenshtein distance between two sequences; vectorised over the shorter one for long inputs
+    (whole pages), plain Python for short ones (lines), where numpy's overhead would dominate."""
+    if len(a) < len(b):
+        a, b = b, a
+    if len(b) == 0:
+        return len(a)
+    if len(a) * len(b) < 2500:
+        return reference_edit_distance(a, b)
+    vocab: dict = {}
+    av = np.array([vocab.setdefault(x, len(vocab)) for x in a])
+    bv = np.array([vocab.setdefault(x, len(vocab)) for x in b])
+    ar = np.arange(len(b) + 1)
+    prev = ar.copy()
+    tmp = np.empty_like(prev)
+    for i, x in enumerate(av, 1):
+        tmp[0] = i
+        np.minimum(prev[1:] + 1, prev[:-1] + (bv != x), out=tmp[1:])
+        prev = np.minimum.accumulate(tmp - ar) + ar   # cur[j] = min_k (tmp[k] + j - k): insertions
+    return int(prev[-1])
+
+
+def reference_edit_distance(a, b) -> int:
+    """The textbook dynamic programme, row by row."""
     if len(a) < len(b):
         a, b = b, a
     prev = list(range(len(b) + 1))

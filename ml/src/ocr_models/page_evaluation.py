@@ -27,9 +27,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ocr_common.geometry import crop_quad
+
 from .evaluation import read_image, read_manifest, resolve_image
 from .metrics import ErrorRate, normalize_for_scoring
-from .metrics import edit_distance as _slow_edit_distance
 
 
 # --- geometry ----------------------------------------------------------------------------------------
@@ -122,61 +123,6 @@ def prf(tp_p: int, n_pred: int, tp_g: int, n_gt: int) -> tuple[float, float, flo
     return round(p, 4), round(r, 4), round(f, 4)
 
 
-# --- crops -------------------------------------------------------------------------------------------
-def crop_line(image: np.ndarray, quad, margin: float = 0.15) -> np.ndarray:
-    """Rectifies one line quad (TL, TR, BR, BL) with a perspective warp, adding `margin` x the line
-    height above and below (and half of that left and right). Always returns at least 1x1 pixels."""
-    q = np.asarray(quad, np.float32).reshape(4, 2)
-    tl, tr, br, bl = q
-    width = (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2
-    height = (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
-    if width < 1 or height < 1:
-        x0, y0 = np.floor(q.min(0)).astype(int).clip(0)
-        x1, y1 = np.ceil(q.max(0)).astype(int)
-        crop = image[y0: max(y1, y0 + 1), x0: max(x1, x0 + 1)]
-        return crop if crop.size else np.full((1, 1) + image.shape[2:], 255, image.dtype)
-    down = ((bl - tl) + (br - tr)) / 2 / height          # unit vector along the line's height
-    right = ((tr - tl) + (br - bl)) / 2 / width
-    dv, dh = down * margin * height, right * margin * height * 0.5
-    src = np.float32([tl - dv - dh, tr - dv + dh, br + dv + dh, bl + dv - dh])
-    out_w, out_h = int(round(width + margin * height)), int(round(height * (1 + 2 * margin)))
-    dst = np.float32([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]])
-    m = cv2.getPerspectiveTransform(src, dst)
-    return cv2.warpPerspective(image, m, (max(out_w, 1), max(out_h, 1)), flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE)
-
-
-# --- text distance -----------------------------------------------------------------------------------
-def edit_distance(a, b) -> int:
-    """Levenshtein distance, vectorised over the shorter sequence (fast for whole pages)."""
-    if len(a) < len(b):
-        a, b = b, a
-    if len(b) == 0:
-        return len(a)
-    if len(a) * len(b) < 2500:
-        return _slow_edit_distance(a, b)
-    vocab: dict = {}
-    av = np.array([vocab.setdefault(x, len(vocab)) for x in a])
-    bv = np.array([vocab.setdefault(x, len(vocab)) for x in b])
-    ar = np.arange(len(b) + 1)
-    prev = ar.copy()
-    tmp = np.empty_like(prev)
-    for i, x in enumerate(av, 1):
-        tmp[0] = i
-        np.minimum(prev[1:] + 1, prev[:-1] + (bv != x), out=tmp[1:])
-        prev = np.minimum.accumulate(tmp - ar) + ar   # cur[j] = min_k (tmp[k] + j - k): insertions
-    return int(prev[-1])
-
-
-def _add(er: ErrorRate, prediction: str, truth: str) -> None:
-    er.char_errors += edit_distance(prediction, truth)
-    er.chars += len(truth)
-    er.word_errors += edit_distance(prediction.split(), truth.split())
-    er.words += len(truth.split())
-    er.lines += 1
-    er.exact += prediction == truth
-
-
 # --- pages -------------------------------------------------------------------------------------------
 @dataclass
 class PageRecord:
@@ -234,7 +180,7 @@ def evaluate_pages(detector, manifest, recognizer=None, limit: int | None = None
             s["downscaled_pages"] += result.downscaled
         texts = None
         if recognizer is not None:
-            crops = [crop_line(page.image, q) for q in pred_quads]
+            crops = [crop_quad(page.image, q) for q in pred_quads]
             texts = [r.text for r in recognizer.recognize(crops)] if crops else []
         if len(page.quads):
             gt = quads_to_boxes(page.quads)
@@ -258,8 +204,8 @@ def evaluate_pages(detector, manifest, recognizer=None, limit: int | None = None
             for pred_text, truth in pairs:
                 p = normalize_for_scoring(pred_text, page.case_sensitive)
                 t = normalize_for_scoring(truth, page.case_sensitive)
-                _add(errors[page.subset], p, t)
-                _add(errors["overall"], p, t)
+                errors[page.subset].add(p, t)
+                errors["overall"].add(p, t)
     return {"subsets": {k: _summary(v, errors.get(k)) for k, v in sorted(stats.items()) if k != "overall"},
             "overall": _summary(stats["overall"], errors.get("overall")) if pages else {}}
 
