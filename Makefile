@@ -22,8 +22,11 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check common ml cli services bench scripts tests
 
+EVAL_PAGES := ../shared/evaldata/dev/pages/manifest.jsonl
+
 bench: install
 	$(PY) bench/recognition.py --manifest $(EVAL_LINES)
+	$(PY) bench/pages.py --manifest $(EVAL_PAGES)
 
 # The exact command that produced models/recognizer.pt (see docs/models.md).
 train-recognizer: install

@@ -9,6 +9,7 @@ import pytest
 REPO = Path(__file__).resolve().parent
 EVALDATA = Path(os.environ.get("OCRMESH_EVALDATA", REPO.parent / "shared" / "evaldata" / "dev"))
 RECOGNIZER = REPO / "models" / "recognizer.pt"
+DETECTOR = REPO / "models" / "detector.pt"
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +25,9 @@ def evaldata() -> Path:
 def recognizer_path() -> Path:
     assert RECOGNIZER.exists(), "committed recognizer weights are missing"
     return RECOGNIZER
+
+
+@pytest.fixture(scope="session")
+def detector_path() -> Path:
+    assert DETECTOR.exists(), "committed detector weights are missing"
+    return DETECTOR

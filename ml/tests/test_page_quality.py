@@ -1,0 +1,28 @@
+"""The committed detector + recognizer on real pages (dev split; never trained on)."""
+import pytest
+
+from ocr_models.detection.predictor import TextDetector
+from ocr_models.page_evaluation import evaluate_pages
+from ocr_models.recognition.predictor import LineRecognizer
+
+COVERAGE_F1 = {"sroie_receipt": 0.85, "docbank_born_digital": 0.90}
+END_TO_END_CER = {"sroie_receipt": 0.08, "docbank_born_digital": 0.05, "oldbooks_scan": 0.03}
+
+
+@pytest.fixture(scope="module")
+def report(evaldata, recognizer_path, detector_path):
+    detector = TextDetector.from_checkpoint(detector_path, runtime="onnx")
+    recognizer = LineRecognizer.from_checkpoint(recognizer_path, runtime="onnx", workers=2)
+    return evaluate_pages(detector, evaldata / "pages" / "manifest.jsonl", recognizer)["subsets"]
+
+
+@pytest.mark.quality
+@pytest.mark.parametrize("subset", sorted(COVERAGE_F1))
+def test_detector_covers_the_text_lines(report, subset):
+    assert report[subset]["cov_f1"] >= COVERAGE_F1[subset], report[subset]
+
+
+@pytest.mark.quality
+@pytest.mark.parametrize("subset", sorted(END_TO_END_CER))
+def test_end_to_end_character_error_rate(report, subset):
+    assert report[subset]["cer"] <= END_TO_END_CER[subset], report[subset]
