@@ -3,8 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 EVAL_LINES := ../shared/evaldata/dev/lines/manifest.jsonl
+EVAL_PAGES := ../shared/evaldata/dev/pages/manifest.jsonl
 
-.PHONY: install up test lint bench train-recognizer eval export clean
+.PHONY: install up test lint bench train-recognizer train-detector eval clean
 
 install: $(VENV)/.installed
 
@@ -22,8 +23,6 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check common ml cli services bench scripts tests
 
-EVAL_PAGES := ../shared/evaldata/dev/pages/manifest.jsonl
-
 bench: install
 	$(PY) bench/recognition.py --manifest $(EVAL_LINES)
 	$(PY) bench/pages.py --manifest $(EVAL_PAGES)
@@ -34,8 +33,15 @@ train-recognizer: install
 		--eval-every 500 --eval-manifest $(EVAL_LINES)
 	$(VENV)/bin/ocrmesh export recognizer --checkpoint runs/recognizer/recognizer.pt --out models/recognizer.pt
 
+# The exact command that produced models/detector.pt (see docs/models.md).
+train-detector: install
+	$(VENV)/bin/ocrmesh train detector --out runs/detector --hours 1.2 --steps 40000 --threads 1 --workers 1 \
+		--eval-every 500 --eval-manifest $(EVAL_PAGES)
+	$(VENV)/bin/ocrmesh export detector --checkpoint runs/detector/detector.pt --out models/detector.pt
+
 eval: install
 	$(VENV)/bin/ocrmesh eval --manifest $(EVAL_LINES)
+	$(VENV)/bin/ocrmesh eval --manifest $(EVAL_PAGES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
