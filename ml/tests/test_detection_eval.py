@@ -106,3 +106,9 @@ def test_evaluate_pages_end_to_end(tmp_path):
     assert "f1" not in book and book["cer"] > 0            # text-only page: reading-order CER
     assert res["overall"]["pages"] == 2
     assert "cer" not in evaluate_pages(det, manifest)["overall"]
+
+
+def test_page_text_comparison_joins_words_hyphenated_across_lines():
+    from ocr_models.page_evaluation import _dehyphenate
+
+    assert _dehyphenate("com-\npleting the\nwork - done") == "completing the\nwork - done"

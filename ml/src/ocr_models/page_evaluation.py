@@ -15,10 +15,11 @@ area and vertical IoU >= 0.3, so a line that cuts a box still reads part of it);
 its GT boxes joined by spaces, left to right. GT boxes no line covers count as deletions, predicted
 lines without GT (outside ignore regions) as insertions. Pages with only a page transcription (no
 boxes) are compared in reading order: predicted lines joined by newlines against the page text, after
-whitespace normalisation. Case is folded where the manifest says case_sensitive false.
+whitespace normalisation and after joining words hyphenated across lines (as such transcriptions do). Case is folded where the manifest says case_sensitive false.
 """
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -199,7 +200,8 @@ def evaluate_pages(detector, manifest, recognizer=None, limit: int | None = None
             if texts is not None:  # a looser assignment for reading: a line cutting a box still reads part of it
                 pairs = _line_pairs(page, gt, texts, coverage(pred, gt, page.ignore, min_cover=0.3, min_vertical_iou=0.3))
         elif texts is not None:
-            pairs = [("\n".join(texts), page.text)]
+            # Page transcriptions (e.g. Project Gutenberg) join hyphenated words across lines; so does the comparison.
+            pairs = [(_dehyphenate("\n".join(texts)), page.text)]
         if texts is not None:
             for pred_text, truth in pairs:
                 p = normalize_for_scoring(pred_text, page.case_sensitive)
@@ -208,6 +210,10 @@ def evaluate_pages(detector, manifest, recognizer=None, limit: int | None = None
                 errors["overall"].add(p, t)
     return {"subsets": {k: _summary(v, errors.get(k)) for k, v in sorted(stats.items()) if k != "overall"},
             "overall": _summary(stats["overall"], errors.get("overall")) if pages else {}}
+
+
+def _dehyphenate(text: str) -> str:
+    return re.sub(r"(\w)-\n(\w)", r"\1\2", text)
 
 
 def _line_pairs(page: PageRecord, gt: np.ndarray, texts: list[str], cov: dict) -> list[tuple[str, str]]:
