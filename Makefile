@@ -5,9 +5,13 @@ PY := $(VENV)/bin/python
 EVAL_LINES := ../shared/evaldata/dev/lines/manifest.jsonl
 EVAL_PAGES := ../shared/evaldata/dev/pages/manifest.jsonl
 
-.PHONY: install up test lint bench train-recognizer train-detector eval clean
+.PHONY: install web up test lint bench train-recognizer train-detector eval clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed web
+
+# The front end and the docs portal (npm ci, generated API client, Vite build); a no-op when nothing changed.
+web: $(VENV)/.installed
+	bash scripts/build-web.sh
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt scripts/install.sh scripts/apt-packages.txt */pyproject.toml services/*/pyproject.toml
 	bash scripts/install.sh
@@ -44,4 +48,5 @@ eval: install
 	$(VENV)/bin/ocrmesh eval --manifest $(EVAL_PAGES)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache services/frontend/dist services/docs-portal/dist \
+		services/frontend/node_modules services/docs-portal/node_modules tests/e2e/node_modules

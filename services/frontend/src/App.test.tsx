@@ -1,0 +1,187 @@
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+
+import { App, resultIdFromHash } from './App'
+import { ApiError, NetworkError } from './api/client'
+import { RID, fakeApi, ocrResult, storedResult } from './test/fixtures'
+
+const png = () => new File([new Uint8Array([137, 80, 78, 71])], 'receipt.png', { type: 'image/png' })
+
+afterEach(() => history.replaceState(null, '', '/'))
+
+async function upload(user: ReturnType<typeof userEvent.setup>, file: File = png()) {
+  const input = screen.getByLabelText('Image file') as HTMLInputElement
+  await user.upload(input, file)
+}
+
+describe('uploading', () => {
+  it('sends the chosen file and shows the boxes, lines and text', async () => {
+    const ocr = vi.fn(async () => ocrResult())
+    const user = userEvent.setup()
+    const { container } = render(<App api={fakeApi({ ocr })} />)
+    await upload(user)
+    expect(await screen.findByText('Done: 3 lines read.')).toBeInTheDocument()
+    expect(ocr).toHaveBeenCalledTimes(1)
+    expect(container.querySelectorAll('polygon')).toHaveLength(3)
+    expect(screen.getByRole('list', { name: 'Detected lines' })).toHaveTextContent('TOTAL 12.50')
+    expect(location.hash).toBe(`#/result/${RID}`)
+    // The new result is listed at once, before the store has written it.
+    expect(within(screen.getByRole('navigation', { name: 'Recent results' })).getByText('TOTAL 12.50')).toBeInTheDocument()
+  })
+
+  it('shows a progress indicator while the OCR runs', async () => {
+    let finish: (v: ReturnType<typeof ocrResult>) => void = () => undefined
+    const ocr = vi.fn(() => new Promise<ReturnType<typeof ocrResult>>((resolve) => (finish = resolve)))
+    const user = userEvent.setup()
+    render(<App api={fakeApi({ ocr })} />)
+    await upload(user)
+    expect(await screen.findByRole('progressbar', { name: 'Reading the text…' })).toBeInTheDocument()
+    expect(screen.getByRole('button', { name: 'Choose an image…' })).toBeDisabled()
+    await act(async () => finish(ocrResult()))
+    expect(screen.queryByRole('progressbar')).toBeNull()
+  })
+
+  it('takes an image pasted anywhere on the page', async () => {
+    const ocr = vi.fn(async () => ocrResult())
+    render(<App api={fakeApi({ ocr })} />)
+    const file = png()
+    const event = new Event('paste', { bubbles: true, cancelable: true }) as ClipboardEvent
+    Object.defineProperty(event, 'clipboardData', {
+      value: { items: [{ kind: 'file', type: 'image/png', getAsFile: () => file }], files: [file] },
+    })
+    await act(async () => window.dispatchEvent(event))
+    await screen.findByText('Done: 3 lines read.')
+    expect(ocr).toHaveBeenCalledWith(expect.any(Blob), 'receipt.png', expect.anything())
+  })
+
+  it('leaves a text paste alone', async () => {
+    const ocr = vi.fn(async () => ocrResult())
+    render(<App api={fakeApi({ ocr })} />)
+    const event = new Event('paste', { bubbles: true, cancelable: true }) as ClipboardEvent
+    Object.defineProperty(event, 'clipboardData', { value: { items: [{ kind: 'string', type: 'text/plain' }], files: [] } })
+    window.dispatchEvent(event)
+    expect(event.defaultPrevented).toBe(false)
+    expect(ocr).not.toHaveBeenCalled()
+    expect(await screen.findByText('No results yet.')).toBeInTheDocument()
+  })
+
+  it('takes a dropped file', async () => {
+    const ocr = vi.fn(async () => ocrResult())
+    render(<App api={fakeApi({ ocr })} />)
+    const file = png()
+    fireEvent.drop(screen.getByTestId('dropzone'), { dataTransfer: { files: [file], items: [] } })
+    await screen.findByText('Done: 3 lines read.')
+    expect(ocr).toHaveBeenCalledTimes(1)
+  })
+})
+
+describe('error messages', () => {
+  it.each([
+    [new ApiError(413, 'file_too_large', 'the upload is larger than 2000000 bytes'), /too large to upload/],
+    [new ApiError(413, 'image_too_large', 'too many pixels'), /too many pixels/],
+    [new ApiError(415, 'unsupported_media_type', 'not an image'), /not an image ocrmesh can read/],
+    [new ApiError(400, 'invalid_image', 'truncated'), /could not be decoded/],
+    [new ApiError(400, 'empty_file', 'image is empty'), /file is empty/],
+    [new ApiError(502, 'upstream_unavailable', 'detection is unreachable'), /unavailable right now/],
+    [new ApiError(502, 'upstream_error', 'detection answered 500'), /failed while reading/],
+    [new ApiError(504, 'upstream_timeout', 'detection timed out'), /took too long/],
+    [new NetworkError(new TypeError('Failed to fetch')), /Could not reach the server/],
+  ])('%s', async (error, expected) => {
+    const user = userEvent.setup()
+    render(<App api={fakeApi({ ocr: async () => Promise.reject(error) })} />)
+    await upload(user)
+    const alert = await screen.findByTestId('error')
+    expect(alert).toHaveTextContent(expected)
+    expect(screen.queryByRole('progressbar')).toBeNull()
+    expect(screen.getByRole('button', { name: 'Choose an image…' })).toBeEnabled()
+  })
+
+  it('tells when the recent results cannot be loaded', async () => {
+    render(<App api={fakeApi({ listResults: async () => Promise.reject(new ApiError(502, 'upstream_unavailable', '')) })} />)
+    expect(await screen.findByText(/Could not load recent results/)).toBeInTheDocument()
+  })
+})
+
+describe('reopening and correcting', () => {
+  const stored = storedResult({
+    corrections: [{ id: 'c0', text: 'TOTAL 13.50', line_index: 0, created_at: '2026-11-22T10:01:00Z' }],
+  })
+
+  it('reopens a recent result with its image and stored corrections', async () => {
+    const getResult = vi.fn(async () => stored)
+    const user = userEvent.setup()
+    const { container } = render(
+      <App
+        api={fakeApi({
+          listResults: async () => ({
+            items: [{ request_id: RID, created_at: '2026-11-22T10:00:00Z', width: 400, height: 200, text: 'TOTAL 12.50\nTHANK YOU' }],
+            next_cursor: null,
+          }),
+          getResult,
+        })}
+      />,
+    )
+    await user.click(await screen.findByRole('button', { name: /TOTAL 12.50/ }))
+    await screen.findByText('Opened a result with 3 lines.')
+    expect(getResult).toHaveBeenCalledWith(RID, expect.anything())
+    expect(container.querySelector('img')).toHaveAttribute('src', `http://test/v1/ocr/${RID}/image`)
+    const line = container.querySelector('li.line[data-index="0"]') as HTMLElement
+    expect(line).toHaveTextContent('TOTAL 13.50')
+    expect(line).toHaveTextContent('corrected')
+    expect(screen.getByRole('button', { name: /TOTAL 12.50/ })).toHaveAttribute('aria-current', 'true')
+  })
+
+  it('opens #/result/<id> on load and waits for a result that is not stored yet', async () => {
+    history.replaceState(null, '', `#/result/${RID}`)
+    const getResult = vi
+      .fn()
+      .mockRejectedValueOnce(new ApiError(404, 'not_found', 'no such result'))
+      .mockResolvedValue(stored)
+    render(<App api={fakeApi({ getResult })} retryMs={1} />)
+    await screen.findByText('Opened a result with 3 lines.')
+    expect(getResult).toHaveBeenCalledTimes(2)
+  })
+
+  it('says so when a result does not exist', async () => {
+    history.replaceState(null, '', `#/result/${RID}`)
+    const getResult = vi.fn(async () => Promise.reject(new ApiError(404, 'not_found', 'no such result')))
+    render(<App api={fakeApi({ getResult })} retryMs={1} />)
+    expect(await screen.findByTestId('error')).toHaveTextContent(/not found/)
+  })
+
+  it('sends a line correction and shows it as corrected', async () => {
+    const correct = vi.fn(async () => ({ request_id: RID, correction_id: 'c1', status: 'accepted' }))
+    const user = userEvent.setup()
+    const { container } = render(<App api={fakeApi({ correct })} />)
+    await upload(user)
+    await screen.findByText('Done: 3 lines read.')
+    await user.click(screen.getByRole('button', { name: 'Edit line 3' }))
+    const input = screen.getByRole('textbox', { name: 'Text of line 3' })
+    await user.clear(input)
+    await user.type(input, 'SMUDGED{Enter}')
+    expect(await screen.findByText('Correction of line 3 saved.')).toBeInTheDocument()
+    expect(correct).toHaveBeenCalledWith(RID, { lines: [{ index: 2, text: 'SMUDGED' }] })
+    const line = container.querySelector('li.line[data-index="2"]') as HTMLElement
+    expect(line).toHaveTextContent('SMUDGED')
+    expect(line).toHaveTextContent('corrected')
+    expect(container.querySelector('polygon[data-index="2"]')).toHaveClass('corrected')
+  })
+
+  it('reports a correction that could not be sent', async () => {
+    const correct = vi.fn(async () => Promise.reject(new ApiError(502, 'upstream_unavailable', '')))
+    const user = userEvent.setup()
+    render(<App api={fakeApi({ correct })} />)
+    await upload(user)
+    await screen.findByText('Done: 3 lines read.')
+    await user.click(screen.getByRole('button', { name: 'Edit line 1' }))
+    await user.type(screen.getByRole('textbox', { name: 'Text of line 1' }), '0{Enter}')
+    await waitFor(() => expect(screen.getByText(/Not saved: The OCR service is unavailable/)).toBeInTheDocument())
+  })
+})
+
+it('reads the result id from the hash', () => {
+  expect(resultIdFromHash(`#/result/${RID}`)).toBe(RID)
+  expect(resultIdFromHash('#/')).toBeNull()
+  expect(resultIdFromHash('#/result/../../etc')).toBeNull()
+})

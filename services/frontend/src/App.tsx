@@ -1,0 +1,264 @@
+import { useCallback, useEffect, useRef, useState } from 'react'
+
+import { ApiError, createApi, type Api, type Correction, type ResultSummary } from './api/client'
+import { describeError } from './api/errors'
+import { API_BASE, NOT_STORED_RETRIES, NOT_STORED_RETRY_MS } from './config'
+import { copyText, downloadJson } from './lib/browser'
+import { buildView } from './lib/corrections'
+import { prepareUpload } from './lib/resize'
+import { RecentList } from './components/RecentList'
+import { ResultView, type OpenResult } from './components/ResultView'
+import { StatusBar, type Status } from './components/StatusBar'
+import { Uploader } from './components/Uploader'
+
+const HASH = /^#\/result\/([0-9a-fA-F-]{36})$/
+
+export function resultIdFromHash(hash: string): string | null {
+  return HASH.exec(hash)?.[1] ?? null
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+interface AppProps {
+  api?: Api
+  /** Waits between reads of a result that is not stored yet (tests shorten it). */
+  retryMs?: number
+}
+
+export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) {
+  const [api] = useState<Api>(() => givenApi ?? createApi(API_BASE))
+  const [status, setStatus] = useState<Status>({ kind: 'idle' })
+  const [result, setResult] = useState<OpenResult | null>(null)
+  const [imageSrc, setImageSrc] = useState<string | null>(null)
+  const [recent, setRecent] = useState<ResultSummary[]>([])
+  const [recentLoading, setRecentLoading] = useState(false)
+  const [recentError, setRecentError] = useState<string | null>(null)
+  const [nextCursor, setNextCursor] = useState<string | null>(null)
+  const running = useRef<AbortController | null>(null)
+  const objectUrl = useRef<string | null>(null)
+  const busy = status.kind === 'busy'
+
+  const showImage = useCallback((src: string | null, isObjectUrl: boolean) => {
+    if (objectUrl.current) URL.revokeObjectURL(objectUrl.current)
+    objectUrl.current = isObjectUrl ? src : null
+    setImageSrc(src)
+  }, [])
+
+  const begin = useCallback((message: string) => {
+    running.current?.abort()
+    const controller = new AbortController()
+    running.current = controller
+    setStatus({ kind: 'busy', message, since: Date.now() })
+    return controller
+  }, [])
+
+  const fail = useCallback((controller: AbortController, err: unknown) => {
+    if (running.current !== controller) return // a newer action took over
+    setStatus(controller.signal.aborted ? { kind: 'done', message: 'Cancelled.' } : { kind: 'error', error: describeError(err) })
+  }, [])
+
+  const loadRecent = useCallback(
+    async (cursor: string | null = null) => {
+      setRecentLoading(true)
+      setRecentError(null)
+      try {
+        const page = await api.listResults(cursor)
+        setRecent((items) => {
+          if (cursor) return [...items, ...page.items.filter((i) => !items.some((o) => o.request_id === i.request_id))]
+          // Keep results made in this page that the store has not written yet (created_at null).
+          const pending = items.filter((o) => o.created_at === null && !page.items.some((i) => i.request_id === o.request_id))
+          return [...pending, ...page.items]
+        })
+        setNextCursor(page.next_cursor ?? null)
+      } catch (err) {
+        setRecentError(`Could not load recent results. ${describeError(err).message}`)
+      } finally {
+        setRecentLoading(false)
+      }
+    },
+    [api],
+  )
+
+  useEffect(() => {
+    void loadRecent()
+  }, [loadRecent])
+
+  const handleFile = useCallback(
+    async (file: Blob, name: string) => {
+      const controller = begin('Preparing the image…')
+      try {
+        const upload = await prepareUpload(file, name)
+        setStatus({ kind: 'busy', message: 'Reading the text…', since: Date.now() })
+        const r = await api.ocr(upload.blob, upload.filename, controller.signal)
+        if (running.current !== controller) return
+        showImage(URL.createObjectURL(upload.blob), true)
+        setResult({ ...r, created_at: new Date().toISOString(), corrections: [] })
+        history.replaceState(null, '', `#/result/${r.request_id}`)
+        const n = r.lines.length
+        setStatus({ kind: 'done', message: `Done: ${n} ${n === 1 ? 'line' : 'lines'} read.` })
+        // Shown at once; the store writes it a moment later (created_at null marks it as pending).
+        setRecent((items) => [
+          { request_id: r.request_id, created_at: null, width: r.width, height: r.height, text: r.text },
+          ...items.filter((i) => i.request_id !== r.request_id),
+        ])
+        running.current = null
+      } catch (err) {
+        fail(controller, err)
+      }
+    },
+    [api, begin, fail, showImage],
+  )
+
+  const openResult = useCallback(
+    async (requestId: string) => {
+      const controller = begin('Opening the result…')
+      try {
+        let stored
+        for (let attempt = 0; ; attempt++) {
+          try {
+            stored = await api.getResult(requestId, controller.signal)
+            break
+          } catch (err) {
+            // Results are stored asynchronously: a just-made one can need a moment.
+            if (!(err instanceof ApiError && err.status === 404) || attempt >= NOT_STORED_RETRIES) throw err
+            await sleep(retryMs)
+            if (controller.signal.aborted) throw err
+          }
+        }
+        if (running.current !== controller) return
+        showImage(stored.image_available ? api.imageUrl(requestId) : null, false)
+        setResult({ ...stored, corrections: stored.corrections ?? [] })
+        if (resultIdFromHash(location.hash) !== requestId) history.replaceState(null, '', `#/result/${requestId}`)
+        const n = stored.lines.length
+        setStatus({ kind: 'done', message: `Opened a result with ${n} ${n === 1 ? 'line' : 'lines'}.` })
+        running.current = null
+      } catch (err) {
+        fail(controller, err)
+      }
+    },
+    [api, begin, fail, showImage],
+  )
+
+  // A link to #/result/<id> opens that result, on load and when the hash changes.
+  useEffect(() => {
+    const open = () => {
+      const id = resultIdFromHash(location.hash)
+      if (id) void openResult(id)
+    }
+    open()
+    window.addEventListener('hashchange', open)
+    return () => window.removeEventListener('hashchange', open)
+  }, [openResult])
+
+  const addCorrection = useCallback(
+    async (body: { text?: string; lines?: { index: number; text: string }[] }, done: string) => {
+      if (!result) return
+      const rid = result.request_id
+      let ack
+      try {
+        ack = await api.correct(rid, body)
+      } catch (err) {
+        throw new Error(describeError(err).message)
+      }
+      setResult((r) => {
+        if (!r || r.request_id !== rid) return r
+        // Local corrections are the newest: never older than one the server already has.
+        const latest = Math.max(Date.now(), ...r.corrections.map((c) => (c.created_at ? Date.parse(c.created_at) + 1 : 0)))
+        const createdAt = new Date(latest).toISOString()
+        const added: Correction[] = body.lines
+          ? body.lines.map((l) => ({ id: ack.correction_id, text: l.text, line_index: l.index, created_at: createdAt }))
+          : [{ id: ack.correction_id, text: body.text ?? '', line_index: null, created_at: createdAt }]
+        return { ...r, corrections: [...r.corrections, ...added] }
+      })
+      setStatus({ kind: 'done', message: done })
+    },
+    [api, result],
+  )
+
+  const copy = useCallback(async (text: string) => {
+    try {
+      await copyText(text)
+      setStatus({ kind: 'done', message: 'Text copied to the clipboard.' })
+    } catch (err) {
+      setStatus({ kind: 'error', error: { code: 'copy_failed', message: 'The text could not be copied.', detail: String(err) } })
+    }
+  }, [])
+
+  const download = useCallback(() => {
+    if (!result) return
+    const view = buildView(result)
+    downloadJson(
+      {
+        request_id: result.request_id,
+        created_at: result.created_at ?? null,
+        width: result.width,
+        height: result.height,
+        text: view.text,
+        lines: view.lines.map((l) => ({
+          index: l.index,
+          points: l.points,
+          text: l.text,
+          confidence: l.confidence,
+          corrected: l.corrected,
+          original_text: l.originalText,
+        })),
+        corrections: result.corrections,
+      },
+      `ocr-${result.request_id}.json`,
+    )
+    setStatus({ kind: 'done', message: 'JSON downloaded.' })
+  }, [result])
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <a
+          className="brand"
+          href="#/"
+          onClick={(e) => {
+            e.preventDefault()
+            running.current?.abort()
+            running.current = null
+            history.replaceState(null, '', location.pathname + location.search)
+            setResult(null)
+            showImage(null, false)
+            setStatus({ kind: 'idle' })
+          }}
+        >
+          <span className="logo" aria-hidden="true" />
+          ocrmesh
+        </a>
+        <nav aria-label="Links">
+          <a href="portal/">API docs</a>
+        </nav>
+      </header>
+      <main className="layout">
+        <div className="main-col">
+          <Uploader onFile={handleFile} disabled={busy} />
+          <StatusBar status={status} onCancel={busy ? () => running.current?.abort() : undefined} />
+          {result && (
+            <ResultView
+              key={result.request_id}
+              result={result}
+              imageSrc={imageSrc}
+              onCorrectLine={(index, text) => addCorrection({ lines: [{ index, text }] }, `Correction of line ${index + 1} saved.`)}
+              onCorrectText={(text) => addCorrection({ text }, 'Correction of the full text saved.')}
+              onCopy={copy}
+              onDownload={download}
+            />
+          )}
+        </div>
+        <RecentList
+          items={recent}
+          currentId={result?.request_id ?? null}
+          loading={recentLoading}
+          error={recentError}
+          hasMore={nextCursor !== null}
+          onOpen={(id) => void openResult(id)}
+          onRefresh={() => void loadRecent()}
+          onLoadMore={() => void loadRecent(nextCursor)}
+        />
+      </main>
+    </div>
+  )
+}

@@ -1,0 +1,67 @@
+// @vitest-environment node
+import { describe, expect, it } from 'vitest'
+
+import { ApiError, NetworkError, createApi } from './client'
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+
+describe('generated API client', () => {
+  it('uploads the image as the multipart field "image"', async () => {
+    let seen: Request | undefined
+    const api = createApi('http://gw', async (req) => {
+      seen = req
+      return json({ request_id: 'r', width: 1, height: 1, text: '', lines: [] })
+    })
+    await api.ocr(new Blob(['jpeg-bytes'], { type: 'image/jpeg' }), 'page.jpg')
+    expect(seen?.method).toBe('POST')
+    expect(seen?.url).toBe('http://gw/v1/ocr')
+    const form = await seen!.formData()
+    const file = form.get('image') as File
+    expect(file.name).toBe('page.jpg')
+    expect(await file.text()).toBe('jpeg-bytes')
+  })
+
+  it('turns the JSON error body into an ApiError with the code', async () => {
+    const api = createApi('http://gw', async () => json({ error: 'file_too_large', detail: 'over 20 MB' }, 413))
+    const err = await api.ocr(new Blob(['x']), 'x.jpg').catch((e) => e)
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err).toMatchObject({ status: 413, code: 'file_too_large', detail: 'over 20 MB' })
+  })
+
+  it('copes with an error page that is not JSON', async () => {
+    const api = createApi('http://gw', async () => new Response('<html>Bad Gateway</html>', { status: 502 }))
+    const err = await api.listResults().catch((e) => e)
+    expect(err).toMatchObject({ status: 502, code: 'http_502' })
+  })
+
+  it('reports an unreachable server as a NetworkError', async () => {
+    const api = createApi('http://gw', async () => {
+      throw new TypeError('fetch failed')
+    })
+    await expect(api.getResult('x')).rejects.toBeInstanceOf(NetworkError)
+  })
+
+  it('lists, reads and corrects results on the documented paths', async () => {
+    const urls: string[] = []
+    const bodies: unknown[] = []
+    const api = createApi('http://gw', async (req) => {
+      urls.push(`${req.method} ${req.url}`)
+      if (req.method === 'POST') {
+        bodies.push(await req.json())
+        return json({ request_id: 'r', correction_id: 'c', status: 'accepted' }, 202)
+      }
+      return json(req.url.includes('/v1/ocr?') ? { items: [], next_cursor: null } : { request_id: 'r' })
+    })
+    await api.listResults('abc', 5)
+    await api.getResult('r1')
+    await api.correct('r1', { lines: [{ index: 2, text: 'fixed' }] })
+    expect(urls).toEqual([
+      'GET http://gw/v1/ocr?limit=5&cursor=abc',
+      'GET http://gw/v1/ocr/r1',
+      'POST http://gw/v1/ocr/r1/corrections',
+    ])
+    expect(bodies).toEqual([{ lines: [{ index: 2, text: 'fixed' }] }])
+    expect(api.imageUrl('r1')).toBe('http://gw/v1/ocr/r1/image')
+  })
+})

@@ -1,0 +1,34 @@
+import type { Api, OcrResult, StoredResult } from '../api/client'
+
+export const RID = '0b9f6c1e-3f7a-4c2b-9d2e-5a8e1f0c7b11'
+
+export function ocrResult(overrides: Partial<OcrResult> = {}): OcrResult {
+  return {
+    request_id: RID,
+    width: 400,
+    height: 200,
+    text: 'TOTAL 12.50\nTHANK YOU\nsmudged',
+    lines: [
+      { points: [[10, 10], [210, 10], [210, 40], [10, 40]], text: 'TOTAL 12.50', confidence: 0.97 },
+      { points: [[10, 60], [180, 60], [180, 90], [10, 90]], text: 'THANK YOU', confidence: 0.88 },
+      { points: [[10, 120], [120, 122], [120, 150], [10, 148]], text: 'smudged', confidence: 0.41 },
+    ],
+    trace_id: null,
+    ...overrides,
+  }
+}
+
+export function storedResult(overrides: Partial<StoredResult> = {}): StoredResult {
+  return { ...ocrResult(), created_at: '2026-11-22T10:00:00Z', corrections: [], image_available: true, ...overrides }
+}
+
+export function fakeApi(overrides: Partial<Api> = {}): Api {
+  return {
+    ocr: async () => ocrResult(),
+    listResults: async () => ({ items: [], next_cursor: null }),
+    getResult: async () => storedResult(),
+    imageUrl: (id) => `http://test/v1/ocr/${id}/image`,
+    correct: async (id) => ({ request_id: id, correction_id: 'c-1', status: 'accepted' }),
+    ...overrides,
+  }
+}

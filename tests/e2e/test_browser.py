@@ -1,0 +1,23 @@
+"""The web front end and the docs portal in a real browser (headless Chromium) against the real mesh.
+Screenshots land in artifacts/screenshots/."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def test_front_end_reads_links_corrects_and_reopens(run_browser):
+    """Upload a real page, see boxes and text, link them, correct a line, reload, reopen: the
+    correction comes back from PostgreSQL. Also paste, drop with resize, phone layout, copy, JSON."""
+    run_browser("ui")
+
+
+def test_front_end_explains_failed_uploads(run_browser):
+    """Too large (the gateway's 413), not an image (415), no network, gateway timeout."""
+    run_browser("errors")
+
+
+def test_docs_portal_renders_every_service_offline(run_browser):
+    """/portal/ with every non-local request blocked lists each service's operations."""
+    run_browser("portal")

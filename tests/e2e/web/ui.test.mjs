@@ -1,0 +1,226 @@
+// The front end against the real mesh: upload a real page, see its boxes and text, link them,
+// correct a line, reload, reopen the result and find the correction again (from PostgreSQL).
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { after, before, describe, it } from 'node:test'
+
+import { BASE_URL, OCR_TIMEOUT, launch, required, screenshot, watchErrors } from './lib.mjs'
+
+const PAGE_IMAGE = required('PAGE_IMAGE') // a real receipt page
+const LINE_IMAGE = required('LINE_IMAGE') // a small real line, for paste
+const LARGE_IMAGE = required('LARGE_IMAGE') // an upscaled line, longer side over the resize limit
+const MAX_SIDE = 2000
+const CORRECTION = 'E2E corrected line 1'
+
+describe('ocrmesh front end', () => {
+  let context, page, errors, result
+
+  before(async () => {
+    context = await launch()
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE_URL })
+    page = await context.newPage()
+    errors = watchErrors(page)
+  })
+
+  after(async () => {
+    await context?.close()
+  })
+
+  async function waitForStatus(text, timeout = OCR_TIMEOUT) {
+    await page.getByRole('status').filter({ hasText: text }).waitFor({ timeout })
+  }
+
+  async function ocrAnswer(action) {
+    const answer = page.waitForResponse((r) => r.url() === `${BASE_URL}/v1/ocr` && r.request().method() === 'POST', {
+      timeout: OCR_TIMEOUT,
+    })
+    await action()
+    const response = await answer
+    assert.equal(response.status(), 200, await response.text())
+    return response.json()
+  }
+
+  it('opens on the upload screen', async () => {
+    await page.goto(`${BASE_URL}/`)
+    await page.getByRole('heading', { name: 'Read the text of a photo or scan' }).waitFor()
+    await page.getByRole('button', { name: 'Choose an image…' }).waitFor()
+    await page.getByRole('button', { name: 'Take a photo' }).waitFor()
+    await screenshot(page, '01-start')
+  })
+
+  it('reads an uploaded page and draws a box per line', async () => {
+    result = await ocrAnswer(() => page.locator('#file-input').setInputFiles(PAGE_IMAGE))
+    await waitForStatus(/Done: \d+ lines? read\./)
+    assert.ok(result.lines.length > 0, 'the page has lines')
+    assert.deepEqual([result.width, result.height], [884, 1833], 'a page within the limit keeps its size')
+    assert.equal(await page.locator('svg.boxes polygon').count(), result.lines.length)
+    assert.equal(await page.locator('li.line').count(), result.lines.length)
+    const first = result.lines.find((l) => l.text.trim()) ?? result.lines[0]
+    await page.locator('li.line').filter({ hasText: first.text }).first().waitFor()
+    assert.match(page.url(), new RegExp(`#/result/${result.request_id}$`))
+    await page.locator('.overlay img').evaluate((img) => img.decode())
+    await screenshot(page, '02-result', { fullPage: true })
+  })
+
+  it('scales the boxes to the displayed image', async () => {
+    const geometry = await page.evaluate(() => {
+      const img = document.querySelector('.overlay img')
+      const r = img.getBoundingClientRect()
+      return {
+        img: { x: r.x, y: r.y, width: r.width, height: r.height, natural: [img.naturalWidth, img.naturalHeight] },
+        boxes: [...document.querySelectorAll('svg.boxes polygon')].map((p) => {
+          const b = p.getBoundingClientRect()
+          return { x: b.x, y: b.y, width: b.width, height: b.height }
+        }),
+      }
+    })
+    assert.deepEqual(geometry.img.natural, [result.width, result.height])
+    const scale = geometry.img.width / result.width
+    assert.ok(scale < 1, 'the page is shown smaller than its pixels, so scaling matters')
+    geometry.boxes.forEach((box, i) => {
+      const xs = result.lines[i].points.map((p) => p[0])
+      const ys = result.lines[i].points.map((p) => p[1])
+      const expected = { x: geometry.img.x + Math.min(...xs) * scale, y: geometry.img.y + Math.min(...ys) * scale }
+      assert.ok(Math.abs(box.x - expected.x) < 3 && Math.abs(box.y - expected.y) < 3, `box ${i} at ${JSON.stringify(box)}, expected ${JSON.stringify(expected)}`)
+      assert.ok(Math.abs(box.width - (Math.max(...xs) - Math.min(...xs)) * scale) < 4, `box ${i} width`)
+    })
+  })
+
+  it('links a box and its line both ways, by mouse and keyboard', async () => {
+    const i = Math.min(2, result.lines.length - 1)
+    const polygon = page.locator(`svg.boxes polygon[data-index="${i}"]`)
+    const row = page.locator(`li.line[data-index="${i}"]`)
+    await polygon.hover({ force: true })
+    assert.match(await row.getAttribute('class'), /\bactive\b/)
+    await page.mouse.move(1, 1)
+    await row.locator('.line-main').hover()
+    assert.match(await polygon.getAttribute('class'), /\bactive\b/)
+    await screenshot(page, '02b-line-highlighted')
+    await page.mouse.move(1, 1)
+    await page.locator('li.line[data-index="0"] .line-main').focus()
+    assert.match(await page.locator('svg.boxes polygon[data-index="0"]').getAttribute('class'), /\bactive\b/)
+    await page.keyboard.press('Tab') // to the line's Edit button
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Edit line 1')
+  })
+
+  it('marks low-confidence lines', async () => {
+    const low = result.lines.filter((l) => l.confidence < 0.6).length
+    assert.equal(await page.locator('li.line.low').count(), low)
+    assert.equal(await page.locator('svg.boxes polygon.low').count(), low)
+    assert.equal(await page.locator('li.line .badge-low').count(), low)
+  })
+
+  it('copies the text and downloads the JSON', async () => {
+    await page.getByRole('button', { name: 'Copy text' }).click()
+    await waitForStatus('Text copied to the clipboard.')
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), result.text)
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download JSON' }).click(),
+    ])
+    assert.equal(download.suggestedFilename(), `ocr-${result.request_id}.json`)
+    const saved = JSON.parse(readFileSync(await download.path(), 'utf8'))
+    assert.equal(saved.request_id, result.request_id)
+    assert.equal(saved.lines.length, result.lines.length)
+  })
+
+  it('corrects a line', async () => {
+    await page.getByRole('button', { name: 'Edit line 1', exact: true }).click()
+    const input = page.getByRole('textbox', { name: 'Text of line 1', exact: true })
+    await input.fill(CORRECTION)
+    await input.press('Enter')
+    await waitForStatus('Correction of line 1 saved.')
+    const row = page.locator('li.line[data-index="0"]')
+    await row.filter({ hasText: CORRECTION }).waitFor()
+    await row.locator('.badge-corrected').waitFor()
+  })
+
+  it('brings the correction back from the store after a reload', async () => {
+    // Stored asynchronously (queue -> image-store -> PostgreSQL): wait until the API has it.
+    const deadline = Date.now() + 60_000
+    for (;;) {
+      const r = await page.request.get(`${BASE_URL}/v1/ocr/${result.request_id}`)
+      if (r.ok() && (await r.json()).corrections.length > 0) break
+      assert.ok(Date.now() < deadline, 'the correction was not stored within 60 s')
+      await page.waitForTimeout(500)
+    }
+    await page.goto(`${BASE_URL}/`)
+    await page.reload()
+    assert.equal(await page.locator('section.result').count(), 0, 'a fresh page shows no result')
+    const item = page.locator(`.recent-item[data-request-id="${result.request_id}"]`)
+    await item.waitFor()
+    await item.click()
+    await waitForStatus(/Opened a result with \d+ lines?\./)
+    const row = page.locator('li.line[data-index="0"]')
+    await row.filter({ hasText: CORRECTION }).waitFor()
+    await row.locator('.badge-corrected').waitFor()
+    assert.match(await page.locator('svg.boxes polygon[data-index="0"]').getAttribute('class'), /\bcorrected\b/)
+    const img = page.locator('.overlay img')
+    assert.equal(await img.getAttribute('src'), `${BASE_URL}/v1/ocr/${result.request_id}/image`)
+    await img.evaluate((el) => el.decode())
+    assert.equal(await img.evaluate((el) => el.naturalWidth), result.width)
+    await screenshot(page, '03-reopened', { fullPage: true })
+  })
+
+  it('opens a result from its link', async () => {
+    await page.goto('about:blank')
+    await page.goto(`${BASE_URL}/#/result/${result.request_id}`)
+    await waitForStatus(/Opened a result/)
+    await page.locator('li.line[data-index="0"]').filter({ hasText: CORRECTION }).waitFor()
+  })
+
+  it('fits a phone screen', async () => {
+    const phone = await context.newPage()
+    await phone.setViewportSize({ width: 390, height: 844 })
+    await phone.goto(`${BASE_URL}/#/result/${result.request_id}`)
+    await phone.getByRole('status').filter({ hasText: /Opened a result/ }).waitFor()
+    await phone.locator('.overlay img').evaluate((el) => el.decode())
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px on a phone`)
+    const imgWidth = await phone.locator('.overlay img').evaluate((el) => el.getBoundingClientRect().width)
+    assert.ok(imgWidth <= 390, 'the image fits the screen')
+    await screenshot(phone, '04-phone')
+    await screenshot(phone, '04-phone-full', { fullPage: true })
+    await phone.close()
+  })
+
+  it('reads a pasted image', async () => {
+    await page.goto(`${BASE_URL}/`)
+    const bytes = readFileSync(LINE_IMAGE).toString('base64')
+    const answer = await ocrAnswer(() =>
+      page.evaluate((b64) => {
+        const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
+        const transfer = new DataTransfer()
+        transfer.items.add(new File([data], 'pasted.png', { type: 'image/png' }))
+        window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true }))
+      }, bytes),
+    )
+    await waitForStatus(/Done: \d+ lines? read\./)
+    assert.equal(await page.locator('svg.boxes polygon').count(), answer.lines.length)
+  })
+
+  it('scales a large dropped image down to 2000 px before sending it', async () => {
+    const bytes = readFileSync(LARGE_IMAGE).toString('base64')
+    const transfer = await page.evaluateHandle((b64) => {
+      const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
+      const t = new DataTransfer()
+      t.items.add(new File([data], 'large.png', { type: 'image/png' }))
+      return t
+    }, bytes)
+    const answer = await ocrAnswer(() => page.locator('[data-testid="dropzone"]').dispatchEvent('drop', { dataTransfer: transfer }))
+    assert.equal(Math.max(answer.width, answer.height), MAX_SIDE)
+    await waitForStatus(/Done: \d+ lines? read\./)
+    // What was sent is what the store keeps: a JPEG.
+    const deadline = Date.now() + 30_000
+    let stored
+    while (!(stored = await page.request.get(`${BASE_URL}/v1/ocr/${answer.request_id}/image`)).ok()) {
+      assert.ok(Date.now() < deadline, 'the image was not stored within 30 s')
+      await page.waitForTimeout(300)
+    }
+    assert.equal(stored.headers()['content-type'], 'image/jpeg')
+  })
+
+  it('logged no errors in the page', () => {
+    assert.deepEqual(errors, [])
+  })
+})
