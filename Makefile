@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 EVAL_LINES := ../shared/evaldata/dev/lines/manifest.jsonl
 EVAL_PAGES := ../shared/evaldata/dev/pages/manifest.jsonl
 
-.PHONY: install web up test lint bench train-recognizer train-detector eval clean
+.PHONY: install web up test lint bench train-recognizer train-detector eval clean delivery-tools images images-test
 
 install: $(VENV)/.installed web
 
@@ -22,10 +22,22 @@ up: install
 
 test: install
 	bash scripts/infra.sh
+	bash scripts/delivery-tools.sh
 	$(PY) -m pytest
 
+# helm, hadolint, shellcheck and kubernetes-validate for the delivery tests (offline once fetched).
+delivery-tools:
+	bash scripts/delivery-tools.sh
+
+# Container images without a Docker engine (buildah + podman, as root; minutes, not part of make test).
+images:
+	bash scripts/build-images.sh --smoke gateway image-store
+
+images-test: install
+	OCRMESH_IMAGE_TESTS=1 $(PY) -m pytest tests/delivery/test_image_build.py
+
 lint: install
-	$(VENV)/bin/ruff check common ml cli services bench scripts tests
+	$(VENV)/bin/ruff check common ml cli services bench scripts tests docker
 
 bench: install
 	$(PY) bench/recognition.py --manifest $(EVAL_LINES)
