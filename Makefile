@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 EVAL_LINES := ../shared/evaldata/dev/lines/manifest.jsonl
 EVAL_PAGES := ../shared/evaldata/dev/pages/manifest.jsonl
 
-.PHONY: install web up test lint bench train-recognizer train-detector eval clean delivery-tools images images-test
+.PHONY: install web up test lint bench train-recognizer train-detector eval clean delivery-tools images images-test bench-reliability
 
 install: $(VENV)/.installed web
 
@@ -42,6 +42,11 @@ lint: install
 bench: install
 	$(PY) bench/recognition.py --manifest $(EVAL_LINES)
 	$(PY) bench/pages.py --manifest $(EVAL_PAGES)
+
+# The full reliability campaign (load, faults under load, fuzzing, audits); writes docs/reliability.md.
+bench-reliability: install
+	bash scripts/infra.sh
+	$(PY) bench/reliability/run.py
 
 # The exact command that produced models/recognizer.pt (see docs/models.md).
 train-recognizer: install

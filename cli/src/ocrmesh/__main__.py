@@ -5,6 +5,7 @@
   ocrmesh eval --manifest M.jsonl       CER/WER per subset
   ocrmesh export recognizer             write the ONNX model next to the checkpoint
   ocrmesh cleanup --older-than 7d       delete stored images and results past retention
+  ocrmesh keys create --owner NAME      API keys of the gateway (create | list | revoke KEY_ID)
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_eval(sub)
     commands.add_export(sub)
     commands.add_cleanup(sub)
+    commands.add_keys(sub)
     return p
 
 

@@ -69,6 +69,8 @@ class ImageMessageHeaders(_Wire):
     created_at: datetime = Field(description="when the gateway received the upload; picks the day folder")
     content_type: str | None = Field(None, max_length=MAX_INFO_HEADER, description="the image's type as uploaded, e.g. image/png")
     traceparent: str | None = Field(None, max_length=MAX_INFO_HEADER, description="W3C trace context")
+    owner: str | None = Field(None, max_length=255, description="the uploader (JWT subject or API key owner); "
+                              "optional, the image-data message carries it too")
 
     def to_amqp(self) -> dict[str, Any]:
         headers: dict[str, Any] = {
@@ -80,6 +82,8 @@ class ImageMessageHeaders(_Wire):
             headers["content_type"] = self.content_type
         if self.traceparent:
             headers["traceparent"] = self.traceparent
+        if self.owner:
+            headers["owner"] = self.owner
         return headers
 
     @classmethod

@@ -148,3 +148,14 @@ def test_database_down_gives_503_not_500(db_settings, database_url):
 def test_openapi_documents_the_routes(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/images", "/v1/images/{image_id}", "/v1/images/{image_id}/file", "/healthz", "/readyz"} <= set(paths)
+
+
+def test_listing_refuses_nul_and_accepts_any_utc_offset(client):
+    import base64
+    import json
+
+    assert client.get("/v1/images", params={"owner": "a\x00b"}).status_code == 422
+    bad_cursor = base64.urlsafe_b64encode(json.dumps(["2026-01-01T00:00:00+00:00", "x\x00"]).encode()).decode()
+    assert client.get("/v1/images", params={"cursor": bad_cursor}).status_code == 422
+    r = client.get("/v1/images", params={"since": "2026-01-01T00:00:00+23:30"})
+    assert r.status_code == 200, r.text

@@ -5,9 +5,10 @@ from pathlib import Path
 from typing import Annotated
 
 import torch
-from fastapi import Depends, FastAPI, File, UploadFile
+from fastapi import Depends, FastAPI, File, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
+from ocr_common.admission import AdmissionGate, Priority
 from ocr_common.errors import ApiError, install_error_handlers
 from ocr_common.geometry import minimal_box
 from ocr_common.health import health_router
@@ -34,6 +35,9 @@ class DetectionEngine:
             runtime = "onnx" if settings.MODEL_PATH.with_suffix(".onnx").exists() else "torch"
         self.detector = TextDetector.from_checkpoint(settings.MODEL_PATH, runtime=runtime)
         self.version = model_version(settings.MODEL_PATH)
+        # CONCURRENCY pages at a time; the others wait in a bounded priority queue (high first) or get a 503.
+        self.gate = AdmissionGate(settings.CONCURRENCY, settings.MAX_QUEUE, settings.MAX_QUEUE_HIGH,
+                                  settings.MAX_QUEUE_WAIT, name="detection")
 
     async def detect(self, image: DecodedImage):
         return await run_in_threadpool(self.detector.detect, image.pixels)
@@ -57,6 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     instrument_app(app)
     app.include_router(health_router(lambda: {"model_loaded": "engine" in state}))
+
+    @app.get("/v1/queue", tags=["health"])
+    def queue() -> dict:
+        """The admission queue: running, waiting, served and refused requests per priority."""
+        return engine().gate.stats()
     limits = ImageLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_IMAGE_PIXELS, settings.MAX_IMAGE_SIDE)
 
     def engine() -> DetectionEngine:
@@ -67,22 +76,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     EngineDep = Annotated[DetectionEngine, Depends(engine)]
     ImageFile = Annotated[UploadFile, File(description="a photo or scan (PNG, JPEG, TIFF, BMP, WebP, GIF)")]
 
-    async def run(eng: DetectionEngine, upload: UploadFile):
-        data = await upload.read(settings.MAX_UPLOAD_BYTES + 1)
-        image = await run_in_threadpool(decode_image, data, limits)
-        return image, await eng.detect(image)
+    async def run(eng: DetectionEngine, upload: UploadFile, request: Request):
+        # Decoding and detecting both take the model's slot: `X-Priority: high` waits ahead of normal work.
+        async with eng.gate.slot(Priority.from_headers(request.headers)):
+            data = await upload.read(settings.MAX_UPLOAD_BYTES + 1)
+            image = await run_in_threadpool(decode_image, data, limits)
+            return image, await eng.detect(image)
 
     @app.post("/v1/detect", response_model=DetectResponse, responses=ERRORS, tags=["detection"])
-    async def detect(eng: EngineDep, image: ImageFile) -> DetectResponse:
-        """Text lines of the image as quadrilaterals with scores, in reading order."""
-        img, result = await run(eng, image)
+    async def detect(eng: EngineDep, image: ImageFile, request: Request) -> DetectResponse:
+        """Text lines of the image as quadrilaterals with scores, in reading order.
+
+        Send `X-Priority: high` to be served ahead of normal requests; a full queue answers 503 `overloaded`
+        with Retry-After."""
+        img, result = await run(eng, image, request)
         return DetectResponse(width=img.width, height=img.height, scale=round(result.scale, 4), model_version=eng.version,
                               lines=[DetectedLine(points=ln.points, score=round(ln.score, 4)) for ln in result.lines])
 
     @app.post("/boxes", response_model=list[OriginalBox], responses=ERRORS, tags=["compatibility"])
-    async def boxes(eng: EngineDep, image: ImageFile) -> list[OriginalBox]:
+    async def boxes(eng: EngineDep, image: ImageFile, request: Request) -> list[OriginalBox]:
         """The original system's endpoint: corners in the order TL, TR, BL, BR."""
-        _, result = await run(eng, image)
+        _, result = await run(eng, image, request)
         out = []
         for i, ln in enumerate(result.lines):
             tl, tr, br, bl = ln.points
@@ -91,9 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return out
 
     @app.post("/minimal-boxes", response_model=list[MinimalBox], responses=ERRORS, tags=["compatibility"])
-    async def minimal_boxes(eng: EngineDep, image: ImageFile) -> list[MinimalBox]:
+    async def minimal_boxes(eng: EngineDep, image: ImageFile, request: Request) -> list[MinimalBox]:
         """The original system's endpoint: axis-aligned boxes, clamped to the image, top-down."""
-        img, result = await run(eng, image)
+        img, result = await run(eng, image, request)
         found = [minimal_box(ln.points, img.width, img.height) for ln in result.lines]
         found.sort(key=lambda b: (b[1], b[0]))
         return [MinimalBox(start_x=x, start_y=y, width=w, height=h) for x, y, w, h in found]

@@ -2,7 +2,9 @@
 
 Each client keeps one pooled httpx connection set, has explicit timeouts, and retries connect
 errors only (a request that reached a peer is never sent twice). Failures become clear JSON
-errors: 504 when a peer is too slow, 502 when it is down or answers badly.
+errors: 504 when a peer is too slow, 502 when it is down or answers badly, and 503 (with the
+peer's Retry-After) when a model service's queue is full, so callers back off instead of timing out.
+The model calls carry the request's priority (`X-Priority: high|normal`).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from ocr_common.admission import PRIORITY_HEADER, Priority
 from ocr_common.errors import ApiError
 
 
@@ -37,6 +40,18 @@ class Recognition(BaseModel):
     model_version: str = "unknown"
 
 
+def _error_code(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("error") if isinstance(body, dict) else None
+
+
+def _priority(priority: Priority) -> dict[str, str]:
+    return {PRIORITY_HEADER: priority.label}
+
+
 class PeerClient:
     def __init__(self, name: str, base_url: str, timeout: float, connect_timeout: float, retries: int):
         self.name = name
@@ -57,6 +72,12 @@ class PeerClient:
             raise ApiError(504, "upstream_timeout", f"the {self.name} service did not answer in time") from None
         except httpx.TransportError as exc:
             raise ApiError(502, "upstream_unavailable", f"the {self.name} service is unavailable ({exc.__class__.__name__})") from None
+        if response.status_code == 503:
+            code = _error_code(response)
+            if code in ("overloaded", "not_ready"):
+                retry = response.headers.get("retry-after", "1")
+                raise ApiError(503, "overloaded", f"the {self.name} service is busy; retry later",
+                               headers={"Retry-After": retry if retry.isdigit() else "1"})
         if response.status_code >= 500:
             raise ApiError(502, "upstream_error", f"the {self.name} service failed (HTTP {response.status_code})")
         return response
@@ -83,15 +104,16 @@ class PeerClient:
 
 
 class DetectionClient(PeerClient):
-    async def detect(self, image: bytes, content_type: str) -> Detection:
-        r = await self.request("POST", "/v1/detect", files={"image": ("image", image, content_type)})
+    async def detect(self, image: bytes, content_type: str, priority: Priority = Priority.NORMAL) -> Detection:
+        r = await self.request("POST", "/v1/detect", files={"image": ("image", image, content_type)},
+                               headers=_priority(priority))
         return self.parse(r, Detection)
 
 
 class RecognitionClient(PeerClient):
-    async def recognize(self, crops: list[bytes]) -> Recognition:
+    async def recognize(self, crops: list[bytes], priority: Priority = Priority.NORMAL) -> Recognition:
         files = [("images", (f"line{i}.png", c, "image/png")) for i, c in enumerate(crops)]
-        r = await self.request("POST", "/v1/recognize", files=files)
+        r = await self.request("POST", "/v1/recognize", files=files, headers=_priority(priority))
         return self.parse(r, Recognition)
 
 
@@ -100,6 +122,8 @@ class ImageStoreClient(PeerClient):
         r = await self.request("GET", path, params=params)
         if r.status_code == 404:
             return None
+        if r.status_code in (400, 422):   # the caller's parameters (e.g. a cursor it made up): its error
+            self.parse(r, BaseModel)
         if r.status_code >= 400:
             raise ApiError(502, "upstream_error", f"the image-store refused the lookup (HTTP {r.status_code})")
         return r.json()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AnyHttpUrl
+from pydantic import AnyHttpUrl, Field, model_validator
 
 from ocr_common.settings import BaseServiceSettings
 
@@ -36,6 +36,44 @@ class Settings(BaseServiceSettings):
 
     STATIC_DIR: Path | None = None      # built front end, served at /
     PORTAL_DIR: Path | None = None      # docs portal, served at /portal/
+
+    # Authentication (off for `make up`; the Helm chart turns it on). With it on, every /v1/ocr route and
+    # the original /read and /correct-text need `Authorization: Bearer <JWT or API key>` (or X-API-Key),
+    # and each result belongs to its uploader: the JWT's `sub` or the API key's owner.
+    AUTH_ENABLED: bool = False
+    JWT_SECRET: str | None = Field(None, description="HS256/384/512 shared secret, at least 32 bytes")
+    JWKS_URL: str | None = Field(None, description="the identity provider's JWKS, for RS/PS/ES/EdDSA tokens")
+    JWT_ISSUER: str | None = None          # checked (`iss`) when set
+    JWT_AUDIENCE: str | None = None        # checked (`aud`) when set
+    JWT_LEEWAY: float = 30.0               # seconds of clock skew allowed on exp/nbf/iat
+    PRIORITY_SCOPE: str = "ocr:priority"   # a JWT scope that may ask for priority=high
+    API_KEYS_PATH: Path | None = Field(None, description="API key store; default: gateway-api-keys.sqlite3 next to the outbox")
+    API_KEY_CACHE_SECONDS: float = 5.0     # a revoked key stops working within this time
+
+    # Limits per owner (per JWT subject / API key owner). Off for the anonymous caller of `make up`
+    # unless LIMIT_ANONYMOUS. The rate limit is a token bucket in each gateway process's memory.
+    RATE_LIMIT_PER_MINUTE: float = Field(120.0, ge=0, description="sustained requests per minute; 0 = no limit")
+    RATE_LIMIT_BURST: int = Field(20, ge=1, description="requests allowed at once above the sustained rate")
+    DAILY_QUOTA: int = Field(5000, ge=0, description="images per owner per UTC day; 0 = no quota")
+    USAGE_PATH: Path | None = Field(None, description="upload ledger (quota, ownership); default: next to the outbox")
+    LIMIT_ANONYMOUS: bool = False
+    HIGH_PRIORITY_FOR_ALL: bool = False    # with auth on: anyone may ask for priority=high
+
+    @model_validator(mode="after")
+    def _auth_is_usable(self) -> Settings:
+        if self.JWT_SECRET is not None and len(self.JWT_SECRET.encode()) < 32:
+            raise ValueError("JWT_SECRET must be at least 32 bytes (e.g. `openssl rand -base64 48`)")
+        if self.JWT_SECRET and self.JWT_SECRET.lower().startswith(("changeme", "changethis", "secret")):
+            raise ValueError("JWT_SECRET is a placeholder; set a random secret")
+        return self
+
+    @property
+    def api_keys_path(self) -> Path:
+        return self.API_KEYS_PATH or self.OUTBOX_PATH.parent / "gateway-api-keys.sqlite3"
+
+    @property
+    def usage_path(self) -> Path:
+        return self.USAGE_PATH or self.OUTBOX_PATH.parent / "gateway-usage.sqlite3"
 
 
 @lru_cache

@@ -10,18 +10,22 @@ from ocr_common.images import ImageLimits
 from ocr_common.logging import configure_logging
 from ocr_common.tracing import current_trace_id, inject_headers, instrument_app, setup_tracing, shutdown_tracing
 
+from .auth import Authenticator
 from .clients import DetectionClient, ImageStoreClient, RecognitionClient
 from .config import Settings, get_settings
+from .limits import RateLimiter
 from .outbox import Outbox
 from .pipeline import OcrPipeline, Queues
 from .publisher import OutboxPublisher
 from .routes import compat_router, ocr_router
+from .usage import UsageLedger
 
 
 class Services:
     """Everything the routes need, built once in the lifespan."""
 
     def __init__(self, settings: Settings):
+        self.settings = settings
         timeouts = {"connect_timeout": settings.CONNECT_TIMEOUT, "retries": settings.CONNECT_RETRIES}
         self.detection = DetectionClient("detection", str(settings.DETECTION_URL), settings.DETECTION_TIMEOUT, **timeouts)
         self.recognition = RecognitionClient("recognition", str(settings.RECOGNITION_URL), settings.RECOGNITION_TIMEOUT, **timeouts)
@@ -32,10 +36,17 @@ class Services:
                                          [self.queues.image, self.queues.data, self.queues.correction])
         self.limits = ImageLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_IMAGE_PIXELS, settings.MAX_IMAGE_SIDE)
         self.pipeline = OcrPipeline(self.detection, self.recognition, self.outbox, self.limits, self.queues)
+        self.auth = Authenticator.from_settings(
+            settings.JWT_SECRET, settings.JWKS_URL, settings.JWT_ISSUER, settings.JWT_AUDIENCE,
+            settings.api_keys_path if settings.AUTH_ENABLED else None, settings.JWT_LEEWAY, settings.PRIORITY_SCOPE,
+            settings.API_KEY_CACHE_SECONDS)
+        self.limiter = RateLimiter(settings.RATE_LIMIT_PER_MINUTE, settings.RATE_LIMIT_BURST)
+        self.usage = UsageLedger(settings.usage_path)
 
     async def close(self) -> None:
         self.publisher.stop()
         self.outbox.close()
+        self.usage.close()
         for client in (self.detection, self.recognition, self.imagestore):
             await client.aclose()
 

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 from starlette.concurrency import run_in_threadpool
 
+from ocr_common.admission import Priority
 from ocr_common.geometry import crop_quad, minimal_box
 from ocr_common.images import DecodedImage, ImageLimits, decode_image
 from ocr_common.messages import (
@@ -47,29 +48,31 @@ class OcrPipeline:
         self.detection, self.recognition, self.outbox = detection, recognition, outbox
         self.limits, self.queues = limits, queues
 
-    async def run(self, data: bytes, owner: str | None = None) -> OcrResult:
+    async def run(self, data: bytes, owner: str | None = None, request_id: str | None = None,
+                  priority: Priority = Priority.NORMAL) -> OcrResult:
         image: DecodedImage = await run_in_threadpool(decode_image, data, self.limits, "image")
         content_type = MIME[image.format]
-        detection = await self.detection.detect(data, content_type)
+        detection = await self.detection.detect(data, content_type, priority)
         quads = [ln.points for ln in detection.lines]
         crops = await run_in_threadpool(_encode_crops, image.pixels, quads)
-        recognition = await self.recognition.recognize(crops) if crops else None
+        recognition = await self.recognition.recognize(crops, priority) if crops else None
         read = recognition.lines if recognition else []
         lines = [OcrLine(points=q, text=r.text, confidence=r.confidence) for q, r in zip(quads, read, strict=True)]
-        result = OcrResult(request_id=str(uuid.uuid4()), width=image.width, height=image.height,
+        result = OcrResult(request_id=request_id or str(uuid.uuid4()), width=image.width, height=image.height,
                            text="\n".join(ln.text for ln in lines), lines=lines, trace_id=current_trace_id())
         traceparent = inject_headers().get("traceparent")
         versions = ModelVersions(detection=detection.model_version,
                                  recognition=recognition.model_version if recognition else "none")
-        await run_in_threadpool(self._enqueue, result, data, content_type, versions, traceparent, owner)
+        await run_in_threadpool(self._enqueue, result, data, content_type, versions, traceparent, owner, priority)
         return result
 
     def _enqueue(self, result: OcrResult, data: bytes, content_type: str, versions: ModelVersions,
-                 traceparent: str | None, owner: str | None) -> None:
+                 traceparent: str | None, owner: str | None, priority: Priority = Priority.NORMAL) -> None:
+        """The image and its data go into the outbox in one transaction: both or neither."""
         now = datetime.now(UTC)
         rid = uuid.UUID(result.request_id)
-        headers = ImageMessageHeaders(request_id=rid, created_at=now, content_type=content_type, traceparent=traceparent)
-        self.outbox.add(self.queues.image, data, IMAGE_BODY_CONTENT_TYPE, headers.to_amqp())
+        headers = ImageMessageHeaders(request_id=rid, created_at=now, content_type=content_type, traceparent=traceparent,
+                                      owner=owner)
         line_data = []
         for i, ln in enumerate(result.lines):
             x, y, w, h = minimal_box(ln.points, result.width, result.height)
@@ -77,5 +80,7 @@ class OcrPipeline:
                                       height=h, text=ln.text, confidence=ln.confidence))
         message = ImageDataMessage(request_id=rid, created_at=now, width=result.width, height=result.height,
                                    text=result.text, lines=line_data, models=versions, owner=owner)
-        self.outbox.add(self.queues.data, message.model_dump_json().encode(), "application/json",
-                        amqp_headers(rid, traceparent))
+        self.outbox.add_many([
+            (self.queues.image, data, IMAGE_BODY_CONTENT_TYPE, headers.to_amqp()),
+            (self.queues.data, message.model_dump_json().encode(), "application/json", amqp_headers(rid, traceparent)),
+        ], priority=1 if priority == Priority.HIGH else 0)

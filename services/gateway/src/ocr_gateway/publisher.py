@@ -15,6 +15,7 @@ from ocr_common.tracing import inject_headers, span_from_headers
 from .outbox import Outbox
 
 log = logging.getLogger(__name__)
+AMQP_PRIORITY = {0: 0, 1: 5}   # outbox priority -> AMQP message priority
 
 
 class OutboxPublisher:
@@ -68,8 +69,10 @@ class OutboxPublisher:
             with span_from_headers(f"{msg.queue} publish", msg.headers, kind=SpanKind.PRODUCER,
                                    **{"messaging.system": "rabbitmq", "messaging.destination.name": msg.queue}):
                 headers = inject_headers(msg.headers) if "traceparent" in msg.headers else msg.headers
+                # `priority` takes effect on queues declared with x-max-priority; others ignore it.
                 props = pika.BasicProperties(content_type=msg.content_type, delivery_mode=PERSISTENT,
-                                             headers=headers, message_id=str(msg.headers.get("request_id", "")))
+                                             headers=headers, message_id=str(msg.headers.get("request_id", "")),
+                                             priority=AMQP_PRIORITY.get(msg.priority, 0))
                 # With confirms on, basic_publish returns only after the broker has the message
                 # (persisted, for a durable queue) and raises if the broker refused it.
                 self._channel.basic_publish(exchange="", routing_key=msg.queue, body=msg.body, properties=props,

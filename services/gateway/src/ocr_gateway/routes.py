@@ -1,4 +1,9 @@
-"""The gateway's routes: the v1 OCR API and the original system's contract."""
+"""The gateway's routes: the v1 OCR API and the original system's contract.
+
+With AUTH_ENABLED every route here needs credentials (security.py) and every result belongs to its
+uploader: a result, image or correction of someone else answers 404, exactly like one that does
+not exist, and the listing shows only the caller's own results.
+"""
 import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -24,8 +29,9 @@ from .schemas import (
     ResultSummary,
     StoredResult,
 )
+from .security import Caller, CallerDep, quota_exceeded
 
-ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 413, 415, 422, 502, 504)}
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 415, 422, 429, 502, 503, 504)}
 
 ocr_router = APIRouter(prefix="/v1/ocr", tags=["ocr"])
 compat_router = APIRouter(tags=["original API"])
@@ -50,31 +56,72 @@ async def _read_upload(request: Request, upload: UploadFile) -> bytes:
     return data
 
 
+async def _run_ocr(request: Request, caller: Caller, data: bytes) -> OcrResult:
+    """The pipeline, with the daily quota: a failed request does not count."""
+    s = _services(request)
+    rid = str(uuid.uuid4())
+    track = caller.limited or caller.auth
+    if track:
+        quota = caller.principal.daily_quota if caller.principal.daily_quota is not None else s.settings.DAILY_QUOTA
+        if not await run_in_threadpool(s.usage.reserve, rid, caller.principal.limit_key, quota if caller.limited else 0):
+            raise quota_exceeded(quota)
+    try:
+        result = await s.pipeline.run(data, owner=caller.owner, request_id=rid, priority=caller.priority)
+    except BaseException:
+        if track:
+            await run_in_threadpool(s.usage.release, rid)
+        raise
+    if track:
+        await run_in_threadpool(s.usage.complete, rid)
+    return result
+
+
 @ocr_router.post("", response_model=OcrResult, responses=ERRORS)
-async def create_ocr(request: Request, image: Annotated[UploadFile, File(description="a photo or scan")]) -> OcrResult:
-    """Reads an image: its text lines with their boxes, in reading order, at once."""
+async def create_ocr(request: Request, caller: CallerDep,
+                     image: Annotated[UploadFile, File(description="a photo or scan")]) -> OcrResult:
+    """Reads an image: its text lines with their boxes, in reading order, at once.
+
+    `priority=high` (or header `X-Priority: high`) is served ahead of normal work when the caller may ask for it."""
     data = await _read_upload(request, image)
-    return await _services(request).pipeline.run(data)
+    return await _run_ocr(request, caller, data)
+
+
+def _utc_iso(when: datetime) -> str:
+    """In UTC (naive = UTC): PostgreSQL refuses UTC offsets of 16 h or more, which ISO 8601 allows."""
+    try:
+        return (when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)).isoformat()
+    except OverflowError:
+        raise ApiError(422, "invalid_request", "since is out of range") from None
 
 
 @ocr_router.get("", response_model=ResultList, responses=ERRORS)
-async def list_results(request: Request, since: datetime | None = None, limit: Annotated[int, Query(ge=1, le=100)] = 20,
-                       cursor: str | None = None) -> ResultList:
-    """Recent results, newest first."""
-    params = {"limit": limit} | ({"since": since.isoformat()} if since else {}) | ({"cursor": cursor} if cursor else {})
+async def list_results(request: Request, caller: CallerDep, since: datetime | None = None,
+                       limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                       cursor: Annotated[str | None, Query(max_length=512)] = None) -> ResultList:
+    """Recent results, newest first (with authentication on: the caller's own)."""
+    params = {"limit": limit} | ({"since": _utc_iso(since)} if since else {}) | ({"cursor": cursor} if cursor else {})
+    if caller.auth:
+        params["owner"] = caller.owner
     body = await _services(request).imagestore.get_json("/v1/images", params) or {}
     items = [ResultSummary(request_id=i["id"], created_at=i.get("created_at"), width=i.get("width"),
-                           height=i.get("height"), text=i.get("text") or "") for i in body.get("items", [])]
+                           height=i.get("height"), text=i.get("text") or "") for i in body.get("items", [])
+             if caller.may_see(i.get("owner"))]
     return ResultList(items=items, next_cursor=body.get("next_cursor"))
 
 
+async def _stored(request: Request, caller: Caller, rid: str, what: str = "result") -> dict:
+    """The image-store's record of `rid`, or 404 when it is missing or someone else's."""
+    body = await _services(request).imagestore.get_json(f"/v1/images/{rid}")
+    if body is None or not caller.may_see(body.get("owner")):
+        raise ApiError(404, "not_found", f"no such {what} (it may not be stored yet, or it has expired)")
+    return body
+
+
 @ocr_router.get("/{request_id}", response_model=StoredResult, responses=ERRORS)
-async def get_result(request: Request, request_id: str) -> StoredResult:
+async def get_result(request: Request, caller: CallerDep, request_id: str) -> StoredResult:
     """A stored result with its corrections (kept for 7 days)."""
     rid = _request_id(request_id)
-    body = await _services(request).imagestore.get_json(f"/v1/images/{rid}")
-    if body is None:
-        raise ApiError(404, "not_found", "no such result (it may not be stored yet, or it has expired)")
+    body = await _stored(request, caller, rid)
     lines = [{"points": ln.get("points") or [], "text": ln.get("text") or "", "confidence": ln.get("confidence") or 0.0}
              for ln in sorted(body.get("lines", []), key=lambda ln: ln.get("index", 0))]
     return StoredResult(request_id=rid, width=body.get("width") or 0, height=body.get("height") or 0,
@@ -83,30 +130,46 @@ async def get_result(request: Request, request_id: str) -> StoredResult:
 
 
 @ocr_router.get("/{request_id}/image", responses=ERRORS | {200: {"content": {"image/*": {}}}})
-async def get_image(request: Request, request_id: str) -> Response:
+async def get_image(request: Request, caller: CallerDep, request_id: str) -> Response:
     """The uploaded image of a stored result."""
     rid = _request_id(request_id)
+    if caller.auth:
+        await _stored(request, caller, rid, "image")
     r = await _services(request).imagestore.get_file(f"/v1/images/{rid}/file")
     if r is None:
         raise ApiError(404, "not_found", "no such image (it may not be stored yet, or it has expired)")
     return Response(r.content, media_type=r.headers.get("content-type", "application/octet-stream"))
 
 
-async def _queue_correction(request: Request, rid: str, text: str | None, lines) -> str:
+async def _may_correct(request: Request, caller: Caller, rid: str) -> bool:
+    """With authentication on, only the uploader corrects: the ledger knows fresh uploads (no race with
+    the queue), the image-store the older ones."""
+    if not caller.auth:
+        return True
+    owner = await run_in_threadpool(_services(request).usage.owner_of, rid)
+    if owner is not None:
+        return owner == caller.owner
+    body = await _services(request).imagestore.get_json(f"/v1/images/{rid}")
+    return body is not None and caller.may_see(body.get("owner"))
+
+
+async def _queue_correction(request: Request, caller: Caller, rid: str, text: str | None, lines) -> str:
     s = _services(request)
     message = TextCorrectionMessage(request_id=uuid.UUID(rid), correction_id=uuid.uuid4(), created_at=datetime.now(UTC),
-                                    text=text, lines=lines)
+                                    text=text, lines=lines, owner=caller.owner)
     await run_in_threadpool(s.outbox.add, s.queues.correction, message.model_dump_json().encode(), "application/json",
                             amqp_headers(rid, inject_headers().get("traceparent")))
     return str(message.correction_id)
 
 
 @ocr_router.post("/{request_id}/corrections", status_code=202, response_model=CorrectionAccepted, responses=ERRORS)
-async def correct(request: Request, request_id: str, body: CorrectionIn) -> CorrectionAccepted:
+async def correct(request: Request, caller: CallerDep, request_id: str, body: CorrectionIn) -> CorrectionAccepted:
     """Stores a person's correction of the whole text and/or of single lines (by index)."""
     rid = _request_id(request_id)
+    if not await _may_correct(request, caller, rid):
+        raise ApiError(404, "not_found", "no such result (it may not be stored yet, or it has expired)")
     lines = [ln.model_dump() for ln in body.lines] if body.lines else None
-    return CorrectionAccepted(request_id=rid, correction_id=await _queue_correction(request, rid, body.text, lines))
+    return CorrectionAccepted(request_id=rid, correction_id=await _queue_correction(request, caller, rid, body.text, lines))
 
 
 # --- the original system's contract ---------------------------------------------------------------
@@ -116,26 +179,31 @@ def _original_error(message: str, status: int = 400) -> JSONResponse:
 
 
 @compat_router.post("/read", response_model=ReadResult, responses={400: {"description": "{timestamp, error}"}})
-async def read(request: Request, image: Annotated[UploadFile | None, File()] = None):
+async def read(request: Request, caller: CallerDep, image: Annotated[UploadFile | None, File()] = None):
     """Original endpoint: multipart `image` → `{id, text}`; words keep their spaces, lines are joined by one space."""
     if image is None:
         return _original_error("the multipart field 'image' is required")
     try:
-        result = await _services(request).pipeline.run(await _read_upload(request, image))
+        result = await _run_ocr(request, caller, await _read_upload(request, image))
     except ApiError as exc:
+        if exc.status in (429, 503):   # keep Retry-After
+            raise
         return _original_error(exc.detail if isinstance(exc.detail, str) else exc.code, exc.status)
     return ReadResult(id=result.request_id, text=" ".join(ln.text for ln in result.lines))
 
 
-@compat_router.post("/correct-text", status_code=202, responses={400: {"description": "a key is missing"}})
-async def correct_text(request: Request) -> Response:
+@compat_router.post("/correct-text", status_code=202, responses={400: {"description": "a key is missing"},
+                                                                  404: {"description": "someone else's result"}})
+async def correct_text(request: Request, caller: CallerDep) -> Response:
     """Original endpoint: `{id, text}` → 202 with an empty body; 400 with an empty body if a key is missing."""
     try:
         body = CorrectTextIn.model_validate(await request.json())
         rid = str(uuid.UUID(body.id))
     except (ValueError, ValidationError):
         return Response(status_code=400)
-    await _queue_correction(request, rid, body.text, None)
+    if not await _may_correct(request, caller, rid):
+        return Response(status_code=404)
+    await _queue_correction(request, caller, rid, body.text, None)
     return Response(status_code=202)
 
 

@@ -19,6 +19,12 @@ class Settings(BaseServiceSettings):
     MAX_UPLOAD_BYTES: int = 8 * 1024 * 1024   # per line image
     MAX_LINE_PIXELS: int = 4_000_000
     MAX_LINE_SIDE: int = 16_000
+    # Admission (see ocr_common.admission): requests read at once, places in the wait queue
+    # (normal requests; high ones have MAX_QUEUE_HIGH more), and the longest wait before a 503.
+    CONCURRENCY: int = 1
+    MAX_QUEUE: int = 32
+    MAX_QUEUE_HIGH: int = 8
+    MAX_QUEUE_WAIT: float = 30.0
 
 
 @lru_cache

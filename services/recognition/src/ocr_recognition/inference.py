@@ -1,7 +1,6 @@
-"""Holds the loaded recognizer and runs it off the event loop, one batch at a time."""
+"""Holds the loaded recognizer and runs it off the event loop, behind a bounded priority queue."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from pathlib import Path
 
@@ -9,6 +8,7 @@ import numpy as np
 import torch
 from starlette.concurrency import run_in_threadpool
 
+from ocr_common.admission import AdmissionGate
 from ocr_models.recognition.decode import DecodedLine
 from ocr_models.recognition.predictor import LineRecognizer
 
@@ -30,10 +30,12 @@ class RecognitionEngine:
         self.recognizer = LineRecognizer.from_checkpoint(settings.MODEL_PATH, runtime=runtime,
                                                          batch_size=settings.BATCH_SIZE, workers=settings.WORKERS)
         self.version = model_version(settings.MODEL_PATH)
-        # One request's lines at a time: the recognizer already spreads a request's batches over
-        # WORKERS threads, and more work competing for the same cores only slows every request.
-        self._lock = asyncio.Lock()
+        # One request's lines at a time (CONCURRENCY): the recognizer already spreads a request's
+        # batches over WORKERS threads, and more work competing for the same cores only slows every
+        # request. Callers wait in the gate's bounded priority queue (high first) or get a 503.
+        self.gate = AdmissionGate(settings.CONCURRENCY, settings.MAX_QUEUE, settings.MAX_QUEUE_HIGH,
+                                  settings.MAX_QUEUE_WAIT, name="recognition")
 
     async def recognize(self, images: list[np.ndarray]) -> list[DecodedLine]:
-        async with self._lock:
-            return await run_in_threadpool(self.recognizer.recognize, images)
+        """Runs the model; the caller holds a slot of `self.gate`."""
+        return await run_in_threadpool(self.recognizer.recognize, images)

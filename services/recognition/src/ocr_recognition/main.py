@@ -5,8 +5,10 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, File, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
+from ocr_common.admission import Priority
 from ocr_common.errors import ApiError, install_error_handlers
 from ocr_common.health import health_router
 from ocr_common.images import ImageLimits, decode_image
@@ -39,6 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     instrument_app(app)
     app.include_router(health_router(lambda: {"model_loaded": "engine" in state}))
+
+    @app.get("/v1/queue", tags=["health"])
+    def queue() -> dict:
+        """The admission queue: running, waiting, served and refused requests per priority."""
+        return engine().gate.stats()
     limits = ImageLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_LINE_PIXELS, settings.MAX_LINE_SIDE)
 
     def engine() -> RecognitionEngine:
@@ -48,22 +55,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     EngineDep = Annotated[RecognitionEngine, Depends(engine)]
 
+    def decode_all(items: list[tuple[str, bytes]]):
+        return [decode_image(data, limits, what=name).pixels for name, data in items]
+
     async def read_lines(uploads: list[tuple[str, UploadFile]]):
         if not uploads:
             raise ApiError(400, "no_images", "send at least one line image")
         if len(uploads) > settings.MAX_LINES:
             raise ApiError(413, "too_many_lines", f"{len(uploads)} images; the limit is {settings.MAX_LINES} per request")
-        images = []
-        for name, upload in uploads:
-            data = await upload.read(settings.MAX_UPLOAD_BYTES + 1)
-            images.append(decode_image(data, limits, what=name).pixels)
-        return images
+        items = [(name, await upload.read(settings.MAX_UPLOAD_BYTES + 1)) for name, upload in uploads]
+        return await run_in_threadpool(decode_all, items)
+
+    async def read_and_recognize(eng: RecognitionEngine, request: Request, uploads: list[tuple[str, UploadFile]]):
+        """Decoding and reading both take the model's slot: `X-Priority: high` waits ahead of normal work."""
+        async with eng.gate.slot(Priority.from_headers(request.headers)):
+            return await eng.recognize(await read_lines(uploads))
 
     @app.post("/v1/recognize", response_model=RecognizeResponse, responses=ERRORS, tags=["recognition"])
-    async def recognize(eng: EngineDep, images: Annotated[list[UploadFile], File(description="line images, one text line each")]):
-        """Reads each uploaded image as one text line; answers in upload order."""
-        pixels = await read_lines([(f"images[{i}]", u) for i, u in enumerate(images)])
-        decoded = await eng.recognize(pixels)
+    async def recognize(eng: EngineDep, request: Request,
+                        images: Annotated[list[UploadFile], File(description="line images, one text line each")]):
+        """Reads each uploaded image as one text line; answers in upload order.
+
+        Send `X-Priority: high` to be served ahead of normal requests; a full queue answers 503 `overloaded`
+        with Retry-After."""
+        decoded = await read_and_recognize(eng, request, [(f"images[{i}]", u) for i, u in enumerate(images)])
         return RecognizeResponse(lines=[RecognizedLine(text=d.text, confidence=round(d.confidence, 4)) for d in decoded],
                                  model_version=eng.version)
 
@@ -85,8 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if m and isinstance(value, StarletteUpload):
                 fields.append((int(m.group(1)), key, value))
         fields.sort(key=lambda f: f[0])
-        pixels = await read_lines([(key, up) for _, key, up in fields])
-        decoded = await eng.recognize(pixels)
+        decoded = await read_and_recognize(eng, request, [(key, up) for _, key, up in fields])
         return ExtractResponse(tokens=[d.text for d in decoded])
 
     return app

@@ -48,7 +48,9 @@ def _encode_cursor(image: Image) -> str:
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         when, image_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(when), str(image_id)
+        if "\x00" in str(image_id):  # PostgreSQL text cannot hold NUL
+            raise ValueError("NUL in cursor")
+        return datetime.fromisoformat(when).astimezone(UTC), str(image_id)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         raise ApiError(422, "invalid_cursor", "cursor is not one returned by this API") from None
 
@@ -58,13 +60,14 @@ def list_images(
     session: SessionDep,
     settings: SettingsDep,
     since: Annotated[datetime | None, Query(description="only images created at or after this ISO time (naive = UTC)")] = None,
-    owner: Annotated[str | None, Query(max_length=255, description="only this owner's images")] = None,
+    owner: Annotated[str | None, Query(max_length=255, pattern="^[^\x00]*$", description="only this owner's images")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")] = None,
 ) -> ImagePage:
     """Images newest first (by created_at, then id), `limit` per page; follow `next_cursor` for older ones."""
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
+    if since is not None:
+        # Naive times are UTC; aware ones are converted, since PostgreSQL refuses offsets past ±15:59.
+        since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
     after = _decode_cursor(cursor) if cursor else None
     rows = repository.list_images(session, limit + 1, since=since, owner=owner, after=after)
     page = rows[:limit]

@@ -1,0 +1,277 @@
+"""The real mesh for the reliability campaign: each service as its own process on free ports, a fresh
+database, unique queues; faults (broker, database, processes) and the end-state invariants.
+
+Used by bench/reliability/run.py (the full campaign) and tests/reliability (its short version in
+`make test`). Everything runs on 127.0.0.1 and stops by itself.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+POSTGRES = os.environ.get("OCRMESH_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+RABBITMQ = os.environ.get("OCRMESH_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+EVALDATA = Path(os.environ.get("OCRMESH_EVALDATA", REPO.parent / "shared" / "evaldata" / "dev"))
+SERVICES = ("detection", "recognition", "image-store", "gateway")
+MODULES = {"detection": "ocr_detection.main", "recognition": "ocr_recognition.main",
+           "image-store": "ocr_imagestore.main", "gateway": "ocr_gateway.main"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2, what: str = "condition"):
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.time() > deadline:
+            raise AssertionError(f"{what} not met within {timeout:.0f}s")
+        time.sleep(interval)
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """The process's peak resident set (VmHWM), in MiB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def create_database() -> str:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    name = f"ocrmesh_rel_{secrets.token_hex(5)}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return sa.engine.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    import sqlalchemy as sa
+
+    name = sa.engine.make_url(url).database
+    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    for _ in range(30):   # right after a Postgres restart the server may still be starting
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            break
+        except sa.exc.OperationalError:
+            time.sleep(1)
+    admin.dispose()
+
+
+@dataclass
+class Mesh:
+    """Four services on free ports. `env` adds settings per service name (or "*" for all)."""
+
+    workdir: Path
+    database_url: str
+    env: dict[str, dict[str, str]] = field(default_factory=dict)
+    nice: int = 0
+
+    def __post_init__(self):
+        suffix = secrets.token_hex(4)
+        self.queues = {"IMAGE_QUEUE": f"rel.imageQueue.{suffix}", "IMAGE_DATA_QUEUE": f"rel.imageDataQueue.{suffix}",
+                       "TEXT_CORRECTION_QUEUE": f"rel.textCorrectionQueue.{suffix}"}
+        self.ports = {name: free_port() for name in SERVICES}
+        self.image_root = self.workdir / "images"
+        self.outbox = self.workdir / "outbox.sqlite3"
+        self.keys = self.workdir / "api-keys.sqlite3"
+        self.logs = self.workdir / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.peak_rss: dict[str, float] = {}
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def service_env(self, name: str) -> dict:
+        env = dict(os.environ, OTEL_SERVICE_NAME=name, LOG_LEVEL="WARNING", **self.queues)
+        for key in ("PORT", "OTEL_EXPORTER_OTLP_ENDPOINT", "ENABLE_TRACING"):
+            env.pop(key, None)
+        if name == "image-store":
+            env.update(DATABASE_URL=self.database_url, RABBITMQ_URL=RABBITMQ, IMAGE_ROOT=str(self.image_root),
+                       RETRY_BACKOFF_MAX="1")
+        if name == "gateway":
+            env.update(DETECTION_URL=self.url("detection"), RECOGNITION_URL=self.url("recognition"),
+                       IMAGESTORE_URL=self.url("image-store"), RABBITMQ_URL=RABBITMQ, OUTBOX_PATH=str(self.outbox),
+                       API_KEYS_PATH=str(self.keys))
+        env.update(self.env.get("*", {}))
+        env.update(self.env.get(name, {}))
+        return env
+
+    def start(self, name: str, timeout: float = 180) -> None:
+        cmd = [str(BIN / "uvicorn"), f"{MODULES[name]}:create_app", "--factory", "--host", "127.0.0.1",
+               "--port", str(self.ports[name]), "--no-access-log", "--log-level", "warning"]
+        if self.nice:
+            cmd = ["nice", "-n", str(self.nice), *cmd]
+        log = open(self.logs / f"{name}.log", "ab")
+        proc = subprocess.Popen(cmd, env=self.service_env(name), cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.procs[name] = proc
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited: {(self.logs / f'{name}.log').read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url(name)}/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"{name} did not become ready in {timeout:.0f}s")
+
+    def start_all(self) -> None:
+        for name in SERVICES:
+            self.start(name)
+
+    def _record_rss(self, name: str) -> None:
+        proc = self.procs.get(name)
+        if proc is not None:
+            rss = peak_rss_mb(proc.pid)
+            if rss is not None:
+                self.peak_rss[name] = max(self.peak_rss.get(name, 0.0), rss)
+
+    def sample_rss(self) -> None:
+        for name in list(self.procs):
+            self._record_rss(name)
+
+    def kill(self, name: str, sig=signal.SIGKILL) -> None:
+        self._record_rss(name)
+        proc = self.procs.pop(name)
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        proc.wait(30)
+
+    def stop_all(self) -> None:
+        for name in reversed([n for n in SERVICES if n in self.procs]):
+            self.kill(name, signal.SIGTERM)
+
+    def delete_queues(self) -> None:
+        import pika
+
+        conn = pika.BlockingConnection(pika.URLParameters(RABBITMQ))
+        for q in self.queues.values():
+            for name in (q, f"{q}.dlq"):
+                ch = conn.channel()
+                try:
+                    ch.queue_delete(name)
+                except pika.exceptions.ChannelClosedByBroker:
+                    pass
+        conn.close()
+
+    # ----------------------------------------------------------------------------- end state
+    def outbox_pending(self) -> int:
+        conn = sqlite3.connect(self.outbox)
+        try:
+            return int(conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
+        finally:
+            conn.close()
+
+    def queue_counts(self) -> dict[str, tuple[int, int]]:
+        """(ready, unacknowledged) of every work queue and dead-letter queue of this mesh."""
+        out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "name", "messages_ready", "messages_unacknowledged"],
+                             capture_output=True, text=True, timeout=60, check=True).stdout
+        names = {q for base in self.queues.values() for q in (base, f"{base}.dlq")}
+        counts = {}
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[0] in names:
+                counts[parts[0]] = (int(parts[1]), int(parts[2]))
+        return counts
+
+
+# ------------------------------------------------------------------------------------------ faults
+
+def rabbitmq(action: str) -> None:
+    subprocess.run(["rabbitmqctl", action], check=True, capture_output=True, timeout=120)
+
+
+def restart_postgres() -> None:
+    version = sorted(os.listdir("/etc/postgresql"), key=lambda v: [int(x) for x in v.split(".")])[-1]
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True,
+                   capture_output=True, timeout=120)
+
+
+# -------------------------------------------------------------------------------------- invariants
+
+def check_stored(mesh: Mesh, accepted: dict[str, int], timeout: float = 180.0) -> dict:
+    """Waits until every accepted request (request_id -> lines) is stored exactly once with its file,
+    the outbox is empty and every queue of the mesh is empty; returns what was found."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(mesh.database_url, pool_pre_ping=True)
+    ids = list(accepted)
+
+    def snapshot():
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT id, path, data_received FROM image WHERE id = ANY(:ids)"), {"ids": ids}).all()
+            boxes = dict(conn.execute(sa.text("SELECT image_id, count(*) FROM image_box WHERE image_id = ANY(:ids) "
+                                              "GROUP BY image_id"), {"ids": ids}).all())
+        return rows, boxes
+
+    def settled():
+        try:
+            rows, boxes = snapshot()
+        except sa.exc.OperationalError:
+            return False
+        complete = {r.id for r in rows if r.path and r.data_received and (mesh.image_root / r.path).is_file()
+                    and boxes.get(r.id, 0) == accepted[r.id]}
+        if len(complete) != len(ids) or mesh.outbox_pending():
+            return False
+        return all(c == (0, 0) for c in mesh.queue_counts().values())
+
+    try:
+        wait_until(settled, timeout, interval=1.0, what="everything accepted stored, outbox and queues empty")
+        ok = True
+    except AssertionError:
+        ok = False
+    rows, boxes = snapshot()
+    with engine.connect() as conn:
+        duplicates = conn.execute(sa.text("SELECT count(*) FROM (SELECT image_id, line_index FROM image_box "
+                                          "WHERE image_id = ANY(:ids) GROUP BY 1, 2 HAVING count(*) > 1) d"), {"ids": ids}).scalar()
+    engine.dispose()
+    stored = {r.id for r in rows}
+    files = {r.id for r in rows if r.path and (mesh.image_root / r.path).is_file()}
+    return {"ok": ok, "accepted": len(ids), "stored": len(stored), "missing": sorted(set(ids) - stored)[:10],
+            "with_file": len(files), "lines_match": sum(1 for i in ids if boxes.get(i, 0) == accepted[i]),
+            "duplicate_lines": int(duplicates or 0), "outbox_pending": mesh.outbox_pending(),
+            "queues": mesh.queue_counts()}
+
+
+def sample_images(limit_pixels: int = 4_000_000, lines: int = 60) -> list[tuple[str, bytes]]:
+    """Real images of the dev set: the pages up to `limit_pixels` and `lines` line crops."""
+    from PIL import Image
+
+    pages = []
+    for path in sorted((EVALDATA / "pages").glob("*/*.png")):
+        with Image.open(path) as im:
+            if im.width * im.height <= limit_pixels:
+                pages.append((f"pages/{path.parent.name}/{path.name}", path.read_bytes()))
+    crops = sorted((EVALDATA / "lines").glob("*/*.png"))
+    step = max(1, len(crops) // max(lines, 1))
+    return pages + [(f"lines/{p.parent.name}/{p.name}", p.read_bytes()) for p in crops[::step][:lines]]

@@ -1,0 +1,119 @@
+"""Closed-loop HTTP load on the gateway: N asyncio clients, each sending the next image as soon as the
+previous answer came back, for a fixed time. Every answer is recorded; a 429/503 makes that client
+wait its Retry-After (at most `max_backoff` s) before the next request.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+
+@dataclass
+class Outcome:
+    client: int
+    started: float          # seconds since the load began
+    latency: float
+    status: int             # 0: no HTTP answer (connection refused, reset, client timeout)
+    error: str | None = None
+    request_id: str | None = None
+    lines: int = 0
+    priority: str = "normal"
+
+
+@dataclass
+class LoadResult:
+    duration: float
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def accepted(self) -> dict[str, int]:
+        """request_id -> number of lines, for every upload answered 200."""
+        return {o.request_id: o.lines for o in self.outcomes if o.status == 200 and o.request_id}
+
+    def summary(self, priority: str | None = None) -> dict:
+        outs = [o for o in self.outcomes if priority is None or o.priority == priority]
+        ok = sorted(o.latency for o in outs if o.status == 200)
+        statuses = Counter(str(o.status) for o in outs)
+        return {
+            "requests": len(outs),
+            "ok": len(ok),
+            "throughput_rps": round(len(ok) / self.duration, 3) if self.duration else 0.0,
+            "p50_s": percentile(ok, 50), "p95_s": percentile(ok, 95), "p99_s": percentile(ok, 99),
+            "mean_s": round(statistics.fmean(ok), 3) if ok else None,
+            "statuses": dict(sorted(statuses.items())),
+            "server_errors": sum(1 for o in outs if o.status >= 500 and o.status != 503),
+            "overloaded_503": statuses.get("503", 0),
+            "limited_429": statuses.get("429", 0),
+            "no_answer": statuses.get("0", 0),
+        }
+
+
+def percentile(sorted_values: list[float], q: float) -> float | None:
+    if not sorted_values:
+        return None
+    k = (len(sorted_values) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(sorted_values) - 1)
+    return round(sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo), 3)
+
+
+async def _client(i: int, http: httpx.AsyncClient, images, headers: dict, stop_at: float, t0: float,
+                  result: LoadResult, priority: str, pause: float, max_backoff: float) -> None:
+    params = {"priority": "high"} if priority == "high" else {}
+    while time.monotonic() < stop_at:
+        name, data = next(images)
+        started = time.monotonic()
+        out = Outcome(i, started - t0, 0.0, 0, priority=priority)
+        try:
+            r = await http.post("/v1/ocr", files={"image": (name.rsplit("/", 1)[-1], data, "image/png")},
+                                headers=headers, params=params)
+            out.status = r.status_code
+            if r.status_code == 200:
+                body = r.json()
+                out.request_id, out.lines = body["request_id"], len(body["lines"])
+            else:
+                try:
+                    out.error = r.json().get("error")
+                except ValueError:
+                    out.error = r.text[:80]
+        except httpx.HTTPError as exc:
+            out.error = exc.__class__.__name__
+        out.latency = time.monotonic() - started
+        result.outcomes.append(out)
+        wait = pause
+        if out.status in (429, 503):
+            try:
+                wait = max(wait, min(float(r.headers.get("retry-after", "1")), max_backoff))
+            except ValueError:
+                wait = max(wait, 1.0)
+        elif out.status == 0:
+            wait = max(wait, 0.2)
+        if wait:
+            await asyncio.sleep(min(wait, max(0.0, stop_at - time.monotonic())))
+
+
+async def run_load(base_url: str, images: list[tuple[str, bytes]], clients: int, duration: float,
+                   headers: Callable[[int], dict] | dict | None = None, high_clients: int = 0,
+                   high_pause: float = 1.0, timeout: float = 120.0, max_backoff: float = 2.0) -> LoadResult:
+    """`clients` normal clients plus `high_clients` priority=high ones (which pause `high_pause` s
+    between requests), for `duration` seconds; requests in flight at the end are awaited."""
+    result = LoadResult(duration)
+    t0 = time.monotonic()
+    stop_at = t0 + duration
+    limits = httpx.Limits(max_connections=clients + high_clients + 4, max_keepalive_connections=clients + high_clients + 4)
+    async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits) as http:
+        tasks = []
+        for i in range(clients + high_clients):
+            h = headers(i) if callable(headers) else (headers or {})
+            pool = itertools.cycle(images[i % len(images):] + images[:i % len(images)])
+            high = i >= clients
+            tasks.append(_client(i, http, pool, h, stop_at, t0, result, "high" if high else "normal",
+                                 high_pause if high else 0.0, max_backoff))
+        await asyncio.gather(*tasks)
+    result.duration = time.monotonic() - t0
+    return result

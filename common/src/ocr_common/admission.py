@@ -1,0 +1,128 @@
+"""A bounded, priority-aware wait queue in front of a model's inference slots.
+
+A model service runs `concurrency` requests at a time (one, by default: more work on the same cores
+only slows every request). Requests that find every slot taken wait in a heap ordered by
+(priority, arrival), so a `high` request is served before every `normal` one that is waiting. The
+wait room is bounded: past `max_waiting` waiters (normal requests) or `max_waiting_high` high ones, or
+after `max_wait` seconds in the queue, a request is refused at once with 503 `overloaded` and a
+Retry-After estimated from the recent service time, instead of timing out at the caller.
+
+    gate = AdmissionGate(concurrency=1, max_waiting=32)
+    async with gate.slot(priority):         # raises ApiError(503, "overloaded") when full
+        ...
+
+Everything runs on the event loop; no lock is needed.
+"""
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import math
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from enum import IntEnum
+
+from .errors import ApiError
+
+PRIORITY_HEADER = "X-Priority"
+
+
+class Priority(IntEnum):
+    """Lower value is served first."""
+    HIGH = 0
+    NORMAL = 1
+
+    @classmethod
+    def parse(cls, value: str | None) -> Priority:
+        """`high` (case-insensitive) is HIGH; anything else, missing included, is NORMAL."""
+        return cls.HIGH if value and value.strip().lower() == "high" else cls.NORMAL
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> Priority:
+        return cls.parse(headers.get(PRIORITY_HEADER))
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class AdmissionGate:
+    def __init__(self, concurrency: int = 1, max_waiting: int = 32, max_waiting_high: int = 8,
+                 max_wait: float = 30.0, name: str = "model"):
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.concurrency, self.max_waiting, self.max_waiting_high = concurrency, max_waiting, max_waiting_high
+        self.max_wait, self.name = max_wait, name
+        self.running = 0
+        self._heap: list[tuple[int, int, asyncio.Future]] = []
+        self._seq = itertools.count()
+        self._service_time = 1.0          # EWMA of seconds per request, for Retry-After
+        self.rejected = {p.label: 0 for p in Priority}
+        self.served = {p.label: 0 for p in Priority}
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for _, _, f in self._heap if not f.done())
+
+    def retry_after(self) -> int:
+        """Seconds until the queue has probably drained one place: at least 1."""
+        return max(1, math.ceil(self._service_time * (self.waiting + 1) / self.concurrency))
+
+    def _refuse(self, priority: Priority, why: str) -> ApiError:
+        self.rejected[priority.label] += 1
+        return ApiError(503, "overloaded", f"the {self.name} service is overloaded ({why}); retry later",
+                        headers={"Retry-After": str(self.retry_after())})
+
+    async def _acquire(self, priority: Priority) -> None:
+        if self.running < self.concurrency and not self.waiting:
+            self.running += 1
+            return
+        # Normal requests share `max_waiting` places with everything waiting; high ones have
+        # `max_waiting_high` places of their own, so a flood of normal work never shuts them out.
+        if priority == Priority.HIGH:
+            ahead, room = sum(1 for p, _, f in self._heap if p == Priority.HIGH and not f.done()), self.max_waiting_high
+        else:
+            ahead, room = self.waiting, self.max_waiting
+        if ahead >= room:
+            raise self._refuse(priority, f"{self.waiting} requests waiting")
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._heap, (int(priority), next(self._seq), future))
+        try:
+            await asyncio.wait_for(asyncio.shield(future), self.max_wait)
+        except TimeoutError:
+            if future.done() and not future.cancelled():
+                return  # granted at the very last moment: keep the slot
+            future.cancel()
+            raise self._refuse(priority, f"waited {self.max_wait:.0f}s") from None
+        except asyncio.CancelledError:
+            # The caller went away: give back a slot that may have been handed over meanwhile.
+            if future.done() and not future.cancelled():
+                self._release()
+            else:
+                future.cancel()
+            raise
+
+    def _release(self) -> None:
+        while self._heap:
+            _, _, future = heapq.heappop(self._heap)
+            if not future.done():
+                future.set_result(None)   # hand the slot over: `running` stays the same
+                return
+        self.running -= 1
+
+    @asynccontextmanager
+    async def slot(self, priority: Priority = Priority.NORMAL) -> AsyncIterator[None]:
+        await self._acquire(priority)
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self._service_time = 0.8 * self._service_time + 0.2 * (time.monotonic() - started)
+            self.served[priority.label] += 1
+            self._release()
+
+    def stats(self) -> dict:
+        return {"running": self.running, "waiting": self.waiting, "served": dict(self.served),
+                "rejected": dict(self.rejected), "service_time_s": round(self._service_time, 3)}

@@ -1,0 +1,80 @@
+"""The model services' bounded priority queue (ocr_common.admission)."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from ocr_common.admission import AdmissionGate, Priority
+from ocr_common.errors import ApiError
+
+
+async def hold(gate: AdmissionGate, priority: Priority, order: list, name: str, release: asyncio.Event) -> None:
+    async with gate.slot(priority):
+        order.append(name)
+        await release.wait()
+
+
+def test_high_priority_is_served_before_waiting_normal_work():
+    async def scenario():
+        gate, order, go = AdmissionGate(concurrency=1, max_waiting=10), [], asyncio.Event()
+        first = asyncio.create_task(hold(gate, Priority.NORMAL, order, "n0", go))
+        await asyncio.sleep(0)
+        tasks = [asyncio.create_task(hold(gate, Priority.NORMAL, order, f"n{i}", go)) for i in (1, 2)]
+        await asyncio.sleep(0)
+        tasks.append(asyncio.create_task(hold(gate, Priority.HIGH, order, "h", go)))
+        await asyncio.sleep(0.01)
+        assert gate.waiting == 3 and order == ["n0"]
+        go.set()
+        await asyncio.gather(first, *tasks)
+        return order, gate
+    order, gate = asyncio.run(scenario())
+    assert order == ["n0", "h", "n1", "n2"]
+    assert gate.running == 0 and gate.waiting == 0 and gate.served == {"high": 1, "normal": 3}
+
+
+def test_a_full_queue_refuses_at_once_with_retry_after_but_keeps_room_for_high():
+    async def scenario():
+        gate, order, go = AdmissionGate(concurrency=1, max_waiting=2, max_waiting_high=1), [], asyncio.Event()
+        tasks = [asyncio.create_task(hold(gate, Priority.NORMAL, order, f"n{i}", go)) for i in range(3)]
+        await asyncio.sleep(0.01)
+        with pytest.raises(ApiError) as info:
+            async with gate.slot(Priority.NORMAL):
+                pass
+        high = asyncio.create_task(hold(gate, Priority.HIGH, order, "h", go))
+        await asyncio.sleep(0.01)
+        with pytest.raises(ApiError):
+            async with gate.slot(Priority.HIGH):   # the one high place is taken
+                pass
+        go.set()
+        await asyncio.gather(*tasks, high)
+        return info.value, order, gate
+    error, order, gate = asyncio.run(scenario())
+    assert (error.status, error.code) == (503, "overloaded") and int(error.headers["Retry-After"]) >= 1
+    assert order == ["n0", "h", "n1", "n2"] and gate.rejected == {"high": 1, "normal": 1}
+
+
+def test_waiting_too_long_is_503_and_a_gone_caller_frees_its_place():
+    async def scenario():
+        gate, go = AdmissionGate(concurrency=1, max_waiting=5, max_wait=0.05), asyncio.Event()
+        busy = asyncio.create_task(hold(gate, Priority.NORMAL, [], "busy", go))
+        await asyncio.sleep(0)
+        with pytest.raises(ApiError):
+            async with gate.slot(Priority.NORMAL):
+                pass
+        gone = asyncio.create_task(hold(gate, Priority.NORMAL, [], "gone", go))
+        await asyncio.sleep(0.01)
+        gone.cancel()
+        await asyncio.sleep(0)
+        go.set()
+        await busy
+        async with gate.slot(Priority.NORMAL):
+            running = gate.running
+        return gate, running
+    gate, running = asyncio.run(scenario())
+    assert running == 1 and gate.running == 0 and gate.waiting == 0
+
+
+def test_priority_header_values():
+    assert Priority.parse("HIGH") is Priority.HIGH and Priority.parse(" high ") is Priority.HIGH
+    assert Priority.parse(None) is Priority.parse("urgent") is Priority.NORMAL
