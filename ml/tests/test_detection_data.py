@@ -1,6 +1,5 @@
 """Synthetic pages for the detector: boxes lie inside the image around visible ink; batches carry targets."""
 import random
-import time
 
 import numpy as np
 import pytest
@@ -51,16 +50,10 @@ def test_page_quads_follow_the_boxes_and_pages_vary(fonts):
     assert heights.min() < 14 and heights.max() > 30   # small and large text
 
 
-def test_pages_are_reproducible_and_fast(fonts):
+def test_pages_are_reproducible(fonts):
     a = synthesize_page(random.Random(5), fonts, 256, 256)
     b = synthesize_page(random.Random(5), fonts, 256, 256)
     assert np.array_equal(a.image, b.image) and np.array_equal(a.boxes, b.boxes)
-    rng = random.Random(8)
-    synthesize_page(rng, fonts, 512, 512)  # warm the glyph cache
-    t0 = time.perf_counter()
-    for _ in range(10):
-        synthesize_page(rng, fonts, 512, 512)
-    assert (time.perf_counter() - t0) / 10 < 0.25  # about 30 ms on a quiet core
 
 
 def test_batches_carry_images_and_targets(fonts):

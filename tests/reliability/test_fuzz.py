@@ -3,7 +3,6 @@ campaign sends 10 000+), zero 5xx, every answer a result or a JSON error, no pro
 from __future__ import annotations
 
 import os
-import time
 import tracemalloc
 
 import httpx
@@ -34,13 +33,12 @@ def test_decompression_bombs_are_refused_before_decoding(kind, monkeypatch):
 
     monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
     tracemalloc.start()
-    started = time.perf_counter()
     with pytest.raises(ApiError) as info:
         decode_image(fuzz.bombs()[kind])
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert (info.value.status, info.value.code) == (413, "image_too_large")
-    assert peak < 5 * 1024 * 1024 and time.perf_counter() - started < 1.0
+    assert peak < 5 * 1024 * 1024  # far below the pixels a bomb declares
 
 
 def test_every_service_refuses_bombs_with_413(mesh):
