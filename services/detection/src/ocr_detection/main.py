@@ -1,7 +1,4 @@
 """FastAPI app of the detection service."""
-import hashlib
-from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Annotated
 
 import torch
@@ -9,22 +6,15 @@ from fastapi import Depends, FastAPI, File, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from ocr_common.admission import AdmissionGate, Priority
-from ocr_common.errors import ApiError, install_error_handlers
 from ocr_common.geometry import minimal_box
-from ocr_common.health import health_router
 from ocr_common.images import DecodedImage, ImageLimits, decode_image
-from ocr_common.logging import configure_logging
-from ocr_common.tracing import instrument_app, setup_tracing, shutdown_tracing
+from ocr_common.model_service import model_service_app, model_version, serve
 from ocr_models.detection.predictor import TextDetector
 
 from .config import Settings, get_settings
 from .schemas import Axis, DetectedLine, DetectResponse, ErrorResponse, MinimalBox, OriginalBox
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422, 503)}
-
-
-def model_version(path: Path) -> str:
-    return f"{path.stem}-{hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
 
 
 class DetectionEngine:
@@ -45,33 +35,9 @@ class DetectionEngine:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    setup_tracing(settings.OTEL_SERVICE_NAME)
-    state: dict = {}
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        configure_logging(settings.OTEL_SERVICE_NAME, settings.LOG_LEVEL)
-        state["engine"] = DetectionEngine(settings)
-        yield
-        state.clear()
-        shutdown_tracing()
-
-    app = FastAPI(title="ocrmesh detection", version="0.1.0", lifespan=lifespan,
-                  description="Finds the text lines of an image with ocrmesh's CTPN.")
-    install_error_handlers(app)
-    instrument_app(app)
-    app.include_router(health_router(lambda: {"model_loaded": "engine" in state}))
-
-    @app.get("/v1/queue", tags=["health"])
-    def queue() -> dict:
-        """The admission queue: running, waiting, served and refused requests per priority."""
-        return engine().gate.stats()
+    app, engine = model_service_app(settings, lambda: DetectionEngine(settings), title="ocrmesh detection",
+                                    description="Finds the text lines of an image with ocrmesh's CTPN.")
     limits = ImageLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_IMAGE_PIXELS, settings.MAX_IMAGE_SIDE)
-
-    def engine() -> DetectionEngine:
-        if "engine" not in state:
-            raise ApiError(503, "not_ready", "the model is not loaded yet")
-        return state["engine"]
 
     EngineDep = Annotated[DetectionEngine, Depends(engine)]
     ImageFile = Annotated[UploadFile, File(description="a photo or scan (PNG, JPEG, TIFF, BMP, WebP, GIF)")]
@@ -116,10 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def main() -> None:
-    import uvicorn
-
-    settings = get_settings()
-    uvicorn.run(create_app(settings), host="0.0.0.0", port=settings.PORT, log_config=None)
+    serve(create_app, get_settings())
 
 
 if __name__ == "__main__":

@@ -1,23 +1,16 @@
 """Holds the loaded recognizer and runs it off the event loop, behind a bounded priority queue."""
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import numpy as np
 import torch
 from starlette.concurrency import run_in_threadpool
 
 from ocr_common.admission import AdmissionGate
+from ocr_common.model_service import model_version
 from ocr_models.recognition.decode import DecodedLine
 from ocr_models.recognition.predictor import LineRecognizer
 
 from .config import Settings
-
-
-def model_version(path: Path) -> str:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    return f"{path.stem}-{digest}"
 
 
 class RecognitionEngine:

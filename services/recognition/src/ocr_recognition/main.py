@@ -1,7 +1,6 @@
 """FastAPI app of the recognition service."""
 
 import re
-from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, File, Request, UploadFile
@@ -9,11 +8,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from ocr_common.admission import Priority
-from ocr_common.errors import ApiError, install_error_handlers
-from ocr_common.health import health_router
+from ocr_common.errors import ApiError
 from ocr_common.images import ImageLimits, decode_image
-from ocr_common.logging import configure_logging
-from ocr_common.tracing import instrument_app, setup_tracing, shutdown_tracing
+from ocr_common.model_service import model_service_app, serve
 
 from .config import Settings, get_settings
 from .inference import RecognitionEngine
@@ -25,33 +22,9 @@ _IMAGE_FIELD = re.compile(r"^image(\d+)$")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    setup_tracing(settings.OTEL_SERVICE_NAME)
-    state: dict = {}
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        configure_logging(settings.OTEL_SERVICE_NAME, settings.LOG_LEVEL)
-        state["engine"] = RecognitionEngine(settings)
-        yield
-        state.clear()
-        shutdown_tracing()
-
-    app = FastAPI(title="ocrmesh recognition", version="0.1.0", lifespan=lifespan,
-                  description="Reads cropped text-line images with ocrmesh's CRNN.")
-    install_error_handlers(app)
-    instrument_app(app)
-    app.include_router(health_router(lambda: {"model_loaded": "engine" in state}))
-
-    @app.get("/v1/queue", tags=["health"])
-    def queue() -> dict:
-        """The admission queue: running, waiting, served and refused requests per priority."""
-        return engine().gate.stats()
+    app, engine = model_service_app(settings, lambda: RecognitionEngine(settings), title="ocrmesh recognition",
+                                    description="Reads cropped text-line images with ocrmesh's CRNN.")
     limits = ImageLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_LINE_PIXELS, settings.MAX_LINE_SIDE)
-
-    def engine() -> RecognitionEngine:
-        if "engine" not in state:
-            raise ApiError(503, "not_ready", "the model is not loaded yet")
-        return state["engine"]
 
     EngineDep = Annotated[RecognitionEngine, Depends(engine)]
 
@@ -107,10 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def main() -> None:
-    import uvicorn
-
-    settings = get_settings()
-    uvicorn.run(create_app(settings), host="0.0.0.0", port=settings.PORT, log_config=None)
+    serve(create_app, get_settings())
 
 
 if __name__ == "__main__":
