@@ -13,7 +13,20 @@ from fastapi import FastAPI
 from .errors import ApiError, install_error_handlers
 from .health import health_router
 from .logging import configure_logging
+from .settings import BaseServiceSettings
 from .tracing import instrument_app, setup_tracing, shutdown_tracing
+
+
+class ModelServiceSettings(BaseServiceSettings):
+    """Settings both model services share."""
+
+    RUNTIME: str = "auto"            # auto (ONNX Runtime when MODEL_PATH.onnx exists) | onnx | torch
+    # Admission (see ocr_common.admission): requests served at once, places in the wait queue
+    # (normal requests; high ones have MAX_QUEUE_HIGH more), and the longest wait before a 503.
+    CONCURRENCY: int = 1
+    MAX_QUEUE: int = 32
+    MAX_QUEUE_HIGH: int = 8
+    MAX_QUEUE_WAIT: float = 30.0
 
 
 def model_version(path: Path) -> str:

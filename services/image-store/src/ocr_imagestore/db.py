@@ -26,29 +26,25 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade_database(url: str | Engine, revision: str = "head") -> None:
-    """Brings the schema to `revision`, holding an advisory lock so concurrent starts do not race."""
+def _migrate(url: str | Engine, step, revision: str) -> None:
+    """Runs an Alembic command while holding an advisory lock, so concurrent starts do not race."""
     engine = url if isinstance(url, Engine) else make_engine(url)
     try:
         with engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+            step(cfg, revision)
     finally:
         if engine is not url:
             engine.dispose()
+
+
+def upgrade_database(url: str | Engine, revision: str = "head") -> None:
+    """Brings the schema to `revision`."""
+    _migrate(url, command.upgrade, revision)
     log.info("database schema at %s", revision)
 
 
 def downgrade_database(url: str | Engine, revision: str) -> None:
-    engine = url if isinstance(url, Engine) else make_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-            cfg = alembic_config()
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, revision)
-    finally:
-        if engine is not url:
-            engine.dispose()
+    _migrate(url, command.downgrade, revision)

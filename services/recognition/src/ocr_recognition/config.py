@@ -4,27 +4,20 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from ocr_common.settings import BaseServiceSettings
+from ocr_common.model_service import ModelServiceSettings
 
 REPO_MODELS = Path(__file__).resolve().parents[4] / "models"
 
 
-class Settings(BaseServiceSettings):
+class Settings(ModelServiceSettings):
     OTEL_SERVICE_NAME: str = "recognition"
     MODEL_PATH: Path = REPO_MODELS / "recognizer.pt"
-    RUNTIME: str = "auto"            # auto (ONNX Runtime when MODEL_PATH.onnx exists) | onnx | torch
     WORKERS: int = 1                 # batches read side by side, each on one thread
     BATCH_SIZE: int = 32
     MAX_LINES: int = 512             # lines per request
     MAX_UPLOAD_BYTES: int = 8 * 1024 * 1024   # per line image
     MAX_LINE_PIXELS: int = 4_000_000
     MAX_LINE_SIDE: int = 16_000
-    # Admission (see ocr_common.admission): requests read at once, places in the wait queue
-    # (normal requests; high ones have MAX_QUEUE_HIGH more), and the longest wait before a 503.
-    CONCURRENCY: int = 1
-    MAX_QUEUE: int = 32
-    MAX_QUEUE_HIGH: int = 8
-    MAX_QUEUE_WAIT: float = 30.0
 
 
 @lru_cache
