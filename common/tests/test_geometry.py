@@ -11,8 +11,8 @@ def test_minimal_box_is_clamped_to_the_image():
 def test_crop_quad_takes_the_axis_aligned_region_with_a_margin():
     img = np.zeros((100, 200), np.uint8)
     img[40:60, 50:150] = 255
-    crop = crop_quad(img, [[50, 40], [150, 40], [150, 60], [50, 60]], margin=0.1)
-    assert crop.shape == (24, 102)  # 0.1 x height above and below, half of that left and right
+    crop = crop_quad(img, [[50, 40], [150, 40], [150, 60], [50, 60]], margin=0.1, side_margin=0.05)
+    assert crop.shape == (24, 102)  # 0.1 x height above and below, 0.05 x height left and right
     assert crop[3:-3, 3:-3].min() == 255  # the inside is the white block
     assert crop[0].max() == 0 and crop[:, 0].max() == 0  # the margin is the background
 
@@ -22,6 +22,14 @@ def test_crop_quad_rectifies_a_rotated_line():
     quad = np.array([[40, 100], [160, 80], [163, 100], [43, 120]], np.float32)  # tilted band
     import cv2
     cv2.fillConvexPoly(img, quad.astype(np.int32), 255)
-    crop = crop_quad(img, quad.tolist(), margin=0.0)
+    crop = crop_quad(img, quad.tolist(), margin=0.0, side_margin=0.0)
     assert crop.shape[1] > 100 and crop.shape[0] < 30
     assert crop[3:-3, 5:-5].mean() > 200
+
+
+def test_crop_quad_adds_the_default_margins_around_the_line():
+    img = np.zeros((100, 200), np.uint8)
+    img[40:60, 50:150] = 255
+    crop = crop_quad(img, [[50, 40], [150, 40], [150, 60], [50, 60]])
+    assert crop.shape == (30, 112)  # 0.25 x 20 px above and below, 0.3 x 20 px left and right
+    assert crop[6:-6, 7:-7].min() == 255 and crop[:4].max() == 0 and crop[:, :5].max() == 0

@@ -11,6 +11,7 @@ from ocr_models.detection.postprocess import (
     box_iou,
     build_lines,
     column_nms,
+    merge_row_pieces,
     nms,
     postprocess,
     reading_order,
@@ -119,7 +120,8 @@ def test_perfect_outputs_decode_back_to_the_ground_truth():
     t = assign_targets(boxes, (256, 448), DEFAULT_ANCHOR_HEIGHTS)
     scores = np.zeros(t.labels.shape + (2,), np.float32)
     scores[..., 1] = np.where(t.labels == 1, 8.0, -8.0)
-    quads, line_scores = postprocess(scores, t.regression, DEFAULT_ANCHOR_HEIGHTS)
+    # (row pieces stay apart: the second pass would join the two pieces of the second row)
+    quads, line_scores = postprocess(scores, t.regression, DEFAULT_ANCHOR_HEIGHTS, PostprocessParams(row_gap_per_height=0))
     pred = np.concatenate([quads.min(1), quads.max(1)], 1)
     iou = box_iou(boxes, pred)
     assert len(pred) == 4 and (iou.max(1) > 0.8).all(), iou
@@ -164,6 +166,33 @@ def test_tilted_line_gives_a_tilted_quad():
     (tl, tr, br, bl) = quads[0]
     assert tr[1] - tl[1] == pytest.approx(20, abs=0.5)   # slope 2 px per 16-px column over 160 px
     assert br[1] - tr[1] == pytest.approx(20, abs=0.5)
+
+
+def _quads(boxes):
+    b = np.asarray(boxes, np.float32)
+    return np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]]], 1)
+
+
+def test_row_pieces_join_across_a_wide_space_that_the_rows_around_cross():
+    # A receipt: address lines above and below run across the space between "TEL: ..." and "FAX: ...".
+    boxes = [[20, 100, 400, 120], [20, 130, 180, 150], [260, 130, 420, 150], [20, 160, 400, 180]]
+    quads, scores = merge_row_pieces(_quads(boxes), np.array([0.9, 0.8, 0.6, 0.9], np.float32))
+    pred = np.concatenate([quads.min(1), quads.max(1)], 1).tolist()
+    assert len(pred) == 3 and [20, 130, 420, 150] in pred
+    assert float(scores[np.argmax([p[2] - p[0] for p in pred])]) < 0.9   # the joined line's score is the pieces'
+
+
+def test_row_pieces_keep_apart_across_a_column_gutter():
+    # Two text columns: the space between them is white in every row around.
+    left = [[20, 100 + 30 * i, 300, 120 + 30 * i] for i in range(6)]
+    right = [[340, 100 + 30 * i, 620, 120 + 30 * i] for i in range(6)]
+    quads, _ = merge_row_pieces(_quads(left + right), np.full(12, 0.9, np.float32))
+    assert len(quads) == 12
+    # Nor do pieces far apart (beyond row_gap_per_height text heights) or of different heights join.
+    far = [[20, 100, 400, 120], [20, 130, 100, 150], [300, 130, 420, 150], [20, 160, 400, 180]]
+    assert len(merge_row_pieces(_quads(far), np.full(4, 0.9, np.float32))[0]) == 4
+    tall = [[20, 100, 400, 120], [20, 130, 180, 150], [200, 122, 420, 158], [20, 160, 400, 180]]
+    assert len(merge_row_pieces(_quads(tall), np.full(4, 0.9, np.float32))[0]) == 4
 
 
 def test_nms_keeps_the_best_of_overlapping_boxes():

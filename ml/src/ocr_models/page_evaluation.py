@@ -9,7 +9,8 @@ Detection is compared on axis-aligned boxes (the bbox of each quad):
 GT boxes marked "ignore" (figures, equations, illegible words) count for neither side, and predictions
 lying mostly inside them are dropped before scoring.
 
-End-to-end CER (needs a recognizer). Order-insensitive at page level where the page has boxes: every
+End-to-end CER (needs a recognizer) scores what `ocrmesh ocr` returns (PageReader: the lines kept after
+reading). Order-insensitive at page level where the page has boxes: every
 GT box is assigned to the predicted line covering most of it (as above, but with at least 30 % of its
 area and vertical IoU >= 0.3, so a line that cuts a box still reads part of it); each predicted line is compared with
 its GT boxes joined by spaces, left to right. GT boxes no line covers count as deletions, predicted
@@ -28,10 +29,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ocr_common.geometry import crop_quad
-
 from .evaluation import read_image, read_manifest, resolve_image
 from .metrics import ErrorRate, normalize_for_scoring
+from .pipeline import PageReader
 
 
 # --- geometry ----------------------------------------------------------------------------------------
@@ -166,6 +166,7 @@ def evaluate_pages(detector, manifest, recognizer=None, limit: int | None = None
     """
     pages = manifest if isinstance(manifest, list) else load_pages(manifest, limit)
     pages = pages[:limit]
+    reader = PageReader(detector, recognizer) if recognizer is not None else None
     stats: dict[str, dict] = defaultdict(lambda: defaultdict(float))
     errors: dict[str, ErrorRate] = defaultdict(ErrorRate)
     for page in pages:
@@ -180,9 +181,10 @@ def evaluate_pages(detector, manifest, recognizer=None, limit: int | None = None
             s["seconds"] += seconds
             s["downscaled_pages"] += result.downscaled
         texts = None
-        if recognizer is not None:
-            crops = [crop_quad(page.image, q) for q in pred_quads]
-            texts = [r.text for r in recognizer.recognize(crops)] if crops else []
+        if reader is not None:
+            read = reader.read_lines(page.image, result.lines)
+            texts = [ln.text for ln in read]
+            read_boxes = quads_to_boxes(np.asarray([ln.points for ln in read], np.float32).reshape(-1, 4, 2))
         if len(page.quads):
             gt = quads_to_boxes(page.quads)
             m = match_boxes(pred, gt, page.ignore, iou_threshold)
@@ -198,7 +200,8 @@ def evaluate_pages(detector, manifest, recognizer=None, limit: int | None = None
                 s["correct"] += c["correct"]
                 s["cov_pred"] += c["n_pred"]
             if texts is not None:  # a looser assignment for reading: a line cutting a box still reads part of it
-                pairs = _line_pairs(page, gt, texts, coverage(pred, gt, page.ignore, min_cover=0.3, min_vertical_iou=0.3))
+                pairs = _line_pairs(page, gt, texts,
+                                    coverage(read_boxes, gt, page.ignore, min_cover=0.3, min_vertical_iou=0.3))
         elif texts is not None:
             # Page transcriptions (e.g. Project Gutenberg) join hyphenated words across lines; so does the comparison.
             pairs = [(_dehyphenate("\n".join(texts)), page.text)]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ocr_common.geometry import crop_quad
+from ocr_common.lines import MIN_LINE_CONFIDENCE, is_text_line
 
 
 @dataclass
@@ -37,16 +38,20 @@ class PageResult:
 
 
 class PageReader:
-    """Detector + recognizer, both loaded once."""
+    """Detector + recognizer, both loaded once. Boxes read as nothing, or read while guessing (mean
+    character confidence below min_confidence), are not text lines and are left out."""
 
-    def __init__(self, detector, recognizer, drop_empty: bool = True):
-        self.detector, self.recognizer, self.drop_empty = detector, recognizer, drop_empty
+    def __init__(self, detector, recognizer, min_confidence: float = MIN_LINE_CONFIDENCE):
+        self.detector, self.recognizer, self.min_confidence = detector, recognizer, min_confidence
 
     def read(self, image: np.ndarray) -> PageResult:
         detection = self.detector.detect(image)
-        crops = [crop_quad(image, ln.points) for ln in detection.lines]
-        texts = self.recognizer.recognize(crops) if crops else []
-        lines = [PageLine(ln.points, t.text, t.confidence, ln.score) for ln, t in zip(detection.lines, texts)]
-        if self.drop_empty:  # a box the recognizer reads as nothing is not a text line
-            lines = [ln for ln in lines if ln.text.strip()]
+        lines = self.read_lines(image, detection.lines)
         return PageResult(int(image.shape[1]), int(image.shape[0]), lines, detection.scale)
+
+    def read_lines(self, image: np.ndarray, detected) -> list[PageLine]:
+        """Reads detected lines (objects with .points and .score) on `image`; keeps the text lines."""
+        crops = [crop_quad(image, ln.points) for ln in detected]
+        texts = self.recognizer.recognize(crops) if crops else []
+        return [PageLine(ln.points, t.text, t.confidence, ln.score) for ln, t in zip(detected, texts)
+                if is_text_line(t.text, t.confidence, self.min_confidence)]

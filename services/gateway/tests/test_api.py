@@ -75,6 +75,22 @@ def test_ocr_answers_lines_and_text_and_queues_image_and_data(gateway):
     assert [ln["index"] for ln in data["lines"]] == [0, 1] and data["lines"][0]["start_x"] == 2
 
 
+def test_boxes_read_as_nothing_or_while_guessing_are_left_out(gateway):
+    client, s = gateway
+    app = FastAPI()
+
+    @app.post("/v1/recognize")
+    async def recognize(images: list[UploadFile] = File(...)):
+        read = [("TOTAL 12.15", 0.93), ("%+x%", 0.31), ("  ", 0.9)]
+        return {"model_version": "rec-test", "lines": [{"text": t, "confidence": c} for t, c in read[:len(images)]]}
+
+    s.recognition.http = httpx.AsyncClient(base_url="http://recognition", transport=httpx.ASGITransport(app))
+    body = client.post("/v1/ocr", files={"image": ("a.png", png_bytes(), "image/png")}).json()
+    assert [ln["text"] for ln in body["lines"]] == ["TOTAL 12.15"] and body["text"] == "TOTAL 12.15"
+    data = json.loads(s.outbox.oldest()[1].body)
+    assert [(ln["index"], ln["text"]) for ln in data["lines"]] == [(0, "TOTAL 12.15")]
+
+
 def bomb() -> bytes:
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

@@ -7,7 +7,10 @@
    vertically and has a similar height; the link is kept when the proposal is also the best of that
    successor's candidates on the left. Chains become lines; a line is fitted through the proposals'
    tops and bottoms, giving a quad (TL, TR, BR, BL) and a score (mean proposal score).
-4. reading_order: recursive XY-cut that only splits into columns when the pieces look like text columns
+4. merge_row_pieces: a second, wider linking pass over the fitted lines. Pieces of one row separated by a
+   wide space (a receipt's "TOTAL      12.15", a monospace "4.90  0.00  4.90 S") become one line, unless
+   the space is a gutter: a white band that also separates the neighbouring rows (text columns, tables).
+5. reading_order: recursive XY-cut that only splits into columns when the pieces look like text columns
    (wide, several lines); otherwise lines are read in rows, top to bottom, left to right.
 """
 from __future__ import annotations
@@ -21,16 +24,18 @@ from .model import STRIDE
 
 @dataclass
 class PostprocessParams:
-    score_threshold: float = 0.7
+    score_threshold: float = 0.5
     nms_iou: float = 0.3
     max_proposals: int = 20000
     min_vertical_overlap: float = 0.7
     min_size_similarity: float = 0.7
     gap_per_height: float = 1.5      # linked proposals' centres are at most this many text heights apart
     max_gap: float = 128.0           # ... and at most this many pixels (never less than one column)
-    line_min_score: float = 0.8
+    line_min_score: float = 0.7
     min_proposals: int = 1
     min_height: float = 4.0
+    row_gap_per_height: float = 6.0  # second pass: row pieces at most this many text heights apart may join
+    row_window: float = 3.0          # ... judged against the rows within this many text heights
 
 
 @dataclass
@@ -267,7 +272,79 @@ def postprocess(scores: np.ndarray, regression: np.ndarray, anchor_heights,
     params = params or PostprocessParams()
     props = decode_proposals(scores, regression, anchor_heights, params.score_threshold, params.max_proposals)
     props = column_nms(props, params.nms_iou)
-    return build_lines(props, params)
+    quads, scores = build_lines(props, params)
+    return merge_row_pieces(quads, scores, params)
+
+
+def merge_row_pieces(quads: np.ndarray, scores: np.ndarray,
+                     params: PostprocessParams | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Joins lines that continue one another along a row across a wide space, when the space is no gutter.
+
+    Two pieces are joined when each is the other's nearest neighbour along the row (vertical overlap
+    >= min_vertical_overlap, similar heights, gap <= row_gap_per_height text heights) and, among the
+    other lines within row_window text heights above and below, more of them run through the space
+    than stop on both sides of it. A column gutter is white from row to row, so it keeps its columns.
+    """
+    params = params or PostprocessParams()
+    n = len(quads)
+    if n < 2 or params.row_gap_per_height <= 0:
+        return quads, scores
+    b = np.concatenate([quads.min(1), quads.max(1)], 1)
+    h = np.maximum(b[:, 3] - b[:, 1], 1.0)
+    cy = (b[:, 1] + b[:, 3]) / 2
+    inter = np.minimum(b[:, None, 3], b[None, :, 3]) - np.maximum(b[:, None, 1], b[None, :, 1])
+    hmin, hmax = np.minimum(h[:, None], h[None, :]), np.maximum(h[:, None], h[None, :])
+    gap = b[None, :, 0] - b[:, None, 2]                                    # j starts after i ends
+    ok = (inter >= params.min_vertical_overlap * hmin) & (hmin >= params.min_size_similarity * hmax)
+    ok &= (gap > -0.5 * hmin) & (gap <= params.row_gap_per_height * hmin) & (b[None, :, 0] > b[:, None, 0])
+    if not ok.any():
+        return quads, scores
+    dist = np.where(ok, gap, np.inf)
+    right = dist.argmin(1)                                                 # nearest piece to the right
+    left = dist.argmin(0)                                                  # nearest piece to the left
+    parent = np.arange(n)
+    for i in np.nonzero(np.isfinite(dist.min(1)))[0]:
+        j = right[i]
+        if left[j] != i or not _bridged(b, cy, h, i, j, params.row_window):
+            continue
+        ri, rj = _find(parent, i), _find(parent, j)
+        parent[max(ri, rj)] = min(ri, rj)
+    roots = np.array([_find(parent, k) for k in range(n)])
+    if len(np.unique(roots)) == n:
+        return quads, scores
+    out_q, out_s = [], []
+    for r in np.unique(roots):
+        members = np.nonzero(roots == r)[0]
+        members = members[np.argsort(b[members, 0])]
+        first, last = quads[members[0]], quads[members[-1]]
+        out_q.append(np.stack([first[0], last[1], last[2], first[3]]))
+        width = b[members, 2] - b[members, 0]
+        out_s.append(float(np.average(scores[members], weights=np.maximum(width, 1.0))))
+    return np.asarray(out_q, np.float32), np.asarray(out_s, np.float32)
+
+
+def _bridged(b: np.ndarray, cy: np.ndarray, h: np.ndarray, i: int, j: int, window: float) -> bool:
+    """True when more neighbouring lines run through the space between pieces i and j than stop at it.
+    A neighbour runs through when it spans the whole space: the end of a short last line of a paragraph
+    beside a column gutter leaves a space that the paragraph's other lines cover only in part."""
+    x0, x1 = b[i, 2], b[j, 0]
+    row_h = max(h[i], h[j])
+    near = np.abs(cy - (cy[i] + cy[j]) / 2) <= window * row_h
+    near[[i, j]] = False
+    through = near & (b[:, 0] <= x0) & (b[:, 2] >= x1)                    # spans the whole space
+    beside = near & ~through & ((b[:, 2] <= x0) | (b[:, 0] >= x1))
+    # rows with text on both sides of the space and none in it: count rows, not pieces
+    left_rows = cy[beside & (b[:, 2] <= x0)]
+    right_rows = cy[beside & (b[:, 0] >= x1)]
+    split_rows = sum(bool((np.abs(right_rows - y) < 0.5 * row_h).any()) for y in left_rows)
+    return int(through.sum()) > split_rows
+
+
+def _find(parent: np.ndarray, k: int) -> int:
+    while parent[k] != k:
+        parent[k] = parent[parent[k]]
+        k = parent[k]
+    return int(k)
 
 
 # --- reading order -----------------------------------------------------------------------------------

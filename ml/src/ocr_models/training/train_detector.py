@@ -59,6 +59,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--eval-limit", type=int, default=None, help="use only the first N pages of --eval-manifest")
     p.add_argument("--eval-max-side", type=int, default=1600, help="long side of the real pages fed to the detector")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    p.add_argument("--init", type=Path, default=None,
+                   help="fine-tune: start from these weights (a checkpoint or committed model) with a fresh "
+                        "optimizer and schedule; the architecture comes from that file")
     p.add_argument("--overfit-batch", action="store_true", help="train on one fixed batch (a sanity check)")
 
 
@@ -98,12 +101,17 @@ def train(args: argparse.Namespace) -> Path:
     if args.resume and last.exists():
         ckpt = load_checkpoint(last, KIND)
         config = CTPNConfig.from_dict(ckpt["config"])
+    elif args.init is not None:
+        ckpt = None
+        config = CTPNConfig.from_dict(load_checkpoint(args.init, KIND)["config"])
     else:
         ckpt = None
         config = _config_from_args(args)
     model = CTPN(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     step, history, trained_s = 0, [], 0.0
+    if ckpt is None and args.init is not None:
+        model.load_state_dict(load_checkpoint(args.init, KIND)["model"])
     if ckpt is not None:
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])

@@ -41,6 +41,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--val-lines", type=int, default=400, help="synthetic lines in held-out fonts")
     p.add_argument("--eval-manifest", type=Path, help="real lines to measure on at each evaluation (never trained on)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    p.add_argument("--init", type=Path, default=None,
+                   help="fine-tune: start from these weights (a checkpoint or committed model) with a fresh "
+                        "optimizer and schedule; the architecture comes from that file")
     p.add_argument("--overfit-batch", action="store_true", help="train on one fixed batch (a sanity check)")
 
 
@@ -69,6 +72,9 @@ def train(args: argparse.Namespace) -> Path:
     if args.resume and last.exists():
         ckpt = load_checkpoint(last, KIND)
         config = CRNNConfig.from_dict(ckpt["config"])
+    elif args.init is not None:
+        ckpt = None
+        config = CRNNConfig.from_dict(load_checkpoint(args.init, KIND)["config"])
     else:
         ckpt = None
         config = CRNNConfig(channels=tuple(int(c) for c in args.channels.split(",")), rnn_hidden=args.rnn_hidden)
@@ -76,6 +82,8 @@ def train(args: argparse.Namespace) -> Path:
     model = CRNN(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     step, history, trained_s = 0, [], 0.0
+    if ckpt is None and args.init is not None:
+        model.load_state_dict(load_checkpoint(args.init, KIND)["model"])
     if ckpt is not None:
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])

@@ -34,6 +34,9 @@ class Settings(BaseServiceSettings):
     IMAGESTORE_TIMEOUT: float = 10.0
     CONNECT_RETRIES: int = 2
 
+    # Boxes the recognizer reads as nothing, or with a mean character confidence below this, are left out.
+    MIN_LINE_CONFIDENCE: float = Field(0.5, ge=0.0, le=1.0)
+
     STATIC_DIR: Path | None = None      # built front end, served at /
     PORTAL_DIR: Path | None = None      # docs portal, served at /portal/
 

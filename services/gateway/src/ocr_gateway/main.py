@@ -35,7 +35,8 @@ class Services:
         self.publisher = OutboxPublisher(self.outbox, settings.RABBITMQ_URL,
                                          [self.queues.image, self.queues.data, self.queues.correction])
         self.limits = ImageLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_IMAGE_PIXELS, settings.MAX_IMAGE_SIDE)
-        self.pipeline = OcrPipeline(self.detection, self.recognition, self.outbox, self.limits, self.queues)
+        self.pipeline = OcrPipeline(self.detection, self.recognition, self.outbox, self.limits, self.queues,
+                                    settings.MIN_LINE_CONFIDENCE)
         self.auth = Authenticator.from_settings(
             settings.JWT_SECRET, settings.JWKS_URL, settings.JWT_ISSUER, settings.JWT_AUDIENCE,
             settings.api_keys_path if settings.AUTH_ENABLED else None, settings.JWT_LEEWAY, settings.PRIORITY_SCOPE,

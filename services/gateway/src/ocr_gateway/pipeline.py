@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from ocr_common.admission import Priority
 from ocr_common.geometry import crop_quad, minimal_box
 from ocr_common.images import DecodedImage, ImageLimits, decode_image
+from ocr_common.lines import MIN_LINE_CONFIDENCE, is_text_line
 from ocr_common.messages import (
     IMAGE_BODY_CONTENT_TYPE,
     ImageDataMessage,
@@ -44,8 +45,9 @@ def _encode_crops(pixels: np.ndarray, quads: list[list[list[float]]]) -> list[by
 
 class OcrPipeline:
     def __init__(self, detection: DetectionClient, recognition: RecognitionClient, outbox: Outbox,
-                 limits: ImageLimits, queues: Queues):
+                 limits: ImageLimits, queues: Queues, min_line_confidence: float = MIN_LINE_CONFIDENCE):
         self.detection, self.recognition, self.outbox = detection, recognition, outbox
+        self.min_line_confidence = min_line_confidence
         self.limits, self.queues = limits, queues
 
     async def run(self, data: bytes, owner: str | None = None, request_id: str | None = None,
@@ -57,7 +59,8 @@ class OcrPipeline:
         crops = await run_in_threadpool(_encode_crops, image.pixels, quads)
         recognition = await self.recognition.recognize(crops, priority) if crops else None
         read = recognition.lines if recognition else []
-        lines = [OcrLine(points=q, text=r.text, confidence=r.confidence) for q, r in zip(quads, read, strict=True)]
+        lines = [OcrLine(points=q, text=r.text, confidence=r.confidence) for q, r in zip(quads, read, strict=True)
+                 if is_text_line(r.text, r.confidence, self.min_line_confidence)]
         result = OcrResult(request_id=request_id or str(uuid.uuid4()), width=image.width, height=image.height,
                            text="\n".join(ln.text for ln in lines), lines=lines, trace_id=current_trace_id())
         traceparent = inject_headers().get("traceparent")
