@@ -72,12 +72,13 @@ class _FakeDetector:
 
 
 class _FakeRecognizer:
-    def __init__(self, texts):
+    def __init__(self, texts, confidences=None):
         self.texts = texts
+        self.confidences = confidences or [0.9] * len(texts)
 
     def recognize(self, crops):
         assert all(c.size for c in crops)
-        return [SimpleNamespace(text=t) for t in self.texts[: len(crops)]]
+        return [SimpleNamespace(text=t, confidence=c) for t, c in zip(self.texts[: len(crops)], self.confidences)]
 
 
 def _quad(x0, y0, x1, y1):
@@ -95,12 +96,15 @@ def test_evaluate_pages_end_to_end(tmp_path):
     ]
     manifest = tmp_path / "manifest.jsonl"
     manifest.write_text("\n".join(json.dumps(r) for r in rows))
-    # One line covers both fields of the first row; the second row is found; one line sits on the ignore box.
-    det = _FakeDetector([_quad(8, 9, 282, 31), _quad(10, 50, 150, 70), _quad(10, 76, 50, 95)])
-    res = evaluate_pages(det, manifest, recognizer=_FakeRecognizer(["total 12.5O", "THANK YOU", "x"]))
+    # One line covers both fields of the first row; the second row is found; one line sits on the ignore box;
+    # one box on blank paper is read while guessing, so it is no text line (and no insertion).
+    det = _FakeDetector([_quad(8, 9, 282, 31), _quad(10, 50, 150, 70), _quad(10, 76, 50, 95), _quad(200, 50, 290, 70)])
+    rec = _FakeRecognizer(["total 12.5O", "THANK YOU", "x", "%+%"], [0.9, 0.9, 0.9, 0.2])
+    res = evaluate_pages(det, manifest, recognizer=rec)
     r = res["subsets"]["receipt"]
-    assert r["pages"] == 1 and r["gt_boxes"] == 3 and r["pred_lines"] == 2
-    assert r["recall"] == pytest.approx(1 / 3, abs=1e-3) and r["cov_recall"] == 1.0 and r["cov_precision"] == 1.0
+    assert r["pages"] == 1 and r["gt_boxes"] == 3 and r["pred_lines"] == 3
+    assert r["recall"] == pytest.approx(1 / 3, abs=1e-3) and r["cov_recall"] == 1.0
+    assert r["cov_precision"] == pytest.approx(2 / 3, abs=1e-3)   # detection is scored before reading
     assert r["cer"] == pytest.approx(1 / 20, abs=1e-3)   # one wrong character (O for 0), case folded
     book = res["subsets"]["book"]
     assert "f1" not in book and book["cer"] > 0            # text-only page: reading-order CER
