@@ -48,11 +48,14 @@ bench-reliability: install
 	bash scripts/infra.sh
 	$(PY) bench/reliability/run.py
 
-# The exact command that produced models/recognizer.pt (see docs/models.md).
+# The exact commands that produced models/recognizer.pt: a run from scratch, then a fine-tune (docs/models.md).
 train-recognizer: install
 	$(VENV)/bin/ocrmesh train recognizer --out runs/recognizer --hours 2.0 --steps 30000 --threads 1 --workers 1 \
 		--eval-every 500 --eval-manifest $(EVAL_LINES)
-	$(VENV)/bin/ocrmesh export recognizer --checkpoint runs/recognizer/recognizer.pt --out models/recognizer.pt
+	$(VENV)/bin/ocrmesh export recognizer --checkpoint runs/recognizer/recognizer.pt --out runs/recognizer-base.pt
+	$(VENV)/bin/ocrmesh train recognizer --init runs/recognizer-base.pt --out runs/recognizer-ft --lr 5e-4 --warmup 100 \
+		--seed 4321 --hours 1.1 --steps 30000 --threads 1 --workers 1 --eval-every 500 --eval-manifest $(EVAL_LINES)
+	$(VENV)/bin/ocrmesh export recognizer --checkpoint runs/recognizer-ft/recognizer.pt --out models/recognizer.pt
 
 # The exact command that produced models/detector.pt (see docs/models.md).
 train-detector: install
