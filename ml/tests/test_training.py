@@ -1,4 +1,5 @@
-"""Training runs end to end: one fixed batch is overfitted, checkpoints and the curve are written."""
+"""Training runs end to end: one fixed batch is overfitted, checkpoints and the curve are written, a run
+resumes and another fine-tunes from its weights."""
 import argparse
 
 from ocr_models.checkpoint import load_checkpoint
@@ -22,3 +23,14 @@ def test_overfit_one_batch_and_resume(tmp_path):
     args.steps, args.resume = 460, True
     train(args)
     assert load_checkpoint(tmp_path / "last.pt")["step"] == 460
+
+    # Fine-tuning (--init) starts a fresh run, at step 0, from the trained weights: its first logged loss is
+    # already far below the first logged loss of the run from scratch (both at step 20).
+    tuned = tmp_path / "tuned"
+    args = p.parse_args(["--out", str(tuned), "--steps", "20", "--batch-size", "4", "--workers", "0",
+                         "--eval-every", "20", "--val-lines", "0", "--overfit-batch", "--lr", "1e-4",
+                         "--warmup", "2", "--init", str(tmp_path / "last.pt")])
+    train(args)
+    tuned_run = load_checkpoint(tuned / "last.pt")
+    assert tuned_run["step"] == 20 and tuned_run["config"]["channels"] == (8, 16, 32, 48, 64)
+    assert [h for h in tuned_run["history"] if "loss" in h][0]["loss"] < 0.5 * losses[0]

@@ -310,10 +310,11 @@ def merge_row_pieces(quads: np.ndarray, scores: np.ndarray,
         ri, rj = _find(parent, i), _find(parent, j)
         parent[max(ri, rj)] = min(ri, rj)
     roots = np.array([_find(parent, k) for k in range(n)])
-    if len(np.unique(roots)) == n:
+    groups = np.unique(roots)
+    if len(groups) == n:
         return quads, scores
     out_q, out_s = [], []
-    for r in np.unique(roots):
+    for r in groups:
         members = np.nonzero(roots == r)[0]
         members = members[np.argsort(b[members, 0])]
         first, last = quads[members[0]], quads[members[-1]]

@@ -1,4 +1,4 @@
-"""Pieces shared by the training scripts: schedule, seeding, curve plots."""
+"""Pieces shared by the training scripts: starting point, schedule, seeding, curve plots."""
 from __future__ import annotations
 
 import json
@@ -8,6 +8,21 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from ..checkpoint import load_checkpoint
+
+
+def starting_point(resume: bool, last: Path, init: Path | None, kind: str) -> tuple[dict | None, dict | None]:
+    """(run to continue, weights to fine-tune from), each loaded once or None.
+
+    --resume with an existing OUT/last.pt continues that run (optimizer, step, random state) and wins
+    over --init, which starts fresh from the given weights; with neither, training starts from scratch.
+    """
+    if resume and last.exists():
+        return load_checkpoint(last, kind), None
+    if init is not None:
+        return None, load_checkpoint(init, kind)
+    return None, None
 
 
 def seed_everything(seed: int) -> None:

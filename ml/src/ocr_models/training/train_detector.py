@@ -13,7 +13,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from ..checkpoint import load_checkpoint, save_checkpoint
+from ..checkpoint import save_checkpoint
 from ..data.fonts import discover_fonts, split_fonts
 from ..data.render_page import SyntheticPageBatches, synthesize_page
 from ..detection.model import CTPN, CTPNConfig, count_parameters
@@ -21,7 +21,7 @@ from ..detection.predictor import KIND, TextDetector
 from ..detection.targets import ctpn_loss
 from ..page_evaluation import coverage, evaluate_pages, load_pages, match_boxes, prf, quads_to_boxes
 from ..recognition.vocab import DEFAULT_CHARSET
-from .common import append_jsonl, plot_curves, seed_everything, warmup_cosine
+from .common import append_jsonl, plot_curves, seed_everything, starting_point, warmup_cosine
 
 
 def _sizes(text: str) -> tuple[tuple[int, int], ...]:
@@ -98,22 +98,15 @@ def train(args: argparse.Namespace) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     last = out / "last.pt"
 
-    if args.resume and last.exists():
-        ckpt = load_checkpoint(last, KIND)
-        config = CTPNConfig.from_dict(ckpt["config"])
-    elif args.init is not None:
-        ckpt = None
-        config = CTPNConfig.from_dict(load_checkpoint(args.init, KIND)["config"])
-    else:
-        ckpt = None
-        config = _config_from_args(args)
+    ckpt, init = starting_point(args.resume, last, args.init, KIND)
+    source = ckpt or init
+    config = CTPNConfig.from_dict(source["config"]) if source else _config_from_args(args)
     model = CTPN(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     step, history, trained_s = 0, [], 0.0
-    if ckpt is None and args.init is not None:
-        model.load_state_dict(load_checkpoint(args.init, KIND)["model"])
+    if source is not None:
+        model.load_state_dict(source["model"])
     if ckpt is not None:
-        model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
         step, history, trained_s = ckpt["step"], ckpt.get("history", []), ckpt.get("trained_s", 0.0)
         random.setstate(ckpt["py_random"])

@@ -12,7 +12,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from ..checkpoint import load_checkpoint, save_checkpoint
+from ..checkpoint import save_checkpoint
 from ..data.fonts import discover_fonts, split_fonts
 from ..data.lines import LineSynthesizer, SyntheticLineBatches
 from ..evaluation import evaluate_lines
@@ -20,7 +20,7 @@ from ..metrics import ErrorRate
 from ..recognition.model import CRNN, CRNNConfig, output_lengths
 from ..recognition.predictor import KIND, LineRecognizer
 from ..recognition.vocab import Charset
-from .common import append_jsonl, plot_curves, seed_everything, warmup_cosine
+from .common import append_jsonl, plot_curves, seed_everything, starting_point, warmup_cosine
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -69,23 +69,16 @@ def train(args: argparse.Namespace) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     last = out / "last.pt"
 
-    if args.resume and last.exists():
-        ckpt = load_checkpoint(last, KIND)
-        config = CRNNConfig.from_dict(ckpt["config"])
-    elif args.init is not None:
-        ckpt = None
-        config = CRNNConfig.from_dict(load_checkpoint(args.init, KIND)["config"])
-    else:
-        ckpt = None
-        config = CRNNConfig(channels=tuple(int(c) for c in args.channels.split(",")), rnn_hidden=args.rnn_hidden)
+    ckpt, init = starting_point(args.resume, last, args.init, KIND)
+    source = ckpt or init
+    config = CRNNConfig.from_dict(source["config"]) if source else CRNNConfig(channels=tuple(int(c) for c in args.channels.split(",")), rnn_hidden=args.rnn_hidden)
     charset = Charset(config.charset)
     model = CRNN(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     step, history, trained_s = 0, [], 0.0
-    if ckpt is None and args.init is not None:
-        model.load_state_dict(load_checkpoint(args.init, KIND)["model"])
+    if source is not None:
+        model.load_state_dict(source["model"])
     if ckpt is not None:
-        model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
         step, history, trained_s = ckpt["step"], ckpt.get("history", []), ckpt.get("trained_s", 0.0)
         random.setstate(ckpt["py_random"])

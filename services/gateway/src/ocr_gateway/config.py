@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import AnyHttpUrl, Field, model_validator
 
+from ocr_common.lines import MIN_LINE_CONFIDENCE
 from ocr_common.settings import BaseServiceSettings
 
 
@@ -35,7 +36,7 @@ class Settings(BaseServiceSettings):
     CONNECT_RETRIES: int = 2
 
     # Boxes the recognizer reads as nothing, or with a mean character confidence below this, are left out.
-    MIN_LINE_CONFIDENCE: float = Field(0.5, ge=0.0, le=1.0)
+    MIN_LINE_CONFIDENCE: float = Field(MIN_LINE_CONFIDENCE, ge=0.0, le=1.0)
 
     STATIC_DIR: Path | None = None      # built front end, served at /
     PORTAL_DIR: Path | None = None      # docs portal, served at /portal/
