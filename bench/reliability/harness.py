@@ -18,11 +18,13 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ocrmesh.paths import default_evaldata
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 POSTGRES = os.environ.get("OCRMESH_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 RABBITMQ = os.environ.get("OCRMESH_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-EVALDATA = Path(os.environ.get("OCRMESH_EVALDATA", REPO.parent / "shared" / "evaldata" / "dev"))
+EVALDATA = default_evaldata()
 SERVICES = ("detection", "recognition", "image-store", "gateway")
 MODULES = {"detection": "ocr_detection.main", "recognition": "ocr_recognition.main",
            "image-store": "ocr_imagestore.main", "gateway": "ocr_gateway.main"}

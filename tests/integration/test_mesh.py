@@ -7,14 +7,15 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pika
 import pytest
 import sqlalchemy as sa
 
-EVAL = Path(os.environ.get("OCRMESH_EVALDATA", Path(__file__).resolve().parents[3] / "shared" / "evaldata" / "dev"))
+from ocrmesh.paths import default_evaldata
+
+EVAL = default_evaldata()
 pytestmark = pytest.mark.integration
 
 
