@@ -1,4 +1,5 @@
-"""Trains the CRNN on synthetic lines rendered on the fly (`ocrmesh train recognizer`)."""
+"""Trains the CRNN on synthetic lines rendered on the fly, optionally mixed with real lines
+(`ocrmesh train recognizer`)."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +16,7 @@ from tqdm import tqdm
 from ..checkpoint import save_checkpoint
 from ..data.fonts import discover_fonts, split_fonts
 from ..data.lines import LineSynthesizer, SyntheticLineBatches
+from ..data.real_lines import RealLineBatches, case_pairs, fold_case_log_probs
 from ..evaluation import evaluate_lines
 from ..metrics import ErrorRate
 from ..recognition.model import CRNN, CRNNConfig, output_lengths
@@ -44,6 +46,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--init", type=Path, default=None,
                    help="fine-tune: start from these weights (a checkpoint or committed model) with a fresh "
                         "optimizer and schedule; the architecture comes from that file")
+    p.add_argument("--data", type=Path, action="append", default=[],
+                   help="real training lines: a manifest in the evaldata format (page rows with boxes, or line "
+                        "crops); repeatable. Never the evaluation data")
+    p.add_argument("--real-fraction", type=float, default=0.5,
+                   help="with --data, the fraction of steps that train on a real batch; the rest stay synthetic so "
+                        "the model keeps what it could read")
     p.add_argument("--overfit-batch", action="store_true", help="train on one fixed batch (a sanity check)")
 
 
@@ -60,6 +68,11 @@ def _score_synthetic(model: CRNN, samples) -> dict:
     for pred, (_, text) in zip(rec.recognize(imgs), samples):
         er.add(pred.text, text)
     return er.as_dict()
+
+
+def _real_step(step: int, real, fraction: float) -> bool:
+    """Spreads the real batches evenly over the steps (0.5: every other step)."""
+    return real is not None and int((step + 1) * fraction) > int(step * fraction)
 
 
 def train(args: argparse.Namespace) -> Path:
@@ -92,18 +105,21 @@ def train(args: argparse.Namespace) -> Path:
     loader = DataLoader(stream, batch_size=None, num_workers=args.workers, prefetch_factor=4 if args.workers else None,
                         persistent_workers=bool(args.workers))
     batches = iter(loader)
-    fixed = next(batches) if args.overfit_batch else None
+    real = iter(RealLineBatches(args.data, charset, args.batch_size, seed=args.seed + step)) if args.data else None
+    fixed = next(real or batches) if args.overfit_batch else None
+    pairs = case_pairs(charset)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     (out / "config.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
                                                  "model": config.to_dict(), "params": n_params}, indent=1))
-    print(f"CRNN {n_params / 1e6:.2f} M parameters; {len(train_fonts)} training fonts, {len(val_fonts)} held out")
+    print(f"CRNN {n_params / 1e6:.2f} M parameters; {len(train_fonts)} training fonts, {len(val_fonts)} held out"
+          + (f"; real lines from {', '.join(map(str, args.data))} on {args.real_fraction:.0%} of the steps" if real else ""))
 
     bar = tqdm(total=args.steps, initial=step, unit="step", dynamic_ncols=True)
     model.train()
     t0, seen, budget_s = time.time(), 0, args.hours * 3600
     total_steps = args.steps
     while step < total_steps:
-        batch = fixed if fixed is not None else next(batches)
+        batch = fixed if fixed is not None else next(real if _real_step(step, real, args.real_fraction) else batches)
         elapsed = trained_s + time.time() - t0
         if budget_s:
             # Map elapsed time onto the step axis, so the schedule ends when the budget does.
@@ -112,6 +128,8 @@ def train(args: argparse.Namespace) -> Path:
             g["lr"] = args.lr * warmup_cosine(step, total_steps, args.warmup)
         logits = model(batch["images"])
         log_probs = logits.log_softmax(-1).transpose(0, 1)  # (T, N, C) for CTCLoss
+        if "fold_case" in batch:
+            log_probs = fold_case_log_probs(log_probs, pairs, batch["fold_case"])
         loss = ctc(log_probs, batch["targets"], output_lengths(batch["widths"]), batch["target_lengths"])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

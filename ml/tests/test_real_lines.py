@@ -1,0 +1,87 @@
+"""Real training lines (`--data`): crops from page manifests, case-folded targets for upper-case-only
+labels, the mix with synthetic batches, and a run that learns a tiny real set."""
+import argparse
+import json
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+from ocr_models.checkpoint import load_checkpoint
+from ocr_models.data.real_lines import RealLineBatches, case_pairs, fold_case_log_probs, fold_case_text
+from ocr_models.recognition.vocab import Charset
+from ocr_models.training.train_recognizer import _real_step, add_arguments, train
+
+WORDS = ["Total 12.50", "CASH", "Change 0.40", "Thank you"]
+
+
+def _page_manifest(tmp_path, case_sensitive: bool):
+    """One page image with a line per word, as a manifest row with boxes (like SROIE's)."""
+    page = np.full((40 * len(WORDS) + 20, 320, 3), 255, np.uint8)
+    boxes = []
+    for i, word in enumerate(WORDS):
+        y = 30 + 40 * i
+        cv2.putText(page, word, (10, y), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)
+        boxes.append({"points": [[8, y - 22], [230, y - 22], [230, y + 6], [8, y + 6]],
+                      "text": word.upper() if not case_sensitive else word})
+    cv2.imwrite(str(tmp_path / "page.png"), page)
+    boxes.append({"points": [[0, 0], [5, 0], [5, 5], [0, 5]], "text": "###", "ignore": True})
+    row = {"image": "page.png", "boxes": boxes, "case_sensitive": case_sensitive}
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text(json.dumps(row) + "\n")
+    return manifest
+
+
+def test_folded_loss_accepts_either_case_only_where_asked():
+    charset = Charset()
+    # Frames that read "ab" in lower case with certainty, blanks between.
+    labels = charset.encode("ab")
+    frames = [0, labels[0], 0, labels[1], 0]
+    log_probs = torch.full((len(frames), 2, len(charset)), -20.0)
+    for t, c in enumerate(frames):
+        log_probs[t, :, c] = 0.0
+    log_probs = log_probs.log_softmax(-1)
+    target = torch.tensor(charset.encode("AB") * 2)
+    ctc = nn.CTCLoss(blank=0, reduction="none")
+
+    def loss(lp):
+        return ctc(lp, target, torch.tensor([5, 5]), torch.tensor([2, 2]))
+
+    folded = loss(fold_case_log_probs(log_probs, case_pairs(charset), torch.tensor([True, False])))
+    assert folded[0] < 0.01          # "ab" is right for the upper-case-only label
+    assert folded[1] > 10            # but not where case counts
+    assert torch.equal(fold_case_log_probs(log_probs, case_pairs(charset), torch.tensor([False, False])), log_probs)
+
+
+def test_fold_case_text_keeps_letters_without_single_upper_case():
+    charset = Charset("abcABC ß")
+    assert fold_case_text("abc ß", charset) == "ABC ß"
+
+
+def test_batches_crop_each_box_and_fold_upper_case_rows(tmp_path):
+    charset = Charset()
+    lines = RealLineBatches([_page_manifest(tmp_path, case_sensitive=False)], charset, batch_size=4, seed=1)
+    assert sorted(ln.text for ln in lines.lines) == sorted(w.upper() for w in WORDS)   # ignore box left out
+    batch = next(iter(lines))
+    assert batch["images"].shape[:3] == (4, 1, 32) and bool(batch["fold_case"].all())
+    crop = lines.crop(lines.lines[0])
+    assert 28 <= crop.shape[0] <= 50 and crop.shape[1] > 222
+
+
+def test_real_batches_spread_over_the_steps():
+    assert sum(_real_step(s, object(), 0.5) for s in range(100)) == 50
+    assert sum(_real_step(s, object(), 0.25) for s in range(100)) == 25
+    assert not any(_real_step(s, None, 0.5) for s in range(10))
+
+
+def test_training_learns_real_lines(tmp_path):
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    args = p.parse_args(["--out", str(tmp_path / "run"), "--steps", "600", "--batch-size", "4", "--workers", "0",
+                         "--channels", "8,16,32,48,64", "--rnn-hidden", "48", "--eval-every", "600",
+                         "--val-lines", "0", "--overfit-batch", "--lr", "5e-3", "--warmup", "20",
+                         "--data", str(_page_manifest(tmp_path, case_sensitive=True))])
+    train(args)
+    losses = [h["loss"] for h in load_checkpoint(tmp_path / "run" / "last.pt")["history"] if "loss" in h]
+    assert losses[-1] < 0.3 * losses[0], losses
