@@ -13,6 +13,7 @@ from sqlalchemy import inspect, text
 
 from ocr_imagestore.db import downgrade_database, make_engine, upgrade_database
 from ocr_imagestore.models import Base
+from ocr_imagestore.search import search
 
 SERVICE = Path(__file__).resolve().parents[1]
 ORIGINAL = {  # the original system's Liquibase schema (001-tables.yaml)
@@ -45,7 +46,7 @@ def test_migrations_create_the_original_tables(fresh_url):
         assert any(ix["column_names"] == ["creation_timestamp"] for ix in insp.get_indexes("image"))
         assert {"image_id", "line_index"} == set(insp.get_unique_constraints("image_box")[0]["column_names"])
         with engine.connect() as conn:
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
             assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata) == []
             serial = conn.scalar(text("SELECT column_default FROM information_schema.columns "
                                       "WHERE table_name = 'image_box' AND column_name = 'id'"))
@@ -71,4 +72,32 @@ def test_alembic_command_line(fresh_url):
     alembic = [sys.executable, "-m", "alembic", "-c", str(SERVICE / "alembic.ini")]
     subprocess.run([*alembic, "upgrade", "head"], env=env, check=True, capture_output=True, timeout=60)
     current = subprocess.run([*alembic, "current"], env=env, check=True, capture_output=True, text=True, timeout=60)
-    assert "0001 (head)" in current.stdout
+    assert "0002 (head)" in current.stdout
+
+
+def test_search_upgrade_indexes_what_is_already_stored(fresh_url):
+    """0002 on a database with results: they are searchable at once, corrections applied; and back down."""
+    upgrade_database(fresh_url, "0001")
+    engine = make_engine(fresh_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO image (id, creation_timestamp, text, owner) VALUES "
+                              "('a', now(), 'KEDAI SENT0SA\nTOTAL 5.00', 'alice'), ('b', now(), 'NO LINES HERE', NULL)"))
+            conn.execute(text("INSERT INTO image_box (image_id, line_index, start_x, start_y, width, height, text) VALUES "
+                              "('a', 0, 0, 0, 10, 10, 'KEDAI SENT0SA'), ('a', 1, 0, 10, 10, 10, 'TOTAL 5.00')"))
+            conn.execute(text("INSERT INTO text_correction (image_id, correction_id, line_index, value) VALUES "
+                              "('a', gen_random_uuid(), 0, 'KEDAI SENTOSA')"))
+        upgrade_database(fresh_url)
+        with engine.connect() as conn:
+            def found(q: str) -> list[str]:
+                return [hit.request_id for hit in search(conn, q, 10).items]
+            assert found("sentosa") == ["a"] and found("sent0sa") == [] and found("lines") == ["b"]
+            assert found("T0TAL") == ["a"]      # near spellings come from the backfilled word list
+            lines = conn.execute(text("SELECT search_text FROM image_box ORDER BY line_index")).scalars().all()
+            assert lines == ["KEDAI SENTOSA", "TOTAL 5.00"]
+            assert conn.scalar(text("SELECT extname FROM pg_extension WHERE extname = 'pg_trgm'")) == "pg_trgm"
+        downgrade_database(fresh_url, "0001")
+        assert "search_word" not in inspect(engine).get_table_names()
+        assert "search_text" not in {c["name"] for c in inspect(engine).get_columns("image")}
+    finally:
+        engine.dispose()

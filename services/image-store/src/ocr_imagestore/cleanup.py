@@ -1,11 +1,12 @@
-"""Deletes images older than a limit: their rows (lines, corrections, image) and their files.
+"""Deletes images older than a limit: their rows (lines, corrections, image), their files and search words.
 
     ocrmesh cleanup --older-than 7d [--dry-run]
     python -m ocr_imagestore.cleanup --older-than 12h
 
 Age is the image's creation_timestamp (the created_at of its messages). Safe to run while consumers
 run: the old `image` rows are locked and deleted with their lines and corrections in one
-transaction, then the files go. Missing files are tolerated, so it is idempotent. Day folders
+transaction (their search index lives in those rows; the words that no newer image holds leave the
+search vocabulary in the same transaction), then the files go. Missing files are tolerated, so it is idempotent. Day folders
 entirely older than the limit are also swept: files that no row refers to and that were last
 modified before the limit (orphans, stray .tmp files of a crashed write) are removed, then the
 folder itself if it is empty.
@@ -25,7 +26,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, delete, func, select
 from sqlalchemy import exc as sa_exc
 
-from . import storage
+from . import search_index, storage
 from .config import StorageSettings
 from .db import make_engine
 from .models import Image, ImageBox, TextCorrection
@@ -61,6 +62,7 @@ class CleanupReport:
     missing_files: int = 0   # files of those images that were already gone
     orphan_files: int = 0    # files in old day folders that no row refers to
     folders: int = 0         # empty day folders removed
+    words: int = 0           # search words that no newer image holds
 
     def to_dict(self) -> dict:
         return {**asdict(self), "cutoff": self.cutoff.isoformat()}
@@ -166,6 +168,7 @@ def cleanup(target: Engine | StorageSettings, older_than: timedelta, dry_run: bo
     try:
         with engine.begin() as conn:
             paths = _delete_rows(conn, cutoff, dry_run, report)
+            report.words = search_index.prune_words(conn, cutoff, dry_run)
         _delete_files(Path(root), paths, dry_run, report)
         with engine.connect() as conn:
             _sweep_folders(conn, Path(root), cutoff, set(paths) if dry_run else set(), dry_run, report)

@@ -15,7 +15,7 @@ from ocr_common.health import health_router
 from ocr_common.logging import configure_logging
 from ocr_common.tracing import instrument_app, setup_tracing, shutdown_tracing
 
-from .api.routes import images
+from .api.routes import images, search
 from .config import Settings, get_settings
 from .consumer import ImageStoreConsumer
 from .db import make_engine, upgrade_database
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health_router(lambda: {"database": database_reachable(engine)}))
     app.include_router(images.router)
+    app.include_router(search.router)
     instrument_app(app)
     return app
 

@@ -2,6 +2,10 @@
 
 Messages arrive in any order, so any of the three consumers may create the `image` row; each one
 fills only its own columns (see repository.py). The row's `path` stays NULL until the file is stored.
+
+The search index lives in the same rows, so that it goes with them (search.py, docs/search.md):
+`search_text` is the text as corrected and `search_vector` its generated tsvector; `search_word`
+is the vocabulary that near spellings are looked up in.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
@@ -25,7 +30,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -38,6 +43,13 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+SEARCH_CONFIG = "english"   # the text-search configuration: English stemming and stop words (docs/search.md)
+# A line's tsvector: weight A where a person corrected the line, B where it is as the OCR read it
+# (near spellings of query words only match B: see search.py).
+LINE_VECTOR = (f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(search_text, ''::text)), "
+               "CASE WHEN search_text IS DISTINCT FROM text THEN 'A'::\"char\" ELSE 'B'::\"char\" END)")
 
 
 class Image(Base):
@@ -60,10 +72,15 @@ class Image(Base):
     data_received: Mapped[bool] = mapped_column(Boolean, server_default=false())
     data_received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     owner: Mapped[str | None] = mapped_column(String(255))
+    # search (set by search_index.refresh; deferred, so that ordinary reads do not load them): the whole
+    # text as a person sees it, and its tsvector (its lines' tsvectors, or a whole-text correction's)
+    search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
+    search_vector: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
 
     __table_args__ = (
         Index("ix_image_creation_timestamp", "creation_timestamp"),
         Index("ix_image_owner_creation_timestamp", "owner", "creation_timestamp"),
+        Index("ix_image_search_vector", "search_vector", postgresql_using="gin"),
     )
 
 
@@ -81,6 +98,9 @@ class ImageBox(Base):
     line_index: Mapped[int] = mapped_column(Integer)
     points: Mapped[list | None] = mapped_column(JSONB)
     confidence: Mapped[float | None] = mapped_column(Float)
+    # search: the line's text with its newest correction, and its generated tsvector
+    search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
+    search_vector: Mapped[str | None] = mapped_column(TSVECTOR, Computed(LINE_VECTOR, persisted=True), deferred=True)
 
     __table_args__ = (UniqueConstraint("image_id", "line_index"),)
 
@@ -100,6 +120,20 @@ class TextCorrection(Base):
         # one row per (correction, line); COALESCE makes the whole-text row (NULL line) unique too
         Index("uq_text_correction_correction_line", "correction_id", text("COALESCE(line_index, -1)"), unique=True),
         Index("ix_text_correction_image_id", "image_id"),
+    )
+
+
+class SearchWord(Base):
+    """Every word of the stored texts, once: where a misread query word finds its near spellings."""
+    __tablename__ = "search_word"
+
+    word: Mapped[str] = mapped_column(Text, primary_key=True, comment="lower case, as the 'simple' configuration splits it")
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                comment="creation_timestamp of the newest image holding it (retention)")
+
+    __table_args__ = (
+        Index("ix_search_word_word_trgm", "word", postgresql_using="gin", postgresql_ops={"word": "gin_trgm_ops"}),
+        Index("ix_search_word_last_seen", "last_seen"),
     )
 
 

@@ -3,7 +3,8 @@
 Any of the three consumers may be the first to see a request, so each one upserts the `image` row
 (INSERT ... ON CONFLICT (id) DO UPDATE) and sets only the columns its message owns; the shared
 `creation_timestamp` becomes the earliest created_at seen, so the final row does not depend on the
-order of arrival.
+order of arrival. Both data and correction writes end by refreshing the image's search index
+(search_index.py) in the same transaction.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ocr_common.messages import ImageDataMessage, TextCorrectionMessage
 
+from . import search_index
 from .models import CORRECTION_CONFLICT, Image, ImageBox, TextCorrection
 
 
@@ -71,6 +73,7 @@ def record_data(conn: Connection, msg: ImageDataMessage) -> bool:
             dict(image_id=rid, line_index=ln.index, start_x=ln.start_x, start_y=ln.start_y, width=ln.width,
                  height=ln.height, text=ln.text, points=[list(p) for p in ln.points], confidence=ln.confidence)
             for ln in msg.lines])
+    search_index.refresh(conn, rid)
     return True
 
 
@@ -87,7 +90,10 @@ def record_correction(conn: Connection, msg: TextCorrectionMessage) -> int:
     result = conn.execute(
         insert(TextCorrection).on_conflict_do_nothing(index_elements=list(CORRECTION_CONFLICT)).returning(TextCorrection.id),
         [dict(row, image_id=rid, correction_id=msg.correction_id, created_at=msg.created_at) for row in rows])
-    return len(result.all())
+    added = len(result.all())
+    if added:
+        search_index.refresh(conn, rid)
+    return added
 
 
 # -------------------------------------------------------------------------------------------- reads
