@@ -4,6 +4,7 @@
   ocrmesh train recognizer [...]        train the CRNN on synthetic lines
   ocrmesh eval --manifest M.jsonl       CER/WER per subset
   ocrmesh export recognizer             write the ONNX model next to the checkpoint
+  ocrmesh models list|evaluate|promote  model versions: score a candidate, promote it through a gate, roll back
   ocrmesh cleanup --older-than 7d       delete stored images and results past retention
   ocrmesh keys create --owner NAME      API keys of the gateway (create | list | revoke KEY_ID)
 """
@@ -13,6 +14,7 @@ import argparse
 import sys
 
 from . import commands
+from .models import add_models
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_train(sub)
     commands.add_eval(sub)
     commands.add_export(sub)
+    add_models(sub)
     commands.add_cleanup(sub)
     commands.add_keys(sub)
     return p

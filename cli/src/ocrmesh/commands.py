@@ -165,21 +165,15 @@ def add_export(sub) -> None:
 
 def run_export(args) -> int:
     from ocr_models.checkpoint import load_checkpoint, save_checkpoint
+    from ocr_models.registry import export_onnx_twin
 
-    if args.model == "recognizer":
-        from ocr_models.recognition.predictor import export_onnx
-        from ocr_models.recognition.predictor import load_recognizer as load
-        path = args.checkpoint or default_recognizer()
-    else:
-        from ocr_models.detection.predictor import export_onnx
-        from ocr_models.detection.predictor import load_detector as load
-        path = args.checkpoint or default_detector()
+    path = args.checkpoint or (default_recognizer() if args.model == "recognizer" else default_detector())
     out = args.out or path
     if out != path:
         ckpt = load_checkpoint(path, args.model)
-        keep = {k: ckpt[k] for k in ("step", "params", "trained_s") if k in ckpt}
+        keep = {k: ckpt[k] for k in ("step", "params", "trained_s", "training", "card") if k in ckpt}
         save_checkpoint(out, kind=args.model, config=ckpt["config"], model_state=ckpt["model"], **keep)
-    print(export_onnx(load(out), out.with_suffix(".onnx")))
+    print(export_onnx_twin(args.model, out))
     return 0
 
 

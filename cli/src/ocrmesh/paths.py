@@ -8,12 +8,17 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
+def model_dir() -> Path:
+    """The model folder: its <kind>.pt are the current weights, versions/ holds every version."""
+    return Path(os.environ.get("OCRMESH_MODEL_DIR", REPO_ROOT / "models"))
+
+
 def default_recognizer() -> Path:
-    return Path(os.environ.get("OCRMESH_RECOGNIZER", REPO_ROOT / "models" / "recognizer.pt"))
+    return Path(os.environ.get("OCRMESH_RECOGNIZER", model_dir() / "recognizer.pt"))
 
 
 def default_detector() -> Path:
-    return Path(os.environ.get("OCRMESH_DETECTOR", REPO_ROOT / "models" / "detector.pt"))
+    return Path(os.environ.get("OCRMESH_DETECTOR", model_dir() / "detector.pt"))
 
 
 def default_evaldata() -> Path:

@@ -2,19 +2,25 @@
 shows its admission queue; routes reach the engine through the returned dependency."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import logging
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from .errors import ApiError, install_error_handlers
 from .health import health_router
 from .logging import configure_logging
 from .settings import BaseServiceSettings
 from .tracing import instrument_app, setup_tracing, shutdown_tracing
+
+log = logging.getLogger(__name__)
 
 
 class ModelServiceSettings(BaseServiceSettings):
@@ -27,11 +33,19 @@ class ModelServiceSettings(BaseServiceSettings):
     MAX_QUEUE: int = 32
     MAX_QUEUE_HIGH: int = 8
     MAX_QUEUE_WAIT: float = 30.0
+    # Seconds between checks of MODEL_PATH (and its .onnx) for new weights, e.g. after
+    # `ocrmesh models promote`; 0 turns the reload off (Kubernetes rolls new images instead).
+    MODEL_RELOAD_SECONDS: float = 5.0
+
+
+def weights_digest(path: Path) -> str:
+    """The first 12 hex digits of the weights file's SHA-256: the same weights give the same id anywhere."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 def model_version(path: Path) -> str:
     """The checkpoint's name and content hash, e.g. `recognizer-1a2b3c4d5e6f`."""
-    return f"{path.stem}-{hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
+    return f"{path.stem}-{weights_digest(path)}"
 
 
 def model_service_app(settings, load_engine: Callable[[], Any], **fastapi_kw) -> tuple[FastAPI, Callable[[], Any]]:
@@ -44,7 +58,14 @@ def model_service_app(settings, load_engine: Callable[[], Any], **fastapi_kw) ->
     async def lifespan(app: FastAPI):
         configure_logging(settings.OTEL_SERVICE_NAME, settings.LOG_LEVEL)
         state["engine"] = load_engine()
+        watcher = None
+        if settings.MODEL_RELOAD_SECONDS > 0:
+            watcher = asyncio.create_task(_reload_on_change(settings, load_engine, state))
         yield
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         state.clear()
         shutdown_tracing()
 
@@ -64,6 +85,34 @@ def model_service_app(settings, load_engine: Callable[[], Any], **fastapi_kw) ->
         return engine().gate.stats()
 
     return app, engine
+
+
+def _weights_stamp(path: Path) -> tuple:
+    return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in (path, path.with_suffix(".onnx")))
+
+
+async def _reload_on_change(settings, load_engine: Callable[[], Any], state: dict) -> None:
+    """Loads new weights beside the running engine and swaps it in: requests already running finish on
+    the old one, the next ones read with the new one, and the admission queue carries over, so nothing
+    waiting is dropped. Weights that fail to load leave the old engine serving."""
+    stamp = _weights_stamp(settings.MODEL_PATH)
+    while True:
+        await asyncio.sleep(settings.MODEL_RELOAD_SECONDS)
+        now = _weights_stamp(settings.MODEL_PATH)
+        if now == stamp:
+            continue
+        await asyncio.sleep(0.5)  # let a promotion finish writing both files
+        stamp = _weights_stamp(settings.MODEL_PATH)
+        try:
+            engine = await run_in_threadpool(load_engine)
+        except Exception:
+            log.exception("new weights at %s did not load; still serving %s", settings.MODEL_PATH,
+                          getattr(state.get("engine"), "version", "?"))
+            continue
+        if "engine" in state:
+            engine.gate = state["engine"].gate
+        state["engine"] = engine
+        log.info("reloaded %s: now serving %s", settings.MODEL_PATH, getattr(engine, "version", "?"))
 
 
 def serve(create_app: Callable, settings) -> None:

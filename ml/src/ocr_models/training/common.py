@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import math
 import random
+import shlex
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -66,3 +68,11 @@ def plot_curves(history: list[dict], path: Path, keys: list[str], title: str) ->
 def append_jsonl(path: Path, row: dict) -> None:
     with path.open("a", encoding="utf-8") as f:
         f.write(json.dumps(row) + "\n")
+
+
+def training_record(args, trained_s: float) -> dict:
+    """What a model card needs from the run that made the weights: the command, the data, the hours."""
+    data = [str(d) for d in getattr(args, "data", [])]
+    return {"command": shlex.join(["ocrmesh", *sys.argv[1:]]) if Path(sys.argv[0]).name == "ocrmesh" else None,
+            "data": ["synthetic", *data], "init": str(args.init) if args.init else None,
+            "hours": round(trained_s / 3600, 2)}

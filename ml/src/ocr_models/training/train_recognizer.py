@@ -22,7 +22,7 @@ from ..metrics import ErrorRate
 from ..recognition.model import CRNN, CRNNConfig, output_lengths
 from ..recognition.predictor import KIND, LineRecognizer
 from ..recognition.vocab import Charset
-from .common import append_jsonl, plot_curves, seed_everything, starting_point, warmup_cosine
+from .common import append_jsonl, plot_curves, seed_everything, starting_point, training_record, warmup_cosine
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -161,8 +161,9 @@ def train(args: argparse.Namespace) -> Path:
             plot_curves(history, out / "curve.png", [k for k in row if "cer" in k], "CRNN recognizer")
     bar.close()
     final = out / "recognizer.pt"
+    trained_s += time.time() - t0
     save_checkpoint(final, kind=KIND, config=config.to_dict(), model_state=model.state_dict(),
-                    step=step, params=n_params, trained_s=trained_s + time.time() - t0)
+                    step=step, params=n_params, trained_s=trained_s, training=training_record(args, trained_s))
     return final
 
 

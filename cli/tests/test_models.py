@@ -1,0 +1,76 @@
+"""`ocrmesh models`: versions with cards, evaluation side by side, the promotion gate, and rollback."""
+import shutil
+
+import pytest
+
+from ocr_models.checkpoint import load_checkpoint, save_checkpoint
+from ocr_models.recognition.model import CRNN, CRNNConfig
+from ocr_models.registry import ModelStore, compare
+from ocrmesh.__main__ import main
+
+
+@pytest.fixture()
+def store(tmp_path, recognizer_path, detector_path):
+    """A model folder whose current recognizer is the committed one, stored as version `base`."""
+    root = tmp_path / "models"
+    root.mkdir()
+    shutil.copy(detector_path, root / "detector.pt")
+    store = ModelStore(root)
+    store.make_current(store.add(recognizer_path, "base", {"data": ["synthetic"]}))
+    return store
+
+
+def _models(store, evaldata, *args):
+    return main(["models", "--model-dir", str(store.root), *args, *(["--evaldata", str(evaldata), "--limit", "3"]
+                                                                      if args[0] != "list" else [])])
+
+
+def test_compare_flags_only_losses_beyond_the_tolerance():
+    current = {"lines:uw3": {"cer": 0.0110}, "pages:sroie_receipt": {"cer": 0.07, "f1": 0.80}}
+    rows = compare(current, {"lines:uw3": {"cer": 0.0127}, "pages:sroie_receipt": {"cer": 0.05, "f1": 0.79}}, 0.15)
+    worse = {(r["subset"], r["metric"]) for r in rows if r["worse"]}
+    assert worse == {("lines:uw3", "cer"), ("pages:sroie_receipt", "f1")}
+    assert not any(r["worse"] for r in compare(current, current, 0.15))
+
+
+def test_worse_candidate_is_refused_and_current_stays(store, evaldata, tmp_path, capsys):
+    config = CRNNConfig(channels=(4, 8, 8, 16, 16), rnn_hidden=16, rnn_layers=1, dropout=0.0)
+    bad = tmp_path / "untrained.pt"
+    save_checkpoint(bad, kind="recognizer", config=config.to_dict(), model_state=CRNN(config).state_dict())
+    before = store.current_path("recognizer").read_bytes()
+    assert _models(store, evaldata, "promote", str(bad)) == 1
+    assert "refused" in capsys.readouterr().err
+    assert store.current_path("recognizer").read_bytes() == before
+    assert [v.name for v in store.versions("recognizer")] == ["base"]
+
+
+def test_promote_stores_a_versioned_card_and_rollback_restores(store, evaldata, recognizer_path, tmp_path, capsys):
+    candidate = tmp_path / "retrained.pt"
+    ckpt = load_checkpoint(recognizer_path)
+    save_checkpoint(candidate, kind="recognizer", config=ckpt["config"], model_state=ckpt["model"],
+                    training={"command": "ocrmesh train recognizer --data x", "data": ["synthetic", "x"]})
+    assert _models(store, evaldata, "evaluate", str(candidate)) == 0
+    assert "lines:uw3" in capsys.readouterr().out
+
+    assert _models(store, evaldata, "promote", str(candidate), "--version", "v2") == 0
+    card = load_checkpoint(store.current_path("recognizer"))["card"]
+    assert card["version"] == "v2" and card["parent"] == "base" and card["data"] == ["synthetic", "x"]
+    assert card["command"] == "ocrmesh train recognizer --data x" and "lines:uw3" in card["scores"]
+    assert store.current_path("recognizer").with_suffix(".onnx").read_bytes() == \
+        store.version_path("recognizer", "v2").with_suffix(".onnx").read_bytes()
+
+    capsys.readouterr()
+    assert _models(store, evaldata, "list") == 0
+    listed = capsys.readouterr().out
+    assert "* recognizer v2" in listed and "  recognizer base" in listed
+
+    assert _models(store, evaldata, "promote", "base", "--kind", "recognizer") == 0
+    assert store.current_name("recognizer") == "base"
+    assert store.current_path("recognizer").read_bytes() == store.version_path("recognizer", "base").read_bytes()
+
+
+def test_version_names_are_checked(store):
+    with pytest.raises(ValueError):
+        store.version_path("recognizer", "../escape")
+    with pytest.raises(FileNotFoundError):
+        store.resolve("recognizer", "no-such-version")

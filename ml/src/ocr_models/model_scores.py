@@ -1,0 +1,36 @@
+"""Scores two versions of one model kind on the same evaluation data in one run (`ocrmesh models`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .detection.predictor import TextDetector
+from .evaluation import evaluate_lines
+from .page_evaluation import evaluate_pages
+from .recognition.predictor import LineRecognizer
+
+PAGE_METRICS = ("cer", "f1", "cov_f1")
+
+
+def score(kind: str, current: Path, candidate: Path, evaldata: Path, models: Path,
+          limit: int | None = None) -> tuple[dict, dict]:
+    """({subset: metrics} for current, the same for candidate). A recognizer is scored on the cropped
+    lines and, end to end, on the pages with the current detector; a detector on the pages with the
+    current recognizer. Both sides run in PyTorch, so the runtime cannot make the difference."""
+    lines, pages = evaldata / "lines" / "manifest.jsonl", evaldata / "pages" / "manifest.jsonl"
+    if kind == "recognizer":
+        detector = TextDetector.from_checkpoint(models / "detector.pt")
+        return tuple(_recognizer_scores(LineRecognizer.from_checkpoint(p), detector, lines, pages, limit)
+                     for p in (current, candidate))
+    recognizer = LineRecognizer.from_checkpoint(models / "recognizer.pt")
+    return tuple(_page_scores(evaluate_pages(TextDetector.from_checkpoint(p), pages, recognizer, limit))
+                 for p in (current, candidate))
+
+
+def _recognizer_scores(recognizer, detector, lines: Path, pages: Path, limit: int | None) -> dict:
+    report = evaluate_lines(recognizer, lines, limit)
+    out = {f"lines:{k}": {"cer": v["cer"]} for k, v in report["subsets"].items()}
+    return out | _page_scores(evaluate_pages(detector, pages, recognizer, limit))
+
+
+def _page_scores(report: dict) -> dict:
+    return {f"pages:{k}": {m: v[m] for m in PAGE_METRICS if m in v} for k, v in report["subsets"].items()}

@@ -1,0 +1,134 @@
+"""Versioned models: every version's weights with its card, the current one, and the promotion gate.
+
+Layout under the model folder (`models/` of the repository, or OCRMESH_MODEL_DIR):
+
+    models/versions/<kind>/<version>.pt (+ .onnx)   every version, its card inside the checkpoint
+    models/<kind>.pt (+ .onnx)                      a copy of the current version: what everything loads
+
+Git stores identical files once, so the copy costs nothing in the repository. The card says where a
+version came from (parent, data, command) and how it scored when it was promoted; it travels inside the
+checkpoint, so weights and their history cannot drift apart.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .checkpoint import load_checkpoint, save_checkpoint
+
+KINDS = ("recognizer", "detector")
+VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass
+class ModelVersion:
+    kind: str
+    name: str
+    path: Path
+    card: dict
+    current: bool = False
+
+
+def card_of(path: Path) -> dict:
+    """The card saved with the weights; weights from before versioning have an empty one."""
+    return dict(load_checkpoint(path).get("card") or {})
+
+
+def kind_of(path: Path) -> str:
+    kind = load_checkpoint(path).get("kind")
+    if kind not in KINDS:
+        raise ValueError(f"{path} holds no recognizer or detector")
+    return kind
+
+
+class ModelStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def current_path(self, kind: str) -> Path:
+        return self.root / f"{kind}.pt"
+
+    def version_path(self, kind: str, name: str) -> Path:
+        if not VERSION_NAME.match(name):
+            raise ValueError(f"bad version name {name!r}: letters, digits, '.', '_' and '-', at most 64")
+        return self.root / "versions" / kind / f"{name}.pt"
+
+    def current_name(self, kind: str) -> str | None:
+        path = self.current_path(kind)
+        return card_of(path).get("version") if path.exists() else None
+
+    def versions(self, kind: str) -> list[ModelVersion]:
+        """Oldest first (by the time each was created)."""
+        current = self.current_name(kind)
+        found = []
+        for path in sorted((self.root / "versions" / kind).glob("*.pt")):
+            card = card_of(path)
+            found.append(ModelVersion(kind, path.stem, path, card, current=path.stem == current))
+        return sorted(found, key=lambda v: (v.card.get("created", ""), v.name))
+
+    def resolve(self, kind: str, ref: str | Path) -> Path:
+        """A file path, or the name of a stored version."""
+        path = Path(ref)
+        if path.suffix == ".pt" or path.exists():
+            return path
+        stored = self.version_path(kind, str(ref))
+        if not stored.exists():
+            raise FileNotFoundError(f"no {kind} version {ref!r} in {self.root / 'versions' / kind}")
+        return stored
+
+    def add(self, candidate: Path, name: str, card: dict) -> ModelVersion:
+        """Stores candidate's weights as a new version with its card, and its ONNX twin."""
+        kind = kind_of(candidate)
+        target = self.version_path(kind, name)
+        if target.exists():
+            raise ValueError(f"{kind} version {name!r} exists already")
+        ckpt = load_checkpoint(candidate, kind)
+        keep = {k: ckpt[k] for k in ("step", "params", "trained_s", "training") if k in ckpt}
+        card = {"version": name, "created": datetime.now(UTC).isoformat(timespec="seconds"), **card}
+        save_checkpoint(target, kind=kind, config=ckpt["config"], model_state=ckpt["model"], card=card, **keep)
+        export_onnx_twin(kind, target)
+        return ModelVersion(kind, name, target, card)
+
+    def make_current(self, version: ModelVersion) -> None:
+        """Copies the version over the current weights, ONNX first: a process that loads while this runs
+        finds either the old or the new pair complete (each file is replaced atomically)."""
+        for suffix in (".onnx", ".pt"):
+            src = version.path.with_suffix(suffix)
+            dst = self.current_path(version.kind).with_suffix(suffix)
+            tmp = dst.with_suffix(suffix + ".tmp")
+            shutil.copyfile(src, tmp)
+            tmp.replace(dst)
+
+
+def export_onnx_twin(kind: str, path: Path) -> Path:
+    """Writes the ONNX model beside the weights (what serving runs)."""
+    if kind == "recognizer":
+        from .recognition.predictor import export_onnx
+        from .recognition.predictor import load_recognizer as load
+    else:
+        from .detection.predictor import export_onnx
+        from .detection.predictor import load_detector as load
+    return export_onnx(load(path), path.with_suffix(".onnx"))
+
+
+# --- the gate -----------------------------------------------------------------------------------
+# Figures compared between the current model and a candidate: (name, lower is better).
+METRICS = {"cer": True, "f1": False, "cov_f1": False}
+
+
+def compare(current: dict, candidate: dict, tolerance: float) -> list[dict]:
+    """Rows per evaluation subset and metric; `worse` where the candidate loses more than `tolerance`
+    points (percentage points: CER 1.0 % -> 1.2 % is 0.2 points, F1 0.90 -> 0.89 is 1 point)."""
+    rows = []
+    for subset in sorted(set(current) | set(candidate)):
+        for metric, lower_better in METRICS.items():
+            a, b = current.get(subset, {}).get(metric), candidate.get(subset, {}).get(metric)
+            if a is None or b is None:
+                continue
+            loss = (b - a if lower_better else a - b) * 100
+            rows.append({"subset": subset, "metric": metric, "current": a, "candidate": b,
+                         "change_points": round((b - a) * 100, 2), "worse": loss > tolerance})
+    return rows
