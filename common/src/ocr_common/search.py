@@ -27,7 +27,7 @@ class SearchHit(BaseModel):
     created_at: datetime
     snippet: str = Field(description="the best-matching passages of the text (lines joined by ' · ')")
     highlights: list[tuple[int, int]] = Field(
-        description="[start, end) character offsets of the matched words in `snippet`")
+        description="[start, end) offsets of the matched words in `snippet`, in characters (Unicode code points)")
     score: float = Field(description="higher is better: the share of the words found exactly (0-1) plus the "
                                      "text-search rank (0-1) of the words and their near spellings")
     lines: list[SearchLine] = Field(description="the lines holding a searched word, with their boxes")

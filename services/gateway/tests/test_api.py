@@ -7,7 +7,8 @@ import zlib
 import httpx
 import numpy as np
 import pytest
-from fastapi import FastAPI, File, UploadFile
+from fastapi import FastAPI, File, Request, UploadFile
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from ocr_gateway.config import Settings
 from ocr_gateway.main import create_app
@@ -153,3 +154,36 @@ def test_original_contract(gateway):
     assert client.post("/correct-text", json={"id": r.json()["id"]}).status_code == 400
     health = client.get("/health")
     assert health.status_code == 200 and health.content == b""
+
+
+def test_search_passes_the_query_on_and_its_errors_back(gateway):
+    client, s = gateway
+    seen = []
+    store = FastAPI()
+
+    @store.get("/v1/search")
+    def search(request: Request):
+        seen.append(dict(request.query_params))
+        if request.query_params["q"] == '"open':
+            return JSONResponse({"error": "invalid_query", "detail": "a quote is not closed"}, status_code=422)
+        hit = {"request_id": "r1", "owner": None, "created_at": "2026-03-14T23:59:30+00:00", "snippet": "TOTAL 8.20",
+               "highlights": [[0, 5]], "score": 1.2, "lines": [{"index": 3, "text": "TOTAL 8.20", "points": [[1, 2], [3, 2], [3, 4], [1, 4]]}]}
+        return {"items": [hit], "next_cursor": "c2"}
+
+    s.imagestore.http = httpx.AsyncClient(base_url="http://image-store", transport=httpx.ASGITransport(store))
+    r = client.get("/v1/search", params={"q": "total", "limit": 5, "cursor": "c1"})
+    assert r.status_code == 200 and seen[-1] == {"q": "total", "limit": "5", "cursor": "c1"}   # auth off: no owner
+    assert r.json() == {"items": [{"request_id": "r1", "created_at": "2026-03-14T23:59:30Z", "snippet": "TOTAL 8.20",
+                                   "highlights": [[0, 5]], "score": 1.2,
+                                   "lines": [{"index": 3, "text": "TOTAL 8.20", "points": [[1, 2], [3, 2], [3, 4], [1, 4]]}]}],
+                        "next_cursor": "c2"}
+    r = client.get("/v1/search", params={"q": '"open'})
+    assert (r.status_code, r.json()) == (422, {"error": "invalid_query", "detail": "a quote is not closed"})
+    calls = len(seen)
+    for params in ({}, {"q": ""}, {"q": "x" * 257}, {"q": "total", "limit": 101}):
+        r = client.get("/v1/search", params=params)
+        assert (r.status_code, r.json()["error"]) == (422, "invalid_request"), params
+    assert len(seen) == calls, "refused before the image-store is asked"
+    s.imagestore.http = httpx.AsyncClient(base_url="http://127.0.0.1:1", transport=httpx.AsyncHTTPTransport(retries=0))
+    r = client.get("/v1/search", params={"q": "total"})
+    assert (r.status_code, r.json()["error"]) == (502, "upstream_unavailable")

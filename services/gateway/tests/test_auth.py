@@ -51,7 +51,16 @@ class FakeImageStore:
     def __init__(self):
         self.owners: dict[str, str | None] = {}
         self.seen_params: list[dict] = []
+        self.ignore_owner = False        # a faulty store: the gateway must still show only the caller's hits
         app = self.app = FastAPI()
+
+        @app.get("/v1/search")
+        def search(request: Request, q: str, owner: str | None = Query(None)):
+            self.seen_params.append(dict(request.query_params))
+            hits = [{"request_id": i, "owner": o, "created_at": "2026-03-14T23:59:30Z", "snippet": q, "highlights": [[0, len(q)]],
+                     "score": 1.0, "lines": [{"index": 0, "text": q, "points": [[0, 0], [9, 0], [9, 9], [0, 9]]}]}
+                    for i, o in self.owners.items() if self.ignore_owner or owner is None or o == owner]
+            return {"items": hits, "next_cursor": None}
 
         @app.get("/v1/images")
         def listing(request: Request, owner: str | None = Query(None)):
@@ -112,7 +121,8 @@ def upload(client, headers=None, path="/v1/ocr", **params):
 def test_no_credentials_is_401_with_a_challenge(gw):
     client, s, _, _ = gw
     for method, path in [("POST", "/v1/ocr"), ("GET", "/v1/ocr"), ("GET", f"/v1/ocr/{uuid.uuid4()}"),
-                         ("GET", f"/v1/ocr/{uuid.uuid4()}/image"), ("POST", "/read"), ("POST", "/correct-text")]:
+                         ("GET", f"/v1/ocr/{uuid.uuid4()}/image"), ("POST", "/read"), ("POST", "/correct-text"),
+                         ("GET", "/v1/search?q=total")]:
         r = client.request(method, path)
         assert r.status_code == 401, (path, r.text)
         assert r.json()["error"] == "unauthorized"
@@ -191,6 +201,21 @@ def test_other_owners_results_answer_404(gw):
     assert store.seen_params[-1]["owner"] == "alice"
     corrections = [json.loads(m.body) for m in s.outbox.oldest() if m.queue == "textCorrectionQueue"]
     assert [c["owner"] for c in corrections] == ["alice", "alice"]
+
+
+def test_search_finds_only_the_callers_own_results(gw):
+    client, _, store, _ = gw
+    mine, theirs, legacy = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    store.owners.update({mine: "alice", theirs: "bob", legacy: None})
+    alice = bearer(token("alice"))
+    r = client.get("/v1/search", params={"q": "total"}, headers=alice)
+    assert r.status_code == 200 and [h["request_id"] for h in r.json()["items"]] == [mine]
+    assert store.seen_params[-1] == {"q": "total", "limit": "20", "owner": "alice"}
+    assert "owner" not in r.json()["items"][0] and r.json()["items"][0]["lines"][0]["points"][2] == [9, 9]
+    store.ignore_owner = True
+    r = client.get("/v1/search", params={"q": "total"}, headers=alice)
+    assert [h["request_id"] for h in r.json()["items"]] == [mine]
+    assert [h["request_id"] for h in client.get("/v1/search", params={"q": "t"}, headers=bearer(token("bob"))).json()["items"]] == [theirs]
 
 
 def test_a_fresh_upload_can_be_corrected_before_it_is_stored(gw):

@@ -130,6 +130,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search
+         * @description Finds stored results by their text (corrections included; with authentication on: the caller's own),
+         *     best first, each with a highlighted snippet and the matching lines with their boxes.
+         *
+         *     422 `invalid_query` for a query that cannot be searched (an unclosed quote, only excluded or stop words).
+         */
+        get: operations["search_v1_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/read": {
         parameters: {
             query?: never;
@@ -333,6 +356,67 @@ export interface components {
              * @default
              */
             text: string;
+        };
+        /** SearchHit */
+        SearchHit: {
+            /** Request Id */
+            request_id: string;
+            /** Created At */
+            created_at: string;
+            /**
+             * Snippet
+             * @description the best-matching passages of the text (lines joined by ' · ')
+             */
+            snippet: string;
+            /**
+             * Highlights
+             * @description [start, end) offsets of the matched words in `snippet`, in characters (Unicode code points)
+             */
+            highlights: [
+                number,
+                number
+            ][];
+            /**
+             * Score
+             * @description higher is better: the share of the words found exactly (0-1) plus the text-search rank (0-1) of the words and their near spellings
+             */
+            score: number;
+            /**
+             * Lines
+             * @description the lines holding a searched word, with their boxes
+             */
+            lines: components["schemas"]["SearchLine"][];
+        };
+        /** SearchLine */
+        SearchLine: {
+            /**
+             * Index
+             * @description the line's index in the result (reading order, 0-based)
+             */
+            index: number;
+            /**
+             * Text
+             * @description the line's text, with its newest correction
+             */
+            text: string;
+            /**
+             * Points
+             * @description [[x,y]x4] in the image's pixels: top-left, top-right, bottom-right, bottom-left
+             */
+            points: number[][];
+        };
+        /** SearchResults */
+        SearchResults: {
+            /**
+             * Items
+             * @description best first, then newest first
+             */
+            items: components["schemas"]["SearchHit"][];
+            /**
+             * Next Cursor
+             * @description pass as `cursor` for the next page; null on the last page
+             */
+            next_cursor?: string | null;
         };
         /** StoredResult */
         StoredResult: {
@@ -960,6 +1044,132 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CorrectionAccepted"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    search_v1_search_get: {
+        parameters: {
+            query: {
+                /** @description words (all must match; OCR slips are forgiven), "exact phrases", -excluded words */
+                q: string;
+                limit?: number;
+                cursor?: string | null;
+                /** @description `high` is served first (if allowed) */
+                priority?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
                 };
             };
             /** @description Bad Request */

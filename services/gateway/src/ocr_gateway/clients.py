@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from ocr_common.admission import PRIORITY_HEADER, Priority
 from ocr_common.errors import ApiError
+from ocr_common.search import StoredSearchResults
 
 
 class DetectedLine(BaseModel):
@@ -127,6 +128,10 @@ class ImageStoreClient(PeerClient):
         if r.status_code >= 400:
             raise ApiError(502, "upstream_error", f"the image-store refused the lookup (HTTP {r.status_code})")
         return r.json()
+
+    async def search(self, params: dict) -> StoredSearchResults:
+        """GET /v1/search; a refused query (422) is passed on as the caller's error."""
+        return self.parse(await self.request("GET", "/v1/search", params=params), StoredSearchResults)
 
     async def get_file(self, path: str) -> httpx.Response | None:
         r = await self.request("GET", path)

@@ -17,7 +17,7 @@ from .limits import RateLimiter
 from .outbox import Outbox
 from .pipeline import OcrPipeline, Queues
 from .publisher import OutboxPublisher
-from .routes import compat_router, ocr_router
+from .routes import compat_router, ocr_router, search_router
 from .usage import UsageLedger
 
 
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health_router(peers_ready))
     app.include_router(ocr_router)
+    app.include_router(search_router)
     app.include_router(compat_router)
     if settings.PORTAL_DIR and settings.PORTAL_DIR.is_dir():
         app.mount("/portal", StaticFiles(directory=settings.PORTAL_DIR, html=True), name="portal")

@@ -1,8 +1,8 @@
-"""The gateway's routes: the v1 OCR API and the original system's contract.
+"""The gateway's routes: the v1 OCR API, search, and the original system's contract.
 
 With AUTH_ENABLED every route here needs credentials (security.py) and every result belongs to its
 uploader: a result, image or correction of someone else answers 404, exactly like one that does
-not exist, and the listing shows only the caller's own results.
+not exist, and the listing and the search show only the caller's own results.
 """
 import uuid
 from datetime import UTC, datetime
@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ocr_common.errors import ApiError
 from ocr_common.messages import TextCorrectionMessage, amqp_headers
+from ocr_common.search import DEFAULT_SEARCH_LIMIT, MAX_QUERY_LENGTH, MAX_SEARCH_LIMIT, QUERY_SYNTAX, SearchHit, SearchResults
 from ocr_common.tracing import inject_headers
 
 from .schemas import (
@@ -34,6 +35,7 @@ from .security import Caller, CallerDep, quota_exceeded
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 415, 422, 429, 502, 503, 504)}
 
 ocr_router = APIRouter(prefix="/v1/ocr", tags=["ocr"])
+search_router = APIRouter(prefix="/v1/search", tags=["search"])
 compat_router = APIRouter(tags=["original API"])
 
 
@@ -170,6 +172,24 @@ async def correct(request: Request, caller: CallerDep, request_id: str, body: Co
         raise ApiError(404, "not_found", "no such result (it may not be stored yet, or it has expired)")
     lines = [ln.model_dump() for ln in body.lines] if body.lines else None
     return CorrectionAccepted(request_id=rid, correction_id=await _queue_correction(request, caller, rid, body.text, lines))
+
+
+@search_router.get("", response_model=SearchResults, responses=ERRORS)
+async def search(request: Request, caller: CallerDep,
+                 q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH, pattern="^[^\x00]*$",
+                                         description=QUERY_SYNTAX)],
+                 limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_LIMIT)] = DEFAULT_SEARCH_LIMIT,
+                 cursor: Annotated[str | None, Query(max_length=512)] = None) -> SearchResults:
+    """Finds stored results by their text (corrections included; with authentication on: the caller's own),
+    best first, each with a highlighted snippet and the matching lines with their boxes.
+
+    422 `invalid_query` for a query that cannot be searched (an unclosed quote, only excluded or stop words)."""
+    params = {"q": q, "limit": limit} | ({"cursor": cursor} if cursor else {})
+    if caller.auth:
+        params["owner"] = caller.owner
+    page = await _services(request).imagestore.search(params)
+    items = [SearchHit.model_validate(hit.model_dump(exclude={"owner"})) for hit in page.items if caller.may_see(hit.owner)]
+    return SearchResults(items=items, next_cursor=page.next_cursor)
 
 
 # --- the original system's contract ---------------------------------------------------------------
