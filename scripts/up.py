@@ -49,7 +49,9 @@ def uvicorn(module: str, service_port: int) -> list[str]:
 def mesh() -> list[Service]:
     url = lambda p: f"http://{HOST}:{p}"  # noqa: E731
     # The image-store process runs its queue consumers in a thread next to its read API.
-    store_env = {"DATABASE_URL": DATABASE_URL, "RABBITMQ_URL": RABBITMQ_URL, "IMAGE_ROOT": str(VAR / "images")}
+    # Every owner's corrections may teach the models on a developer's own machine (the chart asks for opt-ins).
+    store_env = {"DATABASE_URL": DATABASE_URL, "RABBITMQ_URL": RABBITMQ_URL, "IMAGE_ROOT": str(VAR / "images"),
+                 "TRAINING_OWNERS": os.environ.get("TRAINING_OWNERS", "*")}
     frontend, portal = REPO / "services" / "frontend" / "dist", REPO / "services" / "docs-portal" / "dist"
     return [
         Service("detection", uvicorn("ocr_detection.main", DETECTION_PORT), ready_url=url(DETECTION_PORT)),

@@ -90,7 +90,7 @@ class Mesh:
         env.pop("PORT", None)
         if name == "image-store":
             env.update(DATABASE_URL=self.database_url, RABBITMQ_URL=RABBITMQ, IMAGE_ROOT=str(self.image_root),
-                       RETRY_BACKOFF_MAX="1")
+                       RETRY_BACKOFF_MAX="1", TRAINING_OWNERS="*")
         if name == "gateway":
             env.update(DETECTION_URL=self.url("detection"), RECOGNITION_URL=self.url("recognition"),
                        IMAGESTORE_URL=self.url("image-store"), RABBITMQ_URL=RABBITMQ, OUTBOX_PATH=str(self.outbox))

@@ -307,5 +307,6 @@ spec:
 {{- define "ocrmesh.env.image-store" -}}
 - {name: IMAGE_ROOT, value: /data/images}
 - {name: RETENTION_DAYS, value: {{ (index .Values "image-store").retentionDays | toString | quote }}}
+- {name: TRAINING_OWNERS, value: {{ join "," (index .Values "image-store").trainingOwners | quote }}}
 {{- include "ocrmesh.env.database" . }}
 {{- end }}

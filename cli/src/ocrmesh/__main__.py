@@ -5,6 +5,7 @@
   ocrmesh eval --manifest M.jsonl       CER/WER per subset
   ocrmesh export recognizer             write the ONNX model next to the checkpoint
   ocrmesh models list|evaluate|promote  model versions: score a candidate, promote it through a gate, roll back
+  ocrmesh corrections export --out DIR  corrected results as training data (manifest.jsonl + images)
   ocrmesh cleanup --older-than 7d       delete stored images and results past retention
   ocrmesh keys create --owner NAME      API keys of the gateway (create | list | revoke KEY_ID)
 """
@@ -14,6 +15,7 @@ import argparse
 import sys
 
 from . import commands
+from .corrections import add_corrections
 from .models import add_models
 
 
@@ -25,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_eval(sub)
     commands.add_export(sub)
     add_models(sub)
+    add_corrections(sub)
     commands.add_cleanup(sub)
     commands.add_keys(sub)
     return p

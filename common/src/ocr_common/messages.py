@@ -163,10 +163,21 @@ class ImageDataMessage(_Wire):
 # ------------------------------------------------------------------------------- textCorrectionQueue
 
 class LineCorrection(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    """A person's version of one line: its text, optionally its box (moved, or a new line at a new
+    index), or `deleted` (the box is not text; its text is then empty)."""
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, frozen=True)
 
     index: int = Field(ge=0, le=_INT32)
-    text: str = Field(max_length=MAX_LINE_TEXT)
+    text: str = Field("", max_length=MAX_LINE_TEXT)
+    points: Annotated[list[Point], Field(min_length=4, max_length=4)] | None = Field(
+        None, description="the corrected quadrilateral [[x,y]x4] in image pixels; null keeps the detected one")
+    deleted: bool = Field(False, description="the box holds no text line")
+
+    @model_validator(mode="after")
+    def _deleted_has_no_text(self) -> LineCorrection:
+        if self.deleted and self.text:
+            raise ValueError("a deleted line has no text")
+        return self
 
 
 class TextCorrectionMessage(_Wire):

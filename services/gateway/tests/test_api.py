@@ -133,10 +133,25 @@ def test_corrections_are_queued(gateway):
     r = client.post(f"/v1/ocr/{rid}/corrections", json={"lines": [{"index": 1, "text": "fixed"}]})
     assert r.status_code == 202 and r.json()["request_id"] == rid
     msg = s.outbox.oldest()[-1]
-    assert msg.queue == "textCorrectionQueue" and json.loads(msg.body)["lines"] == [{"index": 1, "text": "fixed"}]
+    assert msg.queue == "textCorrectionQueue" and json.loads(msg.body)["lines"] == [
+        {"index": 1, "text": "fixed", "points": None, "deleted": False}]
     assert client.post(f"/v1/ocr/{rid}/corrections", json={}).status_code == 422
     assert client.post(f"/v1/ocr/{rid}/corrections", json={"lines": [{"index": 0, "text": "a"}, {"index": 0, "text": "b"}]}).status_code == 422
     assert client.post("/v1/ocr/not-a-uuid/corrections", json={"text": "x"}).status_code == 404
+
+
+def test_corrections_carry_moved_added_and_deleted_boxes(gateway):
+    client, s = gateway
+    rid = "6f1d8a44-44f4-4a3c-9d59-0d2b3f1f7f11"
+    box = [[1, 2], [30, 2], [30, 12], [1, 12]]
+    lines = [{"index": 0, "text": "moved", "points": box}, {"index": 1, "deleted": True}]
+    assert client.post(f"/v1/ocr/{rid}/corrections", json={"lines": lines}).status_code == 202
+    sent = json.loads(s.outbox.oldest()[-1].body)["lines"]
+    assert sent == [{"index": 0, "text": "moved", "points": box, "deleted": False},
+                    {"index": 1, "text": "", "points": None, "deleted": True}]
+    for bad in ({"index": 0, "text": "x", "deleted": True}, {"index": 0, "text": "x", "points": box[:3]},
+                {"index": 2**31, "text": "x"}, {"index": 0, "text": "x", "color": "red"}):
+        assert client.post(f"/v1/ocr/{rid}/corrections", json={"lines": [bad]}).status_code == 422, bad
 
 
 def test_original_contract(gateway):

@@ -5,6 +5,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ocr_common.messages import LineCorrection
+
 
 class OcrLine(BaseModel):
     points: list[list[float]] = Field(description="[[x,y] x 4]: top-left, top-right, bottom-right, bottom-left")
@@ -25,6 +27,9 @@ class Correction(BaseModel):
     id: str | None = None
     text: str | None = None
     line_index: int | None = None
+    points: list[list[float]] | None = None
+    deleted: bool = False
+    author: str | None = None
     created_at: datetime | None = None
 
 
@@ -47,10 +52,9 @@ class ResultList(BaseModel):
     next_cursor: str | None = None
 
 
-class LineCorrectionIn(BaseModel):
+class LineCorrectionIn(LineCorrection):
+    """One line's correction, as the textCorrectionQueue message carries it; unknown fields are refused."""
     model_config = ConfigDict(extra="forbid")
-    index: int = Field(ge=0)
-    text: str = Field(max_length=10_000)
 
 
 class CorrectionIn(BaseModel):

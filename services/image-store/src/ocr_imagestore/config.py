@@ -18,6 +18,11 @@ class StorageSettings(BaseServiceSettings):
     IMAGE_ROOT: Path = Field(Path("/data/images"), description="image files go to IMAGE_ROOT/YYYY-MM-DD/<request_id>.<ext>")
     RETENTION_DAYS: int = Field(7, ge=1, description="default age limit of `ocrmesh cleanup`")
     DB_CONNECT_TIMEOUT: int = Field(5, ge=1, description="seconds")
+    TRAINING_OWNERS: str = Field("", description="whose corrections may teach the models: comma-separated owners "
+                                 "who opted in, `*` for everyone (make up), empty for nobody (the chart's default)")
+
+    def teaching_owners(self) -> list[str]:
+        return [o.strip() for o in self.TRAINING_OWNERS.split(",") if o.strip()]
 
     @field_validator("DATABASE_URL")
     @classmethod

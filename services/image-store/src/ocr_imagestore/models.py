@@ -73,7 +73,8 @@ class Image(Base):
     data_received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     owner: Mapped[str | None] = mapped_column(String(255))
     # search (set by search_index.refresh; deferred, so that ordinary reads do not load them): the whole
-    # text as a person sees it, and its tsvector (its lines' tsvectors, or a whole-text correction's)
+    # text as a person sees it, and its tsvector (its lines' tsvectors, or a whole-text correction's),
+    # kept inline by STORAGE MAIN (migration 0002)
     search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
     search_vector: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
 
@@ -115,6 +116,9 @@ class TextCorrection(Base):
     correction_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     line_index: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    points: Mapped[list | None] = mapped_column(JSONB, comment="the corrected box [[x,y]x4]; NULL keeps the detected one")
+    deleted: Mapped[bool] = mapped_column(Boolean, server_default=false(), comment="the line's box holds no text")
+    author: Mapped[str | None] = mapped_column(String(255), comment="who corrected (JWT subject or API key owner)")
 
     __table_args__ = (
         # one row per (correction, line); COALESCE makes the whole-text row (NULL line) unique too

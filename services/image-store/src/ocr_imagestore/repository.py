@@ -86,10 +86,12 @@ def record_correction(conn: Connection, msg: TextCorrectionMessage) -> int:
     rows = []
     if msg.text is not None:
         rows.append(dict(line_index=None, value=msg.text))
-    rows += [dict(line_index=ln.index, value=ln.text) for ln in msg.lines or ()]
+    rows += [dict(line_index=ln.index, value=ln.text, points=[list(p) for p in ln.points] if ln.points else None,
+                  deleted=ln.deleted) for ln in msg.lines or ()]
     result = conn.execute(
         insert(TextCorrection).on_conflict_do_nothing(index_elements=list(CORRECTION_CONFLICT)).returning(TextCorrection.id),
-        [dict(row, image_id=rid, correction_id=msg.correction_id, created_at=msg.created_at) for row in rows])
+        [dict({"points": None, "deleted": False} | row, image_id=rid, correction_id=msg.correction_id,
+              created_at=msg.created_at, author=msg.owner) for row in rows])
     added = len(result.all())
     if added:
         search_index.refresh(conn, rid)
@@ -116,9 +118,14 @@ def get_image(session: Session, image_id: str) -> ImageRecord | None:
 
 
 def list_images(session: Session, limit: int, since: datetime | None = None, owner: str | None = None,
-                after: tuple[datetime, str] | None = None) -> list[Image]:
-    """Newest first: ordered by (creation_timestamp, id) descending; `after` is the last key of the previous page."""
+                after: tuple[datetime, str] | None = None, teaching_owners: list[str] | None = None) -> list[Image]:
+    """Newest first: ordered by (creation_timestamp, id) descending; `after` is the last key of the previous page.
+    With `teaching_owners` (["*"] for everyone), only corrected images of those owners: what may teach the models."""
     query = select(Image)
+    if teaching_owners is not None:
+        query = query.where(select(TextCorrection.id).where(TextCorrection.image_id == Image.id).exists())
+        if "*" not in teaching_owners:
+            query = query.where(Image.owner.in_(teaching_owners))
     if since is not None:
         query = query.where(Image.creation_timestamp >= since)
     if owner is not None:

@@ -33,6 +33,9 @@ class CorrectionOut(_Timed):
     id: UUID = Field(description="correction_id of the message; a message may correct the text and several lines")
     text: str
     line_index: int | None = Field(description="null: a correction of the whole text")
+    points: list[list[float]] | None = Field(None, description="the corrected box [[x,y]x4]; null keeps the detected one")
+    deleted: bool = Field(False, description="the line's box holds no text")
+    author: str | None = Field(None, description="who made the correction")
     created_at: datetime
 
 

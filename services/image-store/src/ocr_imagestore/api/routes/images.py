@@ -63,13 +63,16 @@ def list_images(
     owner: Annotated[str | None, Query(max_length=255, pattern="^[^\x00]*$", description="only this owner's images")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")] = None,
+    training: Annotated[bool, Query(description="only images that may teach the models: corrected, and owned by "
+                                                "someone TRAINING_OWNERS allows (`ocrmesh corrections export`)")] = False,
 ) -> ImagePage:
     """Images newest first (by created_at, then id), `limit` per page; follow `next_cursor` for older ones."""
     if since is not None:
         # Naive times are UTC; aware ones are converted, since PostgreSQL refuses offsets past ±15:59.
         since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
     after = _decode_cursor(cursor) if cursor else None
-    rows = repository.list_images(session, limit + 1, since=since, owner=owner, after=after)
+    rows = repository.list_images(session, limit + 1, since=since, owner=owner, after=after,
+                                  teaching_owners=settings.teaching_owners() if training else None)
     page = rows[:limit]
     return ImagePage(items=[ImageSummary(**_summary(settings.IMAGE_ROOT, r)) for r in page],
                      next_cursor=_encode_cursor(page[-1]) if len(rows) > limit else None)
@@ -90,7 +93,8 @@ def get_image(image_id: UUID, session: SessionDep, settings: SettingsDep) -> Ima
         file_size=image.file_size,
         lines=[LineOut(index=b.line_index, points=b.points, text=b.text, confidence=b.confidence, start_x=b.start_x,
                        start_y=b.start_y, width=b.width, height=b.height) for b in record.lines],
-        corrections=[CorrectionOut(id=c.correction_id, text=c.value, line_index=c.line_index, created_at=c.created_at)
+        corrections=[CorrectionOut(id=c.correction_id, text=c.value, line_index=c.line_index, points=c.points,
+                                   deleted=c.deleted, author=c.author, created_at=c.created_at)
                      for c in record.corrections],
     )
 
