@@ -187,14 +187,24 @@ def _line_geometry(lines: list[np.ndarray], M, width: int, height: int):
     np.minimum.at(full[:, 1], line_of, corners[:, :, 1].min(1))
     np.maximum.at(full[:, 2], line_of, corners[:, :, 0].max(1))
     np.maximum.at(full[:, 3], line_of, corners[:, :, 1].max(1))
+    clipped, good, visible = border_cut(full, width, height)
+    return (clipped[good].astype(np.float32), quads[good].astype(np.float32),
+            quads[visible & ~good].astype(np.float32))
+
+
+def border_cut(full: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(boxes clipped to the image, kept as text, visible at all) for (N, 4) boxes x0, y0, x1, y1.
+
+    A line stays text when at least 70 % of its height shows (and enough of its width); a visible line
+    cut more than that is an ignore region: neither text nor background.
+    """
     clipped = np.stack([full[:, 0].clip(0, width), full[:, 1].clip(0, height),
                         full[:, 2].clip(0, width), full[:, 3].clip(0, height)], 1)
     fh = np.maximum(full[:, 3] - full[:, 1], 1e-3)
     ch, cw = clipped[:, 3] - clipped[:, 1], clipped[:, 2] - clipped[:, 0]
     visible = (ch > 0) & (cw > 0)
     good = visible & (ch >= 0.7 * fh) & (cw >= np.minimum(full[:, 2] - full[:, 0], 0.6 * fh)) & (fh >= 3)
-    return (clipped[good].astype(np.float32), quads[good].astype(np.float32),
-            quads[visible & ~good].astype(np.float32))
+    return clipped, good, visible
 
 
 def render_page(rng: random.Random, fonts, width: int | None = None, height: int | None = None):

@@ -1,4 +1,5 @@
-"""Trains the CTPN text detector on synthetic pages rendered on the fly (`ocrmesh train detector`)."""
+"""Trains the CTPN text detector on synthetic pages rendered on the fly, optionally mixed with real pages
+(`--data`), as `ocrmesh train detector`."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +16,7 @@ from tqdm import tqdm
 
 from ..checkpoint import save_checkpoint
 from ..data.fonts import discover_fonts, split_fonts
+from ..data.real_pages import RealPageBatches
 from ..data.render_page import SyntheticPageBatches, synthesize_page
 from ..detection.model import CTPN, CTPNConfig, count_parameters
 from ..detection.predictor import KIND, TextDetector
@@ -22,6 +24,7 @@ from ..detection.targets import ctpn_loss
 from ..page_evaluation import coverage, evaluate_pages, load_pages, match_boxes, prf, quads_to_boxes
 from ..recognition.vocab import DEFAULT_CHARSET
 from .common import append_jsonl, plot_curves, seed_everything, starting_point, warmup_cosine
+from .train_recognizer import _real_step as real_step  # the same spreading of real batches over the steps
 
 
 def _sizes(text: str) -> tuple[tuple[int, int], ...]:
@@ -62,6 +65,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--init", type=Path, default=None,
                    help="fine-tune: start from these weights (a checkpoint or committed model) with a fresh "
                         "optimizer and schedule; the architecture comes from that file")
+    p.add_argument("--data", type=Path, action="append", default=[],
+                   help="real training pages: a manifest in the evaldata format whose rows have line boxes; "
+                        "repeatable. Never the evaluation data")
+    p.add_argument("--real-fraction", type=float, default=0.5,
+                   help="with --data, the fraction of steps that train on a batch of real pages; the rest stay "
+                        "synthetic so the model keeps what it could find")
+    p.add_argument("--real-scale", default="0.6,1.2",
+                   help="real pages are cropped at their inference scale (long side <= --eval-max-side) times a "
+                        "random factor in this range")
     p.add_argument("--overfit-batch", action="store_true", help="train on one fixed batch (a sanity check)")
 
 
@@ -91,7 +103,16 @@ def _config_from_args(args) -> CTPNConfig:
                       rnn_hidden=args.rnn_hidden, fc=args.fc)
 
 
+def _check_training_data(data: list[Path], eval_manifest: Path | None) -> None:
+    """Refuses evaluation data as training data: the manifest measured on, or anything under an evaldata folder."""
+    for path in data:
+        resolved = path.resolve()
+        if "evaldata" in resolved.parts or (eval_manifest is not None and resolved == eval_manifest.resolve()):
+            raise SystemExit(f"--data {path}: evaluation data is for measuring only, never for training")
+
+
 def train(args: argparse.Namespace) -> Path:
+    _check_training_data(args.data, args.eval_manifest)
     torch.set_num_threads(args.threads)
     seed_everything(args.seed)
     out: Path = args.out
@@ -122,17 +143,30 @@ def train(args: argparse.Namespace) -> Path:
     loader = DataLoader(stream, batch_size=None, num_workers=args.workers, prefetch_factor=4 if args.workers else None,
                         persistent_workers=bool(args.workers))
     batches = iter(loader)
-    fixed = next(batches) if args.overfit_batch else None
+    real_batches = None
+    if args.data:
+        real_stream = RealPageBatches(args.data, args.batch_size, seed=args.seed + step, anchor_heights=config.anchor_heights,
+                                      sizes=_sizes(args.sizes), max_side=args.eval_max_side,
+                                      scale_range=tuple(float(v) for v in args.real_scale.split(",")))
+        n_real = len(real_stream.rows)
+        # A spawned worker: a forked one hangs on its first OpenCV call once this process has used OpenCV's
+        # thread pool (loading the evaluation pages does); it receives only the manifest rows, not images.
+        real_batches = iter(DataLoader(real_stream, batch_size=None, num_workers=args.workers,
+                                       prefetch_factor=4 if args.workers else None, persistent_workers=bool(args.workers),
+                                       multiprocessing_context="spawn" if args.workers else None))
+    fixed = next(real_batches if real_batches is not None else batches) if args.overfit_batch else None
     (out / "config.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
                                                  "model": config.to_dict(), "params": n_params}, indent=1))
-    print(f"CTPN {n_params / 1e6:.2f} M parameters; {len(train_fonts)} training fonts, {len(val_fonts)} held out")
+    print(f"CTPN {n_params / 1e6:.2f} M parameters; {len(train_fonts)} training fonts, {len(val_fonts)} held out"
+          + (f"; {n_real} real pages from {', '.join(map(str, args.data))} on {args.real_fraction:.0%} of the steps"
+             if real_batches is not None else ""))
 
     bar = tqdm(total=args.steps, initial=step, unit="step", dynamic_ncols=True)
     model.train()
     t0, seen, budget_s = time.time(), 0, args.hours * 3600
     total_steps = args.steps
     while step < total_steps:
-        batch = fixed if fixed is not None else next(batches)
+        batch = fixed if fixed is not None else next(real_batches if real_step(step, real_batches, args.real_fraction) else batches)
         elapsed = trained_s + time.time() - t0
         if budget_s:
             # Map elapsed time onto the step axis, so the schedule ends when the budget does.
