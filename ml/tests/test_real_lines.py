@@ -75,13 +75,41 @@ def test_real_batches_spread_over_the_steps():
     assert not any(_real_step(s, None, 0.5) for s in range(10))
 
 
+def _line_manifest(tmp_path):
+    """The same words as ready line crops (rows without boxes), e.g. an evaluation manifest."""
+    rows = []
+    for i, word in enumerate(WORDS):
+        img = np.full((36, 240), 255, np.uint8)
+        cv2.putText(img, word, (6, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 0, 2)
+        cv2.imwrite(str(tmp_path / f"line{i}.png"), img)
+        rows.append({"image": f"line{i}.png", "text": word, "subset": "tiny"})
+    manifest = tmp_path / "lines.jsonl"
+    manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return manifest
+
+
 def test_training_learns_real_lines(tmp_path):
     p = argparse.ArgumentParser()
     add_arguments(p)
     args = p.parse_args(["--out", str(tmp_path / "run"), "--steps", "600", "--batch-size", "4", "--workers", "0",
-                         "--channels", "8,16,32,48,64", "--rnn-hidden", "48", "--eval-every", "600",
+                         "--channels", "8,16,32,48,64", "--rnn-hidden", "48", "--eval-every", "300",
                          "--val-lines", "0", "--overfit-batch", "--lr", "5e-3", "--warmup", "20",
-                         "--data", str(_page_manifest(tmp_path, case_sensitive=True))])
+                         "--data", str(_page_manifest(tmp_path, case_sensitive=True)),
+                         "--eval-manifest", str(_line_manifest(tmp_path))])
     train(args)
-    losses = [h["loss"] for h in load_checkpoint(tmp_path / "run" / "last.pt")["history"] if "loss" in h]
+    run = load_checkpoint(tmp_path / "run" / "last.pt")
+    losses = [h["loss"] for h in run["history"] if "loss" in h]
     assert losses[-1] < 0.3 * losses[0], losses
+    # Training went on past an evaluation on real lines (the real stream survives it).
+    assert run["step"] == 600 and [h["step"] for h in run["history"] if "real_cer_tiny" in h] == [300, 600]
+
+
+def test_mixed_run_alternates_real_and_synthetic_batches(tmp_path):
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    args = p.parse_args(["--out", str(tmp_path / "mix"), "--steps", "6", "--batch-size", "2", "--workers", "0",
+                         "--channels", "8,16,32,48,64", "--rnn-hidden", "48", "--eval-every", "3",
+                         "--val-lines", "0", "--data", str(_page_manifest(tmp_path, case_sensitive=False)),
+                         "--eval-manifest", str(_line_manifest(tmp_path))])
+    final = train(args)
+    assert load_checkpoint(final)["training"]["data"] == ["synthetic", str(tmp_path / "manifest.jsonl")]

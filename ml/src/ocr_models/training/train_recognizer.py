@@ -105,21 +105,21 @@ def train(args: argparse.Namespace) -> Path:
     loader = DataLoader(stream, batch_size=None, num_workers=args.workers, prefetch_factor=4 if args.workers else None,
                         persistent_workers=bool(args.workers))
     batches = iter(loader)
-    real = iter(RealLineBatches(args.data, charset, args.batch_size, seed=args.seed + step)) if args.data else None
-    fixed = next(real or batches) if args.overfit_batch else None
+    real_batches = iter(RealLineBatches(args.data, charset, args.batch_size, seed=args.seed + step)) if args.data else None
+    fixed = next(real_batches or batches) if args.overfit_batch else None
     pairs = case_pairs(charset)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     (out / "config.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
                                                  "model": config.to_dict(), "params": n_params}, indent=1))
     print(f"CRNN {n_params / 1e6:.2f} M parameters; {len(train_fonts)} training fonts, {len(val_fonts)} held out"
-          + (f"; real lines from {', '.join(map(str, args.data))} on {args.real_fraction:.0%} of the steps" if real else ""))
+          + (f"; real lines from {', '.join(map(str, args.data))} on {args.real_fraction:.0%} of the steps" if real_batches else ""))
 
     bar = tqdm(total=args.steps, initial=step, unit="step", dynamic_ncols=True)
     model.train()
     t0, seen, budget_s = time.time(), 0, args.hours * 3600
     total_steps = args.steps
     while step < total_steps:
-        batch = fixed if fixed is not None else next(real if _real_step(step, real, args.real_fraction) else batches)
+        batch = fixed if fixed is not None else next(real_batches if _real_step(step, real_batches, args.real_fraction) else batches)
         elapsed = trained_s + time.time() - t0
         if budget_s:
             # Map elapsed time onto the step axis, so the schedule ends when the budget does.
