@@ -36,5 +36,7 @@ def test_export_rule_keeps_reviewed_and_confident_lines_and_ignores_the_rest():
     detail = _detail([("TOTAL", 0.8), ("CASH", 0.97), ("C4SH", 0.5)], [{"line_index": 0, "text": "TOTAL:"}])
     row = manifest_row(detail, "images/r1.png")
     assert [(b["text"], b.get("ignore", False)) for b in row["boxes"]] == [("TOTAL:", False), ("CASH", False), ("###", True)]
-    assert row["text"] == "TOTAL:\nCASH" and row["case_sensitive"] and row["source"] == "ocrmesh:r1"
+    assert row["text"] == "TOTAL:\nCASH" and row["source"] == "ocrmesh:r1"
+    assert not row["case_sensitive"]                                        # capitals only: the case is unknown
+    assert manifest_row(_detail([("Total", 0.8)], [{"line_index": 0, "text": "Total:"}]), "x.png")["case_sensitive"]
     assert manifest_row(_detail([("CASH", 0.99)], []), "x.png") is None      # nobody looked at it

@@ -10,6 +10,11 @@ Which lines become training data (the rule, and why):
 - a line marked deleted is not text: it is left out, and the detector learns that place as background;
 - an image nobody corrected is not exported at all: nothing says its reads are right.
 
+Case: where no exported line of an image has a lower-case letter, the row is marked
+`case_sensitive: false`. People who type corrections in capitals (and transcriptions such as SROIE's)
+tell the letters, not the case; training then uses case-folded targets for that row, so the models
+do not learn that such documents are upper-case.
+
 A whole-text correction is aligned back to the lines by edit distance (rapidfuzz's Levenshtein
 opcodes): the line breaks of the text as read are carried to the corrected text, so each line gets
 the part of the correction that replaced it.
@@ -85,9 +90,10 @@ def manifest_row(detail: dict, image_name: str, min_confidence: float = DEFAULT_
         boxes.append({"points": ln.points, "text": ln.text} if keep else {"points": ln.points, "text": "###", "ignore": True})
     if not any("ignore" not in b for b in boxes):
         return None
-    return {"image": image_name, "width": detail.get("width"), "height": detail.get("height"),
-            "text": "\n".join(b["text"] for b in boxes if "ignore" not in b), "boxes": boxes,
-            "box_level": "line", "case_sensitive": True, "source": f"ocrmesh:{detail['id']}",
+    text = "\n".join(b["text"] for b in boxes if "ignore" not in b)
+    return {"image": image_name, "width": detail.get("width"), "height": detail.get("height"), "text": text,
+            "boxes": boxes, "box_level": "line", "case_sensitive": any(c.islower() for c in text),
+            "source": f"ocrmesh:{detail['id']}",
             "owner": detail.get("owner"), "subset": "corrections"}
 
 

@@ -23,7 +23,7 @@ from ..detection.predictor import KIND, TextDetector
 from ..detection.targets import ctpn_loss
 from ..page_evaluation import coverage, evaluate_pages, load_pages, match_boxes, prf, quads_to_boxes
 from ..recognition.vocab import DEFAULT_CHARSET
-from .common import append_jsonl, plot_curves, seed_everything, starting_point, warmup_cosine
+from .common import append_jsonl, plot_curves, seed_everything, starting_point, training_record, warmup_cosine
 from .train_recognizer import _real_step as real_step  # the same spreading of real batches over the steps
 
 
@@ -213,8 +213,9 @@ def train(args: argparse.Namespace) -> Path:
             plot_curves(history, out / "curve.png", keys, "CTPN detector (right: F1, higher is better)")
     bar.close()
     final = out / "detector.pt"
+    trained_s += time.time() - t0
     save_checkpoint(final, kind=KIND, config=config.to_dict(), model_state=model.state_dict(),
-                    step=step, params=n_params, trained_s=trained_s + time.time() - t0)
+                    step=step, params=n_params, trained_s=trained_s, training=training_record(args, trained_s))
     return final
 
 
