@@ -238,6 +238,15 @@ export interface components {
             text?: string | null;
             /** Line Index */
             line_index?: number | null;
+            /** Points */
+            points?: number[][] | null;
+            /**
+             * Deleted
+             * @default false
+             */
+            deleted: boolean;
+            /** Author */
+            author?: string | null;
             /** Created At */
             created_at?: string | null;
         };
@@ -287,12 +296,32 @@ export interface components {
                 [key: string]: boolean;
             };
         };
-        /** LineCorrectionIn */
+        /**
+         * LineCorrectionIn
+         * @description One line's correction, as the textCorrectionQueue message carries it; unknown fields are refused.
+         */
         LineCorrectionIn: {
             /** Index */
             index: number;
-            /** Text */
+            /**
+             * Text
+             * @default
+             */
             text: string;
+            /**
+             * Points
+             * @description the corrected quadrilateral [[x,y]x4] in image pixels; null keeps the detected one
+             */
+            points?: [
+                number,
+                number
+            ][] | null;
+            /**
+             * Deleted
+             * @description the box holds no text line
+             * @default false
+             */
+            deleted: boolean;
         };
         /** OcrLine */
         OcrLine: {
@@ -365,7 +394,7 @@ export interface components {
             created_at: string;
             /**
              * Snippet
-             * @description the best-matching passages of the text (lines joined by ' · ')
+             * @description the best-matching passages of the matching lines (of the whole text when no single line matches), lines joined by ' · '
              */
             snippet: string;
             /**
@@ -378,7 +407,7 @@ export interface components {
             ][];
             /**
              * Score
-             * @description higher is better: the share of the words found exactly (0-1) plus the text-search rank (0-1) of the words and their near spellings
+             * @description higher is better: 1 when every word is found as written (0 when one is only found by a near spelling) plus the text-search rank (0-1)
              */
             score: number;
             /**

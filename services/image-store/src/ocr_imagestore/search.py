@@ -7,9 +7,10 @@ OCR misreads a character now and then, so a word of 4 letters or more also match
 at most one edit away (two from 8 letters on): pg_trgm finds those near spellings in `search_word`,
 an edit distance keeps the true ones, and they join the word's tsquery as alternatives restricted to
 weight B, the text as the OCR read it. What a person corrected has weight A and matches exactly only:
-a corrected word is found by its correction, never by its error. A result's score is the share of the
-words it holds exactly plus ts_rank of the whole query, so exact matches come first. Pages are
-keyset-paged on (score, created_at, id).
+a corrected word is found by its correction, never by its error. A result's score is 1 when it holds
+every word as written (0 when one only matches by a near spelling) plus ts_rank of the query, so exact
+matches come first. Pages are keyset-paged on (score, created_at, id). The snippet is cut from the
+matching lines (from the whole text when no single line matches, e.g. a phrase over a line break).
 """
 from __future__ import annotations
 
@@ -105,7 +106,7 @@ class Plan:
     """The query as tsqueries (their text form, as PostgreSQL wrote it)."""
     match: str          # what a result must match: every word (or a near spelling), every phrase, no excluded one
     rank: str           # the same without the excluded ones (ts_rank gives 0 to a query with a NOT)
-    words: list[str]    # each word or phrase alone, exactly: the exact share of the score
+    exact: str | None   # every word and phrase as written; None when no word has a near spelling
     any: str            # any word, phrase or near spelling: for the snippet and the matching lines
 
 
@@ -132,7 +133,7 @@ def plan(conn: Connection, terms: list[Term]) -> Plan:
     rows = conn.execute(text(f"SELECT websearch_to_tsquery('{SEARCH_CONFIG}', t.q)::text FROM unnest(CAST(:texts AS text[])) "
                              "WITH ORDINALITY AS t(q, n) ORDER BY t.n"), {"texts": texts + alternatives}).scalars().all()
     queries = dict(zip(texts + alternatives, rows, strict=True))
-    positive, excluded, words = [], [], []
+    positive, excluded, words, fuzzy = [], [], [], False
     for term, source in zip(terms, texts, strict=True):
         exact = queries[source]
         if not exact:   # a stop word or punctuation: PostgreSQL ignores it, and so does the search
@@ -142,10 +143,12 @@ def plan(conn: Connection, terms: list[Term]) -> Plan:
             continue
         words.append(exact)
         options = [exact] + [_LEXEME.sub(r"'\1':B", queries[w]) for w in near.get(term.text, []) if term.fuzzy and queries[w]]
+        fuzzy = fuzzy or len(options) > 1
         positive.append("( " + " | ".join(dict.fromkeys(options)) + " )")
     if not positive:
         raise QueryError("no searchable words: stop words (the, and, …) and punctuation are ignored")
-    return Plan(match=" & ".join(positive + excluded), rank=" & ".join(positive), words=words, any=" | ".join(positive))
+    return Plan(match=" & ".join(positive + excluded), rank=" & ".join(positive),
+                exact=" & ".join(f"( {w} )" for w in words) if fuzzy else None, any=" | ".join(positive))
 
 
 # ------------------------------------------------------------------------------------------ cursor
@@ -176,18 +179,20 @@ def decode_cursor(q: str, cursor: str) -> tuple[Decimal, datetime, str]:
 
 _HITS = """
     SELECT id, creation_timestamp, owner, score FROM (
-        SELECT i.id, i.creation_timestamp, i.owner, round(
-            (SELECT count(*) FROM unnest(CAST(:words AS tsquery[])) AS w(q) WHERE i.search_vector @@ w.q)::numeric / :n
-            + ts_rank('{{1,1,1,1}}', i.search_vector, CAST(:rank AS tsquery), 32)::numeric, 6) AS score
+        SELECT i.id, i.creation_timestamp, i.owner,
+               round({exact} + ts_rank('{{1,1,1,1}}', i.search_vector, CAST(:rank AS tsquery), 32)::numeric, 6) AS score
         FROM image i
         WHERE i.search_vector @@ CAST(:match AS tsquery) {owner}
     ) hit {after}
     ORDER BY score DESC, creation_timestamp DESC, id DESC
     LIMIT :limit"""
 
+# `source`: the matching lines, NULL for the whole text (ts_headline is slow on long texts).
 _SNIPPETS = text(f"""
-    SELECT id, ts_headline('{SEARCH_CONFIG}', translate(search_text, E'\\x02\\x03', ''), CAST(:any AS tsquery), :options)
-    FROM image WHERE id = ANY(CAST(:ids AS text[]))""")
+    SELECT s.id, ts_headline('{SEARCH_CONFIG}', translate(COALESCE(s.source, i.search_text), E'\\x02\\x03', ''),
+                             CAST(:any AS tsquery), :options)
+    FROM unnest(CAST(:ids AS text[]), CAST(:sources AS text[])) AS s(id, source) JOIN image i ON i.id = s.id""")
+SNIPPET_LINES = 5
 
 _LINES = text("""
     SELECT image_id, line_index, search_text, points, start_x, start_y, width, height FROM image_box
@@ -224,20 +229,25 @@ def search(conn: Connection, q: str, limit: int, owner: str | None = None, curso
     terms = parse_query(q)
     after = decode_cursor(q, cursor) if cursor else None
     p = plan(conn, terms)
-    params = {"words": p.words, "n": len(p.words), "match": p.match, "rank": p.rank, "limit": limit + 1}
+    params = {"match": p.match, "rank": p.rank, "limit": limit + 1}
+    if p.exact is not None:
+        params["exact"] = p.exact
     if owner is not None:
         params["owner"] = owner
     if after is not None:
         params.update(after_score=after[0], after_time=after[1], after_id=after[2])
-    sql = _HITS.format(owner="AND i.owner = :owner" if owner is not None else "",
+    sql = _HITS.format(exact="(i.search_vector @@ CAST(:exact AS tsquery))::int" if p.exact is not None else "1",
+                       owner="AND i.owner = :owner" if owner is not None else "",
                        after="WHERE (score, creation_timestamp, id) < (:after_score, :after_time, :after_id)" if after else "")
     rows = conn.execute(text(sql), params).all()
     page = rows[:limit]
     ids = [r.id for r in page]
-    snippets = dict(conn.execute(_SNIPPETS, {"ids": ids, "any": p.any, "options": HEADLINE_OPTIONS}).all()) if ids else {}
     lines: dict[str, list[dict]] = {i: [] for i in ids}
     for row in conn.execute(_LINES, {"ids": ids, "any": p.any}).all() if ids else ():
         lines[row.image_id].append(dict(index=row.line_index, text=row.search_text or "", points=_points(row)))
+    sources = ["\n".join(ln["text"] for ln in lines[i][:SNIPPET_LINES]) or None for i in ids]
+    snippets = dict(conn.execute(_SNIPPETS, {"ids": ids, "sources": sources, "any": p.any,
+                                             "options": HEADLINE_OPTIONS}).all()) if ids else {}
     items = []
     for r in page:
         snippet, spans = highlighted(snippets.get(r.id) or "")
