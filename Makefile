@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 EVAL_LINES := ../shared/evaldata/dev/lines/manifest.jsonl
 EVAL_PAGES := ../shared/evaldata/dev/pages/manifest.jsonl
 
-.PHONY: install web up test lint bench train-recognizer train-detector eval clean delivery-tools images images-test bench-reliability
+.PHONY: install web up test lint bench train-recognizer train-detector eval clean delivery-tools images images-test bench-reliability learn
 
 install: $(VENV)/.installed web
 
@@ -62,6 +62,11 @@ train-detector: install
 	$(VENV)/bin/ocrmesh train detector --out runs/detector --hours 1.2 --steps 40000 --threads 1 --workers 1 \
 		--eval-every 500 --eval-manifest $(EVAL_PAGES)
 	$(VENV)/bin/ocrmesh export detector --checkpoint runs/detector/detector.pt --out models/detector.pt
+
+# The learning-from-corrections loop on the real SROIE receipts (bench/learning.py; writes docs/learning.md).
+learn: install
+	bash scripts/infra.sh
+	$(PY) bench/learning.py
 
 eval: install
 	$(VENV)/bin/ocrmesh eval --manifest $(EVAL_LINES)

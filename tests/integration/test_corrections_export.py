@@ -15,6 +15,7 @@ from ocr_common.messages import ImageDataMessage, ImageMessageHeaders, TextCorre
 from ocr_imagestore.config import Settings as StoreSettings
 from ocr_imagestore.handlers import Delivery, MessageStore
 from ocr_imagestore.main import create_app as create_store
+from ocr_models.checkpoint import load_checkpoint
 from ocrmesh.__main__ import main
 from ocrmesh.corrections import export
 
@@ -100,3 +101,14 @@ def test_only_owners_who_opted_in_are_exported(database, tmp_path, receipt):  # 
         # Nobody opted in (the chart's default): nothing at all.
         settings.TRAINING_OWNERS = ""
         assert client.get("/v1/images", params={"training": "true"}).json()["items"] == []
+
+    # The exported set is training data as it is: a tiny recognizer and a tiny detector fine-tune on it.
+    manifest = str(tmp_path / "out" / "manifest.jsonl")
+    tiny_recognizer = ["--channels", "8,16,16,32,32", "--rnn-hidden", "16", "--val-lines", "0", "--batch-size", "2"]
+    tiny_detector = ["--sizes", "128x128", "--channels", "8,8,8,8", "--depths", "1,1,1,1", "--dilations", "1",
+                     "--rnn-hidden", "8", "--fc", "16", "--val-pages", "0", "--batch-size", "1"]
+    for kind, tiny in (("recognizer", tiny_recognizer), ("detector", tiny_detector)):
+        out = tmp_path / kind
+        assert main(["train", kind, "--out", str(out), "--steps", "4", "--eval-every", "4", "--workers", "0",
+                     "--real-fraction", "1", "--data", manifest, *tiny]) == 0
+        assert load_checkpoint(out / f"{kind}.pt")["training"]["data"] == ["synthetic", manifest]
