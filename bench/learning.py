@@ -212,7 +212,7 @@ def main() -> int:
     p.add_argument("--data", type=Path, default=SROIE, help="receipts with boxes and transcriptions")
     p.add_argument("--limit", type=int, default=None, help="only the first N receipts")
     p.add_argument("--base", default="synthetic-v1", help="version (or .pt of both kinds' folder) to fine-tune from")
-    p.add_argument("--hours", type=float, default=1.0, help="time budget of each fine-tune (both run side by side)")
+    p.add_argument("--hours", type=float, default=1.2, help="time budget of each fine-tune (both run side by side)")
     p.add_argument("--out", type=Path, default=REPO / "runs" / "learn")
     p.add_argument("--report", type=Path, default=REPO / "docs" / "learning.md")
     p.add_argument("--no-promote", action="store_true", help="evaluate only")
