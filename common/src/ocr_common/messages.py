@@ -42,6 +42,7 @@ MAX_TEXT = 1_000_000
 MAX_LINE_TEXT = 10_000
 MAX_LINES = 10_000
 MAX_INFO_HEADER = 256
+NO_NUL = "^[^\x00]*$"   # PostgreSQL text cannot hold NUL: refused where it enters, not dead-lettered later
 
 
 def _utc(value: datetime) -> datetime:
@@ -168,7 +169,7 @@ class LineCorrection(BaseModel):
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False, frozen=True)
 
     index: int = Field(ge=0, le=_INT32)
-    text: str = Field("", max_length=MAX_LINE_TEXT)
+    text: str = Field("", max_length=MAX_LINE_TEXT, pattern=NO_NUL)
     points: Annotated[list[Point], Field(min_length=4, max_length=4)] | None = Field(
         None, description="the corrected quadrilateral [[x,y]x4] in image pixels; null keeps the detected one")
     deleted: bool = Field(False, description="the box holds no text line")
@@ -186,7 +187,7 @@ class TextCorrectionMessage(_Wire):
     request_id: UUID
     correction_id: UUID = Field(description="unique per correction; a redelivered one is stored once")
     created_at: datetime
-    text: str | None = Field(None, max_length=MAX_TEXT)
+    text: str | None = Field(None, max_length=MAX_TEXT, pattern=NO_NUL)
     lines: list[LineCorrection] | None = Field(None, max_length=MAX_LINES)
     owner: str | None = Field(None, max_length=255)
 
@@ -230,6 +231,7 @@ def declare_queue(channel: BlockingChannel, queue: str) -> None:
 __all__ = [
     "DEAD_LETTER_EXCHANGE", "IMAGE_BODY_CONTENT_TYPE", "IMAGE_DATA_QUEUE", "IMAGE_QUEUE", "JSON_CONTENT_TYPE",
     "PERSISTENT", "SCHEMA_VERSION", "TEXT_CORRECTION_QUEUE", "ImageDataMessage", "ImageMessageHeaders",
-    "LineCorrection", "LineData", "ModelVersions", "TextCorrectionMessage", "amqp_headers", "dead_letter_queue",
+    "MAX_LINES", "MAX_TEXT", "NO_NUL", "LineCorrection", "LineData", "ModelVersions", "TextCorrectionMessage",
+    "amqp_headers", "dead_letter_queue",
     "declare_queue", "decode_headers", "queue_arguments",
 ]

@@ -150,8 +150,10 @@ def test_corrections_carry_moved_added_and_deleted_boxes(gateway):
     assert sent == [{"index": 0, "text": "moved", "points": box, "deleted": False},
                     {"index": 1, "text": "", "points": None, "deleted": True}]
     for bad in ({"index": 0, "text": "x", "deleted": True}, {"index": 0, "text": "x", "points": box[:3]},
-                {"index": 2**31, "text": "x"}, {"index": 0, "text": "x", "color": "red"}):
+                {"index": 2**31, "text": "x"}, {"index": 0, "text": "x", "color": "red"}, {"index": 0, "text": "a\u0000b"}):
         assert client.post(f"/v1/ocr/{rid}/corrections", json={"lines": [bad]}).status_code == 422, bad
+    # NUL cannot be stored (PostgreSQL text): refused here instead of dead-lettered after a 202.
+    assert client.post(f"/v1/ocr/{rid}/corrections", json={"text": "a\u0000b"}).status_code == 422
 
 
 def test_original_contract(gateway):

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ocr_common.messages import LineCorrection
+from ocr_common.messages import MAX_LINES, MAX_TEXT, NO_NUL, LineCorrection
 
 
 class OcrLine(BaseModel):
@@ -60,8 +60,8 @@ class LineCorrectionIn(LineCorrection):
 class CorrectionIn(BaseModel):
     """Either the whole corrected text, or corrected lines by index (or both)."""
     model_config = ConfigDict(extra="forbid")
-    text: str | None = Field(None, max_length=1_000_000)
-    lines: list[LineCorrectionIn] | None = Field(None, max_length=10_000)
+    text: str | None = Field(None, max_length=MAX_TEXT, pattern=NO_NUL)
+    lines: list[LineCorrectionIn] | None = Field(None, max_length=MAX_LINES)
 
     @model_validator(mode="after")
     def _not_empty(self) -> CorrectionIn:
