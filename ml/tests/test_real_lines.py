@@ -5,13 +5,15 @@ import json
 
 import cv2
 import numpy as np
+import pytest
 import torch
 from torch import nn
 
 from ocr_models.checkpoint import load_checkpoint
 from ocr_models.data.real_lines import RealLineBatches, case_pairs, fold_case_log_probs, fold_case_text
 from ocr_models.recognition.vocab import Charset
-from ocr_models.training.train_recognizer import _real_step, add_arguments, train
+from ocr_models.training.common import real_step
+from ocr_models.training.train_recognizer import add_arguments, train
 
 WORDS = ["Total 12.50", "CASH", "Change 0.40", "Thank you"]
 
@@ -70,9 +72,9 @@ def test_batches_crop_each_box_and_fold_upper_case_rows(tmp_path):
 
 
 def test_real_batches_spread_over_the_steps():
-    assert sum(_real_step(s, object(), 0.5) for s in range(100)) == 50
-    assert sum(_real_step(s, object(), 0.25) for s in range(100)) == 25
-    assert not any(_real_step(s, None, 0.5) for s in range(10))
+    assert sum(real_step(s, object(), 0.5) for s in range(100)) == 50
+    assert sum(real_step(s, object(), 0.25) for s in range(100)) == 25
+    assert not any(real_step(s, None, 0.5) for s in range(10))
 
 
 def _line_manifest(tmp_path):
@@ -113,3 +115,10 @@ def test_mixed_run_alternates_real_and_synthetic_batches(tmp_path):
                          "--eval-manifest", str(_line_manifest(tmp_path))])
     final = train(args)
     assert load_checkpoint(final)["training"]["data"] == ["synthetic", str(tmp_path / "manifest.jsonl")]
+
+
+def test_recognizer_refuses_evaluation_data(tmp_path, evaldata):
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    with pytest.raises(SystemExit, match="never for training"):
+        train(p.parse_args(["--out", str(tmp_path), "--data", str(evaldata / "lines" / "manifest.jsonl")]))

@@ -27,6 +27,29 @@ def starting_point(resume: bool, last: Path, init: Path | None, kind: str) -> tu
     return None, None
 
 
+def add_real_data_arguments(p, what: str, rows: str) -> None:
+    """--data and --real-fraction, the same for both trainers."""
+    p.add_argument("--data", type=Path, action="append", default=[],
+                   help=f"real training {what}: a manifest in the evaldata format ({rows}); repeatable. "
+                        "Never the evaluation data")
+    p.add_argument("--real-fraction", type=float, default=0.5,
+                   help=f"with --data, the fraction of steps that train on a batch of real {what}; the rest stay "
+                        "synthetic so the model keeps what it could do")
+
+
+def check_training_data(data: list[Path], eval_manifest: Path | None) -> None:
+    """Refuses evaluation data as training data: the manifest measured on, or anything under an evaldata folder."""
+    for path in data:
+        resolved = path.resolve()
+        if "evaldata" in resolved.parts or (eval_manifest is not None and resolved == eval_manifest.resolve()):
+            raise SystemExit(f"--data {path}: evaluation data is for measuring only, never for training")
+
+
+def real_step(step: int, real, fraction: float) -> bool:
+    """Whether this step trains on real data: real batches spread evenly over the steps (0.5: every other)."""
+    return real is not None and int((step + 1) * fraction) > int(step * fraction)
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)

@@ -23,8 +23,17 @@ from ..detection.predictor import KIND, TextDetector
 from ..detection.targets import ctpn_loss
 from ..page_evaluation import coverage, evaluate_pages, load_pages, match_boxes, prf, quads_to_boxes
 from ..recognition.vocab import DEFAULT_CHARSET
-from .common import append_jsonl, plot_curves, seed_everything, starting_point, training_record, warmup_cosine
-from .train_recognizer import _real_step as real_step  # the same spreading of real batches over the steps
+from .common import (
+    add_real_data_arguments,
+    append_jsonl,
+    check_training_data,
+    plot_curves,
+    real_step,
+    seed_everything,
+    starting_point,
+    training_record,
+    warmup_cosine,
+)
 
 
 def _sizes(text: str) -> tuple[tuple[int, int], ...]:
@@ -65,12 +74,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--init", type=Path, default=None,
                    help="fine-tune: start from these weights (a checkpoint or committed model) with a fresh "
                         "optimizer and schedule; the architecture comes from that file")
-    p.add_argument("--data", type=Path, action="append", default=[],
-                   help="real training pages: a manifest in the evaldata format whose rows have line boxes; "
-                        "repeatable. Never the evaluation data")
-    p.add_argument("--real-fraction", type=float, default=0.5,
-                   help="with --data, the fraction of steps that train on a batch of real pages; the rest stay "
-                        "synthetic so the model keeps what it could find")
+    add_real_data_arguments(p, "pages", "rows with line boxes")
     p.add_argument("--real-scale", default="0.6,1.2",
                    help="real pages are cropped at their inference scale (long side <= --eval-max-side) times a "
                         "random factor in this range")
@@ -103,16 +107,8 @@ def _config_from_args(args) -> CTPNConfig:
                       rnn_hidden=args.rnn_hidden, fc=args.fc)
 
 
-def _check_training_data(data: list[Path], eval_manifest: Path | None) -> None:
-    """Refuses evaluation data as training data: the manifest measured on, or anything under an evaldata folder."""
-    for path in data:
-        resolved = path.resolve()
-        if "evaldata" in resolved.parts or (eval_manifest is not None and resolved == eval_manifest.resolve()):
-            raise SystemExit(f"--data {path}: evaluation data is for measuring only, never for training")
-
-
 def train(args: argparse.Namespace) -> Path:
-    _check_training_data(args.data, args.eval_manifest)
+    check_training_data(args.data, args.eval_manifest)
     torch.set_num_threads(args.threads)
     seed_everything(args.seed)
     out: Path = args.out

@@ -22,7 +22,17 @@ from ..metrics import ErrorRate
 from ..recognition.model import CRNN, CRNNConfig, output_lengths
 from ..recognition.predictor import KIND, LineRecognizer
 from ..recognition.vocab import Charset
-from .common import append_jsonl, plot_curves, seed_everything, starting_point, training_record, warmup_cosine
+from .common import (
+    add_real_data_arguments,
+    append_jsonl,
+    check_training_data,
+    plot_curves,
+    real_step,
+    seed_everything,
+    starting_point,
+    training_record,
+    warmup_cosine,
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -46,12 +56,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--init", type=Path, default=None,
                    help="fine-tune: start from these weights (a checkpoint or committed model) with a fresh "
                         "optimizer and schedule; the architecture comes from that file")
-    p.add_argument("--data", type=Path, action="append", default=[],
-                   help="real training lines: a manifest in the evaldata format (page rows with boxes, or line "
-                        "crops); repeatable. Never the evaluation data")
-    p.add_argument("--real-fraction", type=float, default=0.5,
-                   help="with --data, the fraction of steps that train on a real batch; the rest stay synthetic so "
-                        "the model keeps what it could read")
+    add_real_data_arguments(p, "lines", "page rows with boxes, or line crops")
     p.add_argument("--overfit-batch", action="store_true", help="train on one fixed batch (a sanity check)")
 
 
@@ -70,12 +75,8 @@ def _score_synthetic(model: CRNN, samples) -> dict:
     return er.as_dict()
 
 
-def _real_step(step: int, real, fraction: float) -> bool:
-    """Spreads the real batches evenly over the steps (0.5: every other step)."""
-    return real is not None and int((step + 1) * fraction) > int(step * fraction)
-
-
 def train(args: argparse.Namespace) -> Path:
+    check_training_data(args.data, args.eval_manifest)
     torch.set_num_threads(args.threads)
     seed_everything(args.seed)
     out: Path = args.out
@@ -119,7 +120,7 @@ def train(args: argparse.Namespace) -> Path:
     t0, seen, budget_s = time.time(), 0, args.hours * 3600
     total_steps = args.steps
     while step < total_steps:
-        batch = fixed if fixed is not None else next(real_batches if _real_step(step, real_batches, args.real_fraction) else batches)
+        batch = fixed if fixed is not None else next(real_batches if real_step(step, real_batches, args.real_fraction) else batches)
         elapsed = trained_s + time.time() - t0
         if budget_s:
             # Map elapsed time onto the step axis, so the schedule ends when the budget does.
