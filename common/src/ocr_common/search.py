@@ -27,8 +27,9 @@ class SearchHit(BaseModel):
     created_at: datetime
     snippet: str = Field(description="the best-matching passages of the matching lines (of the whole text when "
                                      "no single line matches), lines joined by ' · '")
-    highlights: list[tuple[int, int]] = Field(
-        description="[start, end) offsets of the matched words in `snippet`, in characters (Unicode code points)")
+    highlights: list[list[int]] = Field(
+        description="[start, end] pairs: offsets of the matched words in `snippet`, in characters (Unicode code points), "
+                    "end excluded")
     score: float = Field(description="higher is better: 1 when every word is found as written (0 when one is "
                                      "only found by a near spelling) plus the text-search rank (0-1)")
     lines: list[SearchLine] = Field(description="the lines holding a searched word, with their boxes")

@@ -105,7 +105,7 @@ describe('error messages', () => {
 
 describe('reopening and correcting', () => {
   const stored = storedResult({
-    corrections: [{ id: 'c0', text: 'TOTAL 13.50', line_index: 0, created_at: '2026-11-22T10:01:00Z' }],
+    corrections: [{ id: 'c0', text: 'TOTAL 13.50', line_index: 0, deleted: false, created_at: '2026-11-22T10:01:00Z' }],
   })
 
   it('reopens a recent result with its image and stored corrections', async () => {
@@ -161,7 +161,7 @@ describe('reopening and correcting', () => {
     await user.clear(input)
     await user.type(input, 'SMUDGED{Enter}')
     expect(await screen.findByText('Correction of line 3 saved.')).toBeInTheDocument()
-    expect(correct).toHaveBeenCalledWith(RID, { lines: [{ index: 2, text: 'SMUDGED' }] })
+    expect(correct).toHaveBeenCalledWith(RID, { lines: [{ index: 2, text: 'SMUDGED', deleted: false }] })
     const line = container.querySelector('li.line[data-index="2"]') as HTMLElement
     expect(line).toHaveTextContent('SMUDGED')
     expect(line).toHaveTextContent('corrected')
@@ -177,6 +177,69 @@ describe('reopening and correcting', () => {
     await user.click(screen.getByRole('button', { name: 'Edit line 1' }))
     await user.type(screen.getByRole('textbox', { name: 'Text of line 1' }), '0{Enter}')
     await waitFor(() => expect(screen.getByText(/Not saved: The OCR service is unavailable/)).toBeInTheDocument())
+  })
+})
+
+describe('search', () => {
+  const hit = (id: string, snippet = 'TOTAL 12.50 · THANK YOU') => ({
+    request_id: id,
+    created_at: '2026-11-22T10:00:00Z',
+    snippet,
+    highlights: [[0, 5]],
+    score: 1.2,
+    lines: [{ index: 0, text: 'TOTAL 12.50', points: [[10, 10], [210, 10], [210, 40], [10, 40]] }],
+  })
+
+  async function searchFor(user: ReturnType<typeof userEvent.setup>, q: string) {
+    await user.type(screen.getByRole('searchbox', { name: 'Search the text of stored results' }), `${q}{Enter}`)
+  }
+
+  it('finds stored results and opens a hit with its matching lines highlighted', async () => {
+    const search = vi.fn(async () => ({ items: [hit(RID)], next_cursor: null }))
+    const getResult = vi.fn(async () => storedResult())
+    const user = userEvent.setup()
+    const { container } = render(<App api={fakeApi({ search, getResult })} />)
+    await searchFor(user, 'T0TAL')
+    const hits = await screen.findByRole('list', { name: 'Search results' })
+    expect(search).toHaveBeenCalledWith('T0TAL', null, expect.anything())
+    expect(within(hits).getByText('TOTAL').tagName).toBe('MARK')
+    expect(screen.getByText('1 result for T0TAL')).toBeInTheDocument()
+    await user.click(within(hits).getByRole('button'))
+    expect(await screen.findByText('Opened a result with 3 lines; 1 matches the search.')).toBeInTheDocument()
+    expect(getResult).toHaveBeenCalledWith(RID, expect.anything())
+    expect([...container.querySelectorAll('polygon.match')].map((p) => p.getAttribute('data-index'))).toEqual(['0'])
+    expect([...container.querySelectorAll('li.line.match')].map((l) => l.getAttribute('data-index'))).toEqual(['0'])
+    expect(within(hits).getByRole('button')).toHaveAttribute('aria-current', 'true')
+  })
+
+  it('explains a query the gateway refuses', async () => {
+    const search = vi.fn(async () => Promise.reject(new ApiError(422, 'invalid_query', 'a quote is not closed')))
+    const user = userEvent.setup()
+    render(<App api={fakeApi({ search })} />)
+    await searchFor(user, '"tax')
+    expect(await screen.findByText('This search cannot be run. a quote is not closed')).toHaveAttribute('role', 'alert')
+    expect(screen.queryByRole('list', { name: 'Search results' })).toBeNull()
+  })
+
+  it('loads more hits, says when nothing is found, and clears', async () => {
+    const other = '1c2d3e4f-0000-4000-8000-000000000002'
+    const search = vi.fn(async (q: string, cursor?: string | null) =>
+      q === 'nothing' ? { items: [], next_cursor: null } : cursor ? { items: [hit(other, 'TOTAL 3.00')], next_cursor: null } : { items: [hit(RID)], next_cursor: 'c2' },
+    )
+    const user = userEvent.setup()
+    render(<App api={fakeApi({ search })} />)
+    await searchFor(user, 'total')
+    expect(await screen.findByText('1+ result for total')).toBeInTheDocument()
+    await user.click(screen.getByRole('button', { name: 'More results' }))
+    expect(await screen.findByText('2 results for total')).toBeInTheDocument()
+    expect(search).toHaveBeenLastCalledWith('total', 'c2', expect.anything())
+    expect(screen.queryByRole('button', { name: 'More results' })).toBeNull()
+    await user.clear(screen.getByRole('searchbox'))
+    await searchFor(user, 'nothing')
+    expect(await screen.findByText('Nothing found for nothing.')).toBeInTheDocument()
+    await user.click(screen.getByRole('button', { name: 'Clear' }))
+    expect(screen.queryByText('Nothing found for nothing.')).toBeNull()
+    expect(screen.getByRole('searchbox')).toHaveValue('')
   })
 })
 

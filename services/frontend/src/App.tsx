@@ -8,6 +8,7 @@ import { buildView } from './lib/corrections'
 import { prepareUpload } from './lib/resize'
 import { RecentList } from './components/RecentList'
 import { ResultView, type OpenResult } from './components/ResultView'
+import { SearchPanel } from './components/SearchPanel'
 import { StatusBar, type Status } from './components/StatusBar'
 import { Uploader } from './components/Uploader'
 
@@ -34,6 +35,8 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
   const [recentLoading, setRecentLoading] = useState(false)
   const [recentError, setRecentError] = useState<string | null>(null)
   const [nextCursor, setNextCursor] = useState<string | null>(null)
+  // Lines of the open result that matched the search it was opened from.
+  const [matches, setMatches] = useState<number[]>([])
   const running = useRef<AbortController | null>(null)
   const objectUrl = useRef<string | null>(null)
   const busy = status.kind === 'busy'
@@ -93,6 +96,7 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
         if (running.current !== controller) return
         showImage(URL.createObjectURL(upload.blob), true)
         setResult({ ...r, created_at: new Date().toISOString(), corrections: [] })
+        setMatches([])
         history.replaceState(null, '', `#/result/${r.request_id}`)
         const n = r.lines.length
         setStatus({ kind: 'done', message: `Done: ${n} ${n === 1 ? 'line' : 'lines'} read.` })
@@ -110,7 +114,7 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
   )
 
   const openResult = useCallback(
-    async (requestId: string) => {
+    async (requestId: string, matching: number[] = []) => {
       const controller = begin('Opening the result…')
       try {
         let stored
@@ -128,9 +132,11 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
         if (running.current !== controller) return
         showImage(stored.image_available ? api.imageUrl(requestId) : null, false)
         setResult({ ...stored, corrections: stored.corrections ?? [] })
+        setMatches(matching)
         if (resultIdFromHash(location.hash) !== requestId) history.replaceState(null, '', `#/result/${requestId}`)
         const n = stored.lines.length
-        setStatus({ kind: 'done', message: `Opened a result with ${n} ${n === 1 ? 'line' : 'lines'}.` })
+        const found = matching.length ? `; ${matching.length} ${matching.length === 1 ? 'matches' : 'match'} the search` : ''
+        setStatus({ kind: 'done', message: `Opened a result with ${n} ${n === 1 ? 'line' : 'lines'}${found}.` })
         running.current = null
       } catch (err) {
         fail(controller, err)
@@ -151,7 +157,7 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
   }, [openResult])
 
   const addCorrection = useCallback(
-    async (body: { text?: string; lines?: { index: number; text: string }[] }, done: string) => {
+    async (body: { text?: string; lines?: { index: number; text: string; deleted: boolean }[] }, done: string) => {
       if (!result) return
       const rid = result.request_id
       let ack
@@ -166,8 +172,8 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
         const latest = Math.max(Date.now(), ...r.corrections.map((c) => (c.created_at ? Date.parse(c.created_at) + 1 : 0)))
         const createdAt = new Date(latest).toISOString()
         const added: Correction[] = body.lines
-          ? body.lines.map((l) => ({ id: ack.correction_id, text: l.text, line_index: l.index, created_at: createdAt }))
-          : [{ id: ack.correction_id, text: body.text ?? '', line_index: null, created_at: createdAt }]
+          ? body.lines.map((l) => ({ id: ack.correction_id, text: l.text, line_index: l.index, deleted: l.deleted, created_at: createdAt }))
+          : [{ id: ack.correction_id, text: body.text ?? '', line_index: null, deleted: false, created_at: createdAt }]
         return { ...r, corrections: [...r.corrections, ...added] }
       })
       setStatus({ kind: 'done', message: done })
@@ -241,23 +247,27 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
               key={result.request_id}
               result={result}
               imageSrc={imageSrc}
-              onCorrectLine={(index, text) => addCorrection({ lines: [{ index, text }] }, `Correction of line ${index + 1} saved.`)}
+              matches={matches}
+              onCorrectLine={(index, text) => addCorrection({ lines: [{ index, text, deleted: false }] }, `Correction of line ${index + 1} saved.`)}
               onCorrectText={(text) => addCorrection({ text }, 'Correction of the full text saved.')}
               onCopy={copy}
               onDownload={download}
             />
           )}
         </div>
-        <RecentList
-          items={recent}
-          currentId={result?.request_id ?? null}
-          loading={recentLoading}
-          error={recentError}
-          hasMore={nextCursor !== null}
-          onOpen={(id) => void openResult(id)}
-          onRefresh={() => void loadRecent()}
-          onLoadMore={() => void loadRecent(nextCursor)}
-        />
+        <aside className="side">
+          <SearchPanel api={api} currentId={result?.request_id ?? null} onOpen={(id, lines) => void openResult(id, lines)} />
+          <RecentList
+            items={recent}
+            currentId={result?.request_id ?? null}
+            loading={recentLoading}
+            error={recentError}
+            hasMore={nextCursor !== null}
+            onOpen={(id) => void openResult(id)}
+            onRefresh={() => void loadRecent()}
+            onLoadMore={() => void loadRecent(nextCursor)}
+          />
+        </aside>
       </main>
     </div>
   )

@@ -55,13 +55,27 @@ describe('generated API client', () => {
     })
     await api.listResults('abc', 5)
     await api.getResult('r1')
-    await api.correct('r1', { lines: [{ index: 2, text: 'fixed' }] })
+    await api.correct('r1', { lines: [{ index: 2, text: 'fixed', deleted: false }] })
     expect(urls).toEqual([
       'GET http://gw/v1/ocr?limit=5&cursor=abc',
       'GET http://gw/v1/ocr/r1',
       'POST http://gw/v1/ocr/r1/corrections',
     ])
-    expect(bodies).toEqual([{ lines: [{ index: 2, text: 'fixed' }] }])
+    expect(bodies).toEqual([{ lines: [{ index: 2, text: 'fixed', deleted: false }] }])
     expect(api.imageUrl('r1')).toBe('http://gw/v1/ocr/r1/image')
+  })
+
+  it('searches on GET /v1/search with the query and the cursor', async () => {
+    const urls: string[] = []
+    const api = createApi('http://gw', async (req) => {
+      urls.push(req.url)
+      return json({ items: [], next_cursor: null })
+    })
+    await api.search('"tax invoice" -cash')
+    await api.search('total', 'c2')
+    expect(urls).toEqual([
+      'http://gw/v1/search?q=%22tax%20invoice%22%20-cash',
+      'http://gw/v1/search?q=total&cursor=c2',
+    ])
   })
 })

@@ -16,6 +16,9 @@ export type CorrectionIn = Schemas['CorrectionIn']
 export type CorrectionAccepted = Schemas['CorrectionAccepted']
 export type ResultList = Schemas['ResultList']
 export type ResultSummary = Schemas['ResultSummary']
+export type SearchResults = Schemas['SearchResults']
+export type SearchHit = Schemas['SearchHit']
+export type SearchLine = Schemas['SearchLine']
 export type ErrorBody = Schemas['ErrorResponse']
 
 /** The gateway answered with an error: `code` is its stable error code (`file_too_large`, ...). */
@@ -80,6 +83,8 @@ export interface Api {
   imageUrl(requestId: string): string
   /** Stores a correction of single lines and/or of the whole text. */
   correct(requestId: string, correction: CorrectionIn): Promise<CorrectionAccepted>
+  /** Stored results whose text matches `q` (words, "phrases", -excluded), best first. */
+  search(q: string, cursor?: string | null, signal?: AbortSignal): Promise<SearchResults>
 }
 
 export function createApi(baseUrl: string, fetchImpl?: (request: Request) => Promise<Response>): Api {
@@ -110,5 +115,7 @@ export function createApi(baseUrl: string, fetchImpl?: (request: Request) => Pro
           body: correction,
         }),
       ),
+    search: (q, cursor, signal) =>
+      call(client.GET('/v1/search', { params: { query: { q, ...(cursor ? { cursor } : {}) } }, signal })),
   }
 }

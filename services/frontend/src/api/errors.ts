@@ -27,6 +27,8 @@ const BY_CODE: Record<string, string> = {
   unauthorized: 'This server needs you to sign in (a token or an API key) before it reads images.',
   overloaded: 'The OCR service is busy right now. Please try again in a moment.',
   not_ready: 'The OCR service is still starting. Please try again in a moment.',
+  invalid_query: 'This search cannot be run.',
+  invalid_cursor: 'These search results are out of date: search again.',
 }
 
 const BY_STATUS: Record<number, string> = {

@@ -399,12 +399,9 @@ export interface components {
             snippet: string;
             /**
              * Highlights
-             * @description [start, end) offsets of the matched words in `snippet`, in characters (Unicode code points)
+             * @description [start, end] pairs: offsets of the matched words in `snippet`, in characters (Unicode code points), end excluded
              */
-            highlights: [
-                number,
-                number
-            ][];
+            highlights: number[][];
             /**
              * Score
              * @description higher is better: 1 when every word is found as written (0 when one is only found by a near spelling) plus the text-search rank (0-1)

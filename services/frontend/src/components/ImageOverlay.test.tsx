@@ -6,7 +6,7 @@ import { ocrResult } from '../test/fixtures'
 import { ImageOverlay } from './ImageOverlay'
 
 function renderOverlay(props: Partial<Parameters<typeof ImageOverlay>[0]> = {}) {
-  const view = buildView({ ...ocrResult(), corrections: [{ text: 'fixed', line_index: 1 }] })
+  const view = buildView({ ...ocrResult(), corrections: [{ text: 'fixed', line_index: 1, deleted: false }] })
   const onHover = vi.fn()
   const onSelect = vi.fn()
   const utils = render(
@@ -50,7 +50,7 @@ describe('ImageOverlay', () => {
   })
 
   it('no longer warns about a low-confidence line once it is corrected', () => {
-    const view = buildView({ ...ocrResult(), corrections: [{ text: 'Smudged', line_index: 2 }] })
+    const view = buildView({ ...ocrResult(), corrections: [{ text: 'Smudged', line_index: 2, deleted: false }] })
     const { container } = render(
       <ImageOverlay src="x" width={400} height={200} lines={view.lines} activeIndex={null} selectedIndex={null}
         onHover={vi.fn()} onSelect={vi.fn()} />,

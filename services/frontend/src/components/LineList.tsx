@@ -4,6 +4,8 @@ import type { ViewLine } from '../lib/corrections'
 
 interface Props {
   lines: ViewLine[]
+  /** Lines that matched a search. */
+  matches?: number[]
   activeIndex: number | null
   selectedIndex: number | null
   onHover: (index: number | null) => void
@@ -15,11 +17,12 @@ export function percent(confidence: number): string {
   return `${Math.round(confidence * 100)}%`
 }
 
-interface RowProps extends Omit<Props, 'lines'> {
+interface RowProps extends Omit<Props, 'lines' | 'matches'> {
   line: ViewLine
+  matched: boolean
 }
 
-function LineRow({ line, activeIndex, selectedIndex, onHover, onSelect, onSave }: RowProps) {
+function LineRow({ line, matched, activeIndex, selectedIndex, onHover, onSelect, onSave }: RowProps) {
   const [editing, setEditing] = useState(false)
   const [draft, setDraft] = useState(line.text)
   const [saving, setSaving] = useState(false)
@@ -66,7 +69,8 @@ function LineRow({ line, activeIndex, selectedIndex, onHover, onSelect, onSave }
   }
 
   const warn = line.low && !line.corrected // a person has checked a corrected line
-  const classes = ['line', warn ? 'low' : '', line.corrected ? 'corrected' : '', active ? 'active' : '', selected ? 'selected' : '']
+  const classes = ['line', warn ? 'low' : '', line.corrected ? 'corrected' : '', matched ? 'match' : '', active ? 'active' : '',
+    selected ? 'selected' : '']
   return (
     <li ref={row} className={classes.filter(Boolean).join(' ')} data-index={line.index}>
       {editing ? (
@@ -101,7 +105,7 @@ function LineRow({ line, activeIndex, selectedIndex, onHover, onSelect, onSave }
             type="button"
             className="line-main"
             aria-pressed={selected}
-            aria-label={`Line ${n}: ${line.text || 'empty'}; confidence ${percent(line.confidence)}${line.low ? ', low' : ''}${line.corrected ? ', corrected' : ''}`}
+            aria-label={`Line ${n}: ${line.text || 'empty'}; confidence ${percent(line.confidence)}${line.low ? ', low' : ''}${line.corrected ? ', corrected' : ''}${matched ? ', matches the search' : ''}`}
             onMouseEnter={() => onHover(line.index)}
             onMouseLeave={() => onHover(null)}
             onFocus={() => onHover(line.index)}
@@ -124,6 +128,7 @@ function LineRow({ line, activeIndex, selectedIndex, onHover, onSelect, onSave }
               {percent(line.confidence)}
             </span>
             {warn && <span className="badge badge-low">low confidence</span>}
+            {matched && <span className="badge badge-match">match</span>}
             {line.corrected && (
               <span className="badge badge-corrected" title={`Read as: ${line.originalText}`}>
                 corrected
@@ -140,12 +145,12 @@ function LineRow({ line, activeIndex, selectedIndex, onHover, onSelect, onSave }
 }
 
 /** The read lines, each focusable, linked to its box on the image, and editable. */
-export function LineList({ lines, ...rest }: Props) {
+export function LineList({ lines, matches = [], ...rest }: Props) {
   if (lines.length === 0) return <p className="empty">No text lines were found in this image.</p>
   return (
     <ol className="lines" aria-label="Detected lines">
       {lines.map((line) => (
-        <LineRow key={line.index} line={line} {...rest} />
+        <LineRow key={line.index} line={line} matched={matches.includes(line.index)} {...rest} />
       ))}
     </ol>
   )

@@ -118,8 +118,8 @@ describe('correction editing', () => {
   it('shows stored corrections over the read text, and marks the line as corrected', () => {
     const { row } = setup({
       corrections: [
-        { id: 'a', text: 'Smudged?', line_index: 2, created_at: '2026-11-22T10:00:00Z' },
-        { id: 'b', text: 'Smudged!', line_index: 2, created_at: '2026-11-22T10:01:00Z' },
+        { id: 'a', text: 'Smudged?', line_index: 2, deleted: false, created_at: '2026-11-22T10:00:00Z' },
+        { id: 'b', text: 'Smudged!', line_index: 2, deleted: false, created_at: '2026-11-22T10:01:00Z' },
       ],
     })
     expect(row(2)).toHaveTextContent('Smudged!')
@@ -138,7 +138,7 @@ describe('correction editing', () => {
   })
 
   it('copies the corrected text and asks for the download', async () => {
-    const { user, onCopy, onDownload } = setup({ corrections: [{ text: 'TOTAL 13.50', line_index: 0 }] })
+    const { user, onCopy, onDownload } = setup({ corrections: [{ text: 'TOTAL 13.50', line_index: 0, deleted: false }] })
     await user.click(screen.getByRole('button', { name: 'Copy text' }))
     expect(onCopy).toHaveBeenCalledWith('TOTAL 13.50\nTHANK YOU\nsmudged')
     await act(async () => screen.getByRole('button', { name: 'Download JSON' }).click())

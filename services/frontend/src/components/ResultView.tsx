@@ -15,6 +15,8 @@ export interface OpenResult extends ResultLike {
 interface Props {
   result: OpenResult
   imageSrc: string | null
+  /** Indexes of the lines that matched the search the result was opened from. */
+  matches?: number[]
   onCorrectLine: (index: number, text: string) => Promise<void>
   onCorrectText: (text: string) => Promise<void>
   onCopy: (text: string) => void
@@ -22,7 +24,7 @@ interface Props {
 }
 
 /** One result: the image with its boxes beside the lines and the full text, all linked. */
-export function ResultView({ result, imageSrc, onCorrectLine, onCorrectText, onCopy, onDownload }: Props) {
+export function ResultView({ result, imageSrc, matches = [], onCorrectLine, onCorrectText, onCopy, onDownload }: Props) {
   const view = useMemo(() => buildView(result), [result])
   const [hovered, setHovered] = useState<number | null>(null)
   const [selected, setSelected] = useState<number | null>(null)
@@ -40,6 +42,7 @@ export function ResultView({ result, imageSrc, onCorrectLine, onCorrectText, onC
             {view.lines.length} {view.lines.length === 1 ? 'line' : 'lines'} · {result.width}×{result.height} px
             {lowCount > 0 && <> · {lowCount} low confidence</>}
             {correctedCount > 0 && <> · {correctedCount} corrected</>}
+            {matches.length > 0 && <> · {matches.length} matching the search</>}
             {result.created_at && <> · {new Date(result.created_at).toLocaleString()}</>}
           </p>
         </div>
@@ -58,6 +61,7 @@ export function ResultView({ result, imageSrc, onCorrectLine, onCorrectText, onC
           width={result.width}
           height={result.height}
           lines={view.lines}
+          matches={matches}
           activeIndex={active}
           selectedIndex={selected}
           onHover={setHovered}
@@ -72,6 +76,7 @@ export function ResultView({ result, imageSrc, onCorrectLine, onCorrectText, onC
           </div>
           <LineList
             lines={view.lines}
+            matches={matches}
             activeIndex={active}
             selectedIndex={selected}
             onHover={setHovered}

@@ -29,6 +29,7 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
     getResult: async () => storedResult(),
     imageUrl: (id) => `http://test/v1/ocr/${id}/image`,
     correct: async (id) => ({ request_id: id, correction_id: 'c-1', status: 'accepted' }),
+    search: async () => ({ items: [], next_cursor: null }),
     ...overrides,
   }
 }
