@@ -14,10 +14,24 @@ def test_ci_runs_make_test():
 
 
 def test_committed_weights_are_small():
-    weights = list((REPO / "models").glob("*.pt")) + list((REPO / "models").glob("*.onnx"))
+    weights = list((REPO / "models").rglob("*.pt")) + list((REPO / "models").rglob("*.onnx"))
     assert weights
     for w in weights:
         assert w.stat().st_size < 20 * 1024 * 1024, w
+
+
+def test_every_model_version_has_a_card_and_the_current_ones_are_stored_versions():
+    from ocr_models.registry import KINDS, ModelStore
+
+    store = ModelStore(REPO / "models")
+    for kind in KINDS:
+        versions = store.versions(kind)
+        assert [v.name for v in versions if v.current] == [store.current_name(kind)], kind
+        for v in versions:
+            assert v.card["version"] == v.name and v.card["data"] and v.card["command"], v.path
+            assert v.path.with_suffix(".onnx").exists(), v.path
+        current = next(v for v in versions if v.current)
+        assert current.path.read_bytes() == store.current_path(kind).read_bytes(), kind
 
 
 def test_torch_is_pinned_to_the_cpu_build():
