@@ -163,10 +163,10 @@ def time_queries(engine: sa.Engine, sets: dict[str, list[str]], owner: str | Non
 SIZES = {
     "image search_vector GIN index": "SELECT pg_relation_size('ix_image_search_vector')",
     "image search_vector column": "SELECT sum(pg_column_size(search_vector)) FROM image",
-    "image_box search_vector column": "SELECT sum(pg_column_size(search_vector)) FROM image_box",
-    "image + image_box search_text columns": "SELECT (SELECT sum(pg_column_size(search_text)) FROM image) "
-                                             "+ (SELECT sum(pg_column_size(search_text)) FROM image_box)",
+    "image search_text column": "SELECT sum(pg_column_size(search_text)) FROM image",
+    "search_line table (lines as corrected, their tsvectors, primary key)": "SELECT pg_total_relation_size('search_line')",
     "search_word table (with its indexes)": "SELECT pg_total_relation_size('search_word')",
+    "for comparison: image_box (the lines as read)": "SELECT pg_total_relation_size('image_box')",
     "search_word trigram GIN index": "SELECT pg_relation_size('ix_search_word_word_trgm')",
 }
 

@@ -16,10 +16,11 @@ QUERY_SYNTAX = 'words (all must match; OCR slips are forgiven), "exact phrases",
 
 
 class SearchLine(BaseModel):
-    index: int = Field(description="the line's index in the result (reading order, 0-based)")
+    index: int = Field(description="the line's index in the result (reading order, 0-based; a line a person "
+                                   "added has a new index)")
     text: str = Field(description="the line's text, with its newest correction")
-    points: list[list[float]] = Field(description="[[x,y]x4] in the image's pixels: top-left, top-right, "
-                                                  "bottom-right, bottom-left")
+    points: list[list[float]] = Field(description="its box [[x,y]x4] in the image's pixels (top-left, top-right, "
+                                                  "bottom-right, bottom-left), as corrected; empty if it has none")
 
 
 class SearchHit(BaseModel):

@@ -98,7 +98,7 @@ def session_engine(database_url) -> Engine:
 def engine(session_engine) -> Engine:
     """The session database with empty tables."""
     with session_engine.begin() as conn:
-        conn.execute(text("TRUNCATE text_correction, image_box, image, search_word RESTART IDENTITY"))
+        conn.execute(text("TRUNCATE text_correction, image_box, search_line, image, search_word RESTART IDENTITY"))
     return session_engine
 
 

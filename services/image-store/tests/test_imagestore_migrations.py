@@ -46,7 +46,7 @@ def test_migrations_create_the_original_tables(fresh_url):
         assert any(ix["column_names"] == ["creation_timestamp"] for ix in insp.get_indexes("image"))
         assert {"image_id", "line_index"} == set(insp.get_unique_constraints("image_box")[0]["column_names"])
         with engine.connect() as conn:
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
             assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata) == []
             serial = conn.scalar(text("SELECT column_default FROM information_schema.columns "
                                       "WHERE table_name = 'image_box' AND column_name = 'id'"))
@@ -72,11 +72,11 @@ def test_alembic_command_line(fresh_url):
     alembic = [sys.executable, "-m", "alembic", "-c", str(SERVICE / "alembic.ini")]
     subprocess.run([*alembic, "upgrade", "head"], env=env, check=True, capture_output=True, timeout=60)
     current = subprocess.run([*alembic, "current"], env=env, check=True, capture_output=True, text=True, timeout=60)
-    assert "0003 (head)" in current.stdout
+    assert "0004 (head)" in current.stdout
 
 
 def test_search_upgrade_indexes_what_is_already_stored(fresh_url):
-    """0002 on a database with results: they are searchable at once, corrections applied; and back down."""
+    """0002 and 0004 on a database with results: they are searchable at once, corrections applied; and back down."""
     upgrade_database(fresh_url, "0001")
     engine = make_engine(fresh_url)
     try:
@@ -87,15 +87,26 @@ def test_search_upgrade_indexes_what_is_already_stored(fresh_url):
                               "('a', 0, 0, 0, 10, 10, 'KEDAI SENT0SA'), ('a', 1, 0, 10, 10, 10, 'TOTAL 5.00')"))
             conn.execute(text("INSERT INTO text_correction (image_id, correction_id, line_index, value) VALUES "
                               "('a', gen_random_uuid(), 0, 'KEDAI SENTOSA')"))
+        upgrade_database(fresh_url, "0003")     # corrections may now delete, move and add lines
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO text_correction (image_id, correction_id, line_index, value, deleted, points) VALUES "
+                              "('a', gen_random_uuid(), 1, '', true, NULL), "
+                              "('a', gen_random_uuid(), 7, 'CASH 9.00', false, '[[0,80],[10,80],[10,90],[0,90]]')"))
         upgrade_database(fresh_url)
         with engine.connect() as conn:
             def found(q: str) -> list[str]:
                 return [hit.request_id for hit in search(conn, q, 10).items]
             assert found("sentosa") == ["a"] and found("sent0sa") == [] and found("lines") == ["b"]
-            assert found("T0TAL") == ["a"]      # near spellings come from the backfilled word list
-            lines = conn.execute(text("SELECT search_text FROM image_box ORDER BY line_index")).scalars().all()
-            assert lines == ["KEDAI SENTOSA", "TOTAL 5.00"]
+            assert found("LINEZ") == ["b"]       # near spellings come from the backfilled word list
+            assert found("total") == [] and found("cash") == ["a"]     # line 1 deleted, line 7 added
+            lines = conn.execute(text("SELECT line_index, text, points FROM search_line ORDER BY line_index")).all()
+            assert [tuple(ln) for ln in lines] == [(0, "KEDAI SENTOSA", [[0, 0], [10, 0], [10, 10], [0, 10]]),
+                                                   (7, "CASH 9.00", [[0, 80], [10, 80], [10, 90], [0, 90]])]
             assert conn.scalar(text("SELECT extname FROM pg_extension WHERE extname = 'pg_trgm'")) == "pg_trgm"
+        downgrade_database(fresh_url, "0003")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT search_text FROM image_box ORDER BY line_index")).scalars().all() == [
+                "KEDAI SENTOSA", ""]
         downgrade_database(fresh_url, "0001")
         assert "search_word" not in inspect(engine).get_table_names()
         assert "search_text" not in {c["name"] for c in inspect(engine).get_columns("image")}

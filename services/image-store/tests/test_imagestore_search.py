@@ -149,6 +149,21 @@ def test_a_corrected_word_is_found_by_its_correction_and_no_longer_by_its_error(
     assert ids(search(client, "makmur")) == [] and ids(search(client, "jaya")) == ids(search(client, "sentosa")) == [rid]
 
 
+def test_deleted_moved_and_added_lines(client, store):
+    """Corrections that move a box, delete a line or add one: the search sees the lines as corrected."""
+    rid = put(store, ["KEDAI RUNCIT", "SMUDGE NOT TEXT", "TOTAL 5.00"])
+    moved = [[12, 0], [400, 0], [400, 18], [12, 18]]
+    added = [[10, 80], [300, 80], [300, 96], [10, 96]]
+    correct(store, rid, lines=[dict(index=0, text="KEDAI RUNCIT", points=moved), dict(index=1, deleted=True),
+                               dict(index=7, text="CASH 20.00", points=added)])
+    assert ids(search(client, "smudge")) == []
+    assert search(client, "runcit")["items"][0]["lines"] == [dict(index=0, text="KEDAI RUNCIT", points=moved)]
+    assert search(client, "cash")["items"][0]["lines"] == [dict(index=7, text="CASH 20.00", points=added)]
+    correct(store, rid, lines=[dict(index=0, text="KEDAI RUNCIT JAYA")])      # a newer text keeps the moved box
+    assert search(client, "jaya")["items"][0]["lines"] == [dict(index=0, text="KEDAI RUNCIT JAYA", points=moved)]
+    assert ids(search(client, '"runcit jaya total"')) == [rid], "the lines run on, without the deleted one"
+
+
 def test_another_owners_result_is_never_returned(client, store, receipts):
     alices = [put(store, r, owner="alice") for r in receipts[:3]]
     bobs = [put(store, r, owner="bob") for r in receipts[:3]]

@@ -417,7 +417,7 @@ export interface components {
         SearchLine: {
             /**
              * Index
-             * @description the line's index in the result (reading order, 0-based)
+             * @description the line's index in the result (reading order, 0-based; a line a person added has a new index)
              */
             index: number;
             /**
@@ -427,7 +427,7 @@ export interface components {
             text: string;
             /**
              * Points
-             * @description [[x,y]x4] in the image's pixels: top-left, top-right, bottom-right, bottom-left
+             * @description its box [[x,y]x4] in the image's pixels (top-left, top-right, bottom-right, bottom-left), as corrected; empty if it has none
              */
             points: number[][];
         };

@@ -3,9 +3,9 @@
 Messages arrive in any order, so any of the three consumers may create the `image` row; each one
 fills only its own columns (see repository.py). The row's `path` stays NULL until the file is stored.
 
-The search index lives in the same rows, so that it goes with them (search.py, docs/search.md):
-`search_text` is the text as corrected and `search_vector` its generated tsvector; `search_word`
-is the vocabulary that near spellings are looked up in.
+The search index (search_index.py, search.py, docs/search.md) goes with the rows it describes: the
+image's `search_text` and `search_vector` are its text as corrected, `search_line` holds its lines as
+corrected (deleted when the image is), and `search_word` is the vocabulary near spellings come from.
 """
 from __future__ import annotations
 
@@ -46,10 +46,6 @@ class Base(DeclarativeBase):
 
 
 SEARCH_CONFIG = "english"   # the text-search configuration: English stemming and stop words (docs/search.md)
-# A line's tsvector: weight A where a person corrected the line, B where it is as the OCR read it
-# (near spellings of query words only match B: see search.py).
-LINE_VECTOR = (f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(search_text, ''::text)), "
-               "CASE WHEN search_text IS DISTINCT FROM text THEN 'A'::\"char\" ELSE 'B'::\"char\" END)")
 
 
 class Image(Base):
@@ -99,9 +95,6 @@ class ImageBox(Base):
     line_index: Mapped[int] = mapped_column(Integer)
     points: Mapped[list | None] = mapped_column(JSONB)
     confidence: Mapped[float | None] = mapped_column(Float)
-    # search: the line's text with its newest correction, and its generated tsvector
-    search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
-    search_vector: Mapped[str | None] = mapped_column(TSVECTOR, Computed(LINE_VECTOR, persisted=True), deferred=True)
 
     __table_args__ = (UniqueConstraint("image_id", "line_index"),)
 
@@ -125,6 +118,22 @@ class TextCorrection(Base):
         Index("uq_text_correction_correction_line", "correction_id", text("COALESCE(line_index, -1)"), unique=True),
         Index("ix_text_correction_image_id", "image_id"),
     )
+
+
+class SearchLine(Base):
+    """A line as a person sees it after the corrections: read, corrected, moved or added (deleted ones are left out)."""
+    __tablename__ = "search_line"
+
+    image_id: Mapped[str] = mapped_column(String(36), ForeignKey("image.id", ondelete="CASCADE"), primary_key=True)
+    line_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text, comment="the line's text as corrected")
+    points: Mapped[list | None] = mapped_column(JSONB, comment="its box [[x,y]x4] as corrected; NULL: none")
+    corrected: Mapped[bool] = mapped_column(Boolean, comment="a person changed its text (weight A)")
+    # Weight A where a person wrote the text, B where the OCR read it: near spellings of query
+    # words only match B (search.py).
+    search_vector: Mapped[str | None] = mapped_column(TSVECTOR, Computed(
+        f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, text), "
+        "CASE WHEN corrected THEN 'A'::\"char\" ELSE 'B'::\"char\" END)", persisted=True))
 
 
 class SearchWord(Base):

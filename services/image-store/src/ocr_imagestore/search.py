@@ -195,7 +195,7 @@ _SNIPPETS = text(f"""
 SNIPPET_LINES = 5
 
 _LINES = text("""
-    SELECT image_id, line_index, search_text, points, start_x, start_y, width, height FROM image_box
+    SELECT image_id, line_index, text, points FROM search_line
     WHERE image_id = ANY(CAST(:ids AS text[])) AND search_vector @@ CAST(:any AS tsquery)
     ORDER BY image_id, line_index""")
 
@@ -215,13 +215,6 @@ def highlighted(headline: str) -> tuple[str, list[tuple[int, int]]]:
             snippet.append(ch)
             length += 1
     return "".join(snippet), spans
-
-
-def _points(row) -> list[list[float]]:
-    if row.points:
-        return row.points
-    x, y, w, h = row.start_x, row.start_y, row.width, row.height
-    return [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
 
 
 def search(conn: Connection, q: str, limit: int, owner: str | None = None, cursor: str | None = None) -> StoredSearchResults:
@@ -244,7 +237,7 @@ def search(conn: Connection, q: str, limit: int, owner: str | None = None, curso
     ids = [r.id for r in page]
     lines: dict[str, list[dict]] = {i: [] for i in ids}
     for row in conn.execute(_LINES, {"ids": ids, "any": p.any}).all() if ids else ():
-        lines[row.image_id].append(dict(index=row.line_index, text=row.search_text or "", points=_points(row)))
+        lines[row.image_id].append(dict(index=row.line_index, text=row.text, points=row.points or []))
     sources = ["\n".join(ln["text"] for ln in lines[i][:SNIPPET_LINES]) or None for i in ids]
     snippets = dict(conn.execute(_SNIPPETS, {"ids": ids, "sources": sources, "any": p.any,
                                              "options": HEADLINE_OPTIONS}).all()) if ids else {}
