@@ -9,12 +9,14 @@ pytestmark = pytest.mark.integration
 
 def test_front_end_reads_links_corrects_and_reopens(run_browser):
     """Upload a real page, see boxes and text, link them, correct a line, reload, reopen: the
-    correction comes back from PostgreSQL. Also paste, drop with resize, phone layout, copy, JSON."""
+    correction comes back from PostgreSQL. Search finds the page by a word it holds (marked in the
+    snippet, its lines marked on the image), by that word misread and by the correction. Also
+    paste, drop with resize, phone layout, copy, JSON."""
     run_browser("ui")
 
 
 def test_front_end_explains_failed_uploads(run_browser):
-    """Too large (the gateway's 413), not an image (415), no network, gateway timeout."""
+    """Too large (the gateway's 413), not an image (415), no network, gateway timeout, a search query refused (422)."""
     run_browser("errors")
 
 

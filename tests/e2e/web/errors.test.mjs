@@ -1,6 +1,6 @@
 // What a person sees when an upload fails: the gateway's real answers for a file that is too
 // large and for one that is not an image, and (with the network cut in the browser) for an
-// unreachable server and for a gateway timeout.
+// unreachable server and for a gateway timeout; and why a search query is refused.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 
@@ -43,6 +43,17 @@ describe('ocrmesh front end errors', () => {
     assert.equal((await answer).status(), 415)
     await expectError('unsupported_media_type', /not an image ocrmesh can read/)
     await screenshot(page, '06-error-not-an-image')
+  })
+
+  it('says why a search cannot be run', async () => {
+    const box = page.getByRole('searchbox', { name: 'Search the text of stored results' })
+    const answer = page.waitForResponse((r) => r.url().startsWith(`${BASE_URL}/v1/search?`))
+    await box.fill('"an unclosed quote')
+    await box.press('Enter')
+    assert.equal((await answer).status(), 422)
+    const error = page.locator('.search-error')
+    await error.waitFor()
+    assert.match(await error.innerText(), /This search cannot be run\. a quote is not closed/)
   })
 
   it('says when the server cannot be reached', async () => {

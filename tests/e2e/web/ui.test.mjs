@@ -1,5 +1,6 @@
 // The front end against the real mesh: upload a real page, see its boxes and text, link them,
-// correct a line, reload, reopen the result and find the correction again (from PostgreSQL).
+// correct a line, reload, reopen the result and find the correction again (from PostgreSQL); search
+// for the page by a word it holds, by a misread one and by the correction.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
@@ -160,6 +161,53 @@ describe('ocrmesh front end', () => {
     await img.evaluate((el) => el.decode())
     assert.equal(await img.evaluate((el) => el.naturalWidth), result.width)
     await screenshot(page, '03-reopened', { fullPage: true })
+  })
+
+  it('finds the page by a word it holds and opens it with the matching lines marked', async () => {
+    // A word the OCR read on a line the person did not correct (line 1 was).
+    const stop = new Set(['about', 'which', 'their', 'there', 'these', 'those', 'where', 'while'])
+    const candidates = result.lines
+      .slice(1)
+      .flatMap((l) => l.text.match(/[A-Za-z]{5,}/g) ?? [])
+      .filter((w) => !stop.has(w.toLowerCase()))
+    assert.ok(candidates.length > 0, `no word of 5+ letters was read: ${JSON.stringify(result.lines.map((l) => l.text))}`)
+    const word = candidates.sort((a, b) => b.length - a.length)[0]
+    const holding = result.lines.flatMap((l, i) => (i > 0 && new RegExp(`\\b${word}\\b`, 'i').test(l.text) ? [i] : []))
+    const box = page.getByRole('searchbox', { name: 'Search the text of stored results' })
+    await box.fill(word)
+    await box.press('Enter')
+    await page.locator('.search-count').filter({ hasText: `for ${word}` }).waitFor()
+    const hit = page.locator(`.hit[data-request-id="${result.request_id}"]`)
+    await hit.waitFor()
+    const marked = await hit.locator('mark').allTextContents()
+    assert.ok(marked.some((m) => m.toLowerCase() === word.toLowerCase()), `the snippet marks ${word}: ${marked}`)
+    await screenshot(page, '09-search')
+    await hit.click()
+    await waitForStatus(/match(es)? the search\./)
+    const matched = await page.locator('svg.boxes polygon.match').evaluateAll((ps) => ps.map((p) => Number(p.dataset.index)))
+    assert.ok(holding.every((i) => matched.includes(i)), `lines ${holding} hold ${word}; marked: ${matched}`)
+    assert.equal(await page.locator('li.line.match').count(), matched.length)
+    await screenshot(page, '10-search-opened')
+    // One character wrong still finds it.
+    const i = Math.floor(word.length / 2)
+    const misread = word.slice(0, i) + (word[i].toLowerCase() === 'q' ? 'x' : 'q') + word.slice(i + 1)
+    await box.fill(misread)
+    await box.press('Enter')
+    await page.locator('.search-count').filter({ hasText: `for ${misread}` }).waitFor()
+    await page.locator(`.hit[data-request-id="${result.request_id}"]`).waitFor()
+  })
+
+  it('finds the correction by its text', async () => {
+    const box = page.getByRole('searchbox', { name: 'Search the text of stored results' })
+    await box.fill('"E2E corrected"')
+    await box.press('Enter')
+    await page.locator('.search-count').filter({ hasText: 'for "E2E corrected"' }).waitFor()
+    await page.locator(`.hit[data-request-id="${result.request_id}"]`).click()
+    // The corrected line, and only it, is marked (the same result was open with other lines marked).
+    await page.waitForFunction(() => [...document.querySelectorAll('li.line.match')].map((l) => l.dataset.index).join() === '0')
+    assert.match(await page.locator('svg.boxes polygon[data-index="0"]').getAttribute('class'), /\bmatch\b/)
+    await page.getByRole('button', { name: 'Clear' }).click()
+    assert.equal(await page.locator('.hit').count(), 0)
   })
 
   it('opens a result from its link', async () => {
