@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 EVAL_LINES := ../shared/evaldata/dev/lines/manifest.jsonl
 EVAL_PAGES := ../shared/evaldata/dev/pages/manifest.jsonl
 
-.PHONY: install web up test lint bench train-recognizer train-detector eval clean delivery-tools images images-test bench-reliability learn
+.PHONY: install web up test lint bench train-recognizer train-detector eval clean delivery-tools images images-test bench-reliability bench-search learn
 
 install: $(VENV)/.installed web
 
@@ -47,6 +47,11 @@ bench: install
 bench-reliability: install
 	bash scripts/infra.sh
 	$(PY) bench/reliability/run.py
+
+# Search latency at 100 000 stored lines in a scratch PostgreSQL database; writes the figures to docs/search.md.
+bench-search: install
+	bash scripts/infra.sh
+	$(PY) bench/search.py --manifest $(EVAL_PAGES)
 
 # The exact commands that produced models/recognizer.pt: a run from scratch, then a fine-tune (docs/models.md).
 train-recognizer: install

@@ -166,14 +166,16 @@ SIZES = {
     "image search_text column": "SELECT sum(pg_column_size(search_text)) FROM image",
     "search_line table (lines as corrected, their tsvectors, primary key)": "SELECT pg_total_relation_size('search_line')",
     "search_word table (with its indexes)": "SELECT pg_total_relation_size('search_word')",
-    "for comparison: image_box (the lines as read)": "SELECT pg_total_relation_size('image_box')",
-    "search_word trigram GIN index": "SELECT pg_relation_size('ix_search_word_word_trgm')",
+    "search_word trigram GIN index (part of the table's size)": "SELECT pg_relation_size('ix_search_word_word_trgm')",
 }
+INDEX = [name for name in SIZES if "part of" not in name]     # what adds up to the whole index
 
 
 def sizes(engine: sa.Engine) -> dict:
     with engine.connect() as conn:
         out = {name: int(conn.scalar(sa.text(sql)) or 0) for name, sql in SIZES.items()}
+        out["the search index in all"] = sum(out[name] for name in INDEX)
+        out["for comparison: image_box (the lines as read)"] = conn.scalar(sa.text("SELECT pg_total_relation_size('image_box')"))
         out["words in search_word"] = conn.scalar(sa.text("SELECT count(*) FROM search_word"))
         out["whole database"] = conn.scalar(sa.text("SELECT pg_database_size(current_database())"))
     return out

@@ -34,7 +34,9 @@ MAX_ALTERNATIVES = 8               # near spellings per word, closest first
 TRIGRAM_THRESHOLD = 0.25           # one edit in a 4-letter word still shares a quarter of its trigrams
 SNIPPET_SEPARATOR = " · "          # between lines in a snippet
 _START, _STOP = "\x02", "\x03"     # ts_headline's match markers; removed from the text beforehand
-HEADLINE_OPTIONS = f"MaxFragments=2, MaxWords=18, MinWords=6, FragmentDelimiter=' … ', StartSel={_START}, StopSel={_STOP}"
+# Matching lines are short: one passage keeps them whole. A whole text may be long: two fragments.
+LINES_HEADLINE = f"MaxWords=35, MinWords=12, StartSel={_START}, StopSel={_STOP}"
+TEXT_HEADLINE = f"MaxFragments=2, MaxWords=18, MinWords=6, FragmentDelimiter=' … ', StartSel={_START}, StopSel={_STOP}"
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"|([^\s"]+)')
 _PLAIN_WORD = re.compile(r"^[^\W_]+$")
@@ -190,7 +192,7 @@ _HITS = """
 # `source`: the matching lines, NULL for the whole text (ts_headline is slow on long texts).
 _SNIPPETS = text(f"""
     SELECT s.id, ts_headline('{SEARCH_CONFIG}', translate(COALESCE(s.source, i.search_text), E'\\x02\\x03', ''),
-                             CAST(:any AS tsquery), :options)
+                             CAST(:any AS tsquery), CASE WHEN s.source IS NULL THEN :text_options ELSE :lines_options END)
     FROM unnest(CAST(:ids AS text[]), CAST(:sources AS text[])) AS s(id, source) JOIN image i ON i.id = s.id""")
 SNIPPET_LINES = 5
 
@@ -239,8 +241,8 @@ def search(conn: Connection, q: str, limit: int, owner: str | None = None, curso
     for row in conn.execute(_LINES, {"ids": ids, "any": p.any}).all() if ids else ():
         lines[row.image_id].append(dict(index=row.line_index, text=row.text, points=row.points or []))
     sources = ["\n".join(ln["text"] for ln in lines[i][:SNIPPET_LINES]) or None for i in ids]
-    snippets = dict(conn.execute(_SNIPPETS, {"ids": ids, "sources": sources, "any": p.any,
-                                             "options": HEADLINE_OPTIONS}).all()) if ids else {}
+    snippets = dict(conn.execute(_SNIPPETS, {"ids": ids, "sources": sources, "any": p.any, "text_options": TEXT_HEADLINE,
+                                             "lines_options": LINES_HEADLINE}).all()) if ids else {}
     items = []
     for r in page:
         snippet, spans = highlighted(snippets.get(r.id) or "")
