@@ -2,6 +2,7 @@
 consumer's handlers, searched through GET /v1/search."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 import uuid
@@ -230,6 +231,20 @@ def test_malformed_or_huge_queries_are_422_json(client, params, code):
     r = client.get("/v1/search", params=params)
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/json"), r.text
     assert r.json()["error"] == code
+
+
+@pytest.mark.parametrize("key", [
+    ["1E+999999", "2026-01-01T00:00:00+00:00", "x"],       # a numeric PostgreSQL cannot hold
+    ["NaN", "2026-01-01T00:00:00+00:00", "x"],
+    ["1.0", "0001-01-01T00:00:00+01:00", "x"],             # before year 1 in UTC
+    ["1.0", "2026-01-01T00:00:00+00:00", "\ud800"],       # not encodable
+    ["1.0", "2026-01-01T00:00:00+00:00", "x" * 37],
+    {"score": 1},
+])
+def test_made_up_cursors_are_422_not_500(client, key):
+    cursor = base64.urlsafe_b64encode(json.dumps(key if isinstance(key, dict) else [*key, "fingerprint"]).encode()).decode()
+    r = client.get("/v1/search", params={"q": "total", "cursor": cursor})
+    assert (r.status_code, r.json()["error"]) == (422, "invalid_cursor"), r.text
 
 
 def test_pages_follow_the_cursor_and_belong_to_their_query(client, store, receipts):

@@ -168,8 +168,10 @@ def decode_cursor(q: str, cursor: str) -> tuple[Decimal, datetime, str]:
     try:
         score, when, image_id, fingerprint = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         key = (Decimal(score), datetime.fromisoformat(when).astimezone(UTC), str(image_id))
-        if not key[0].is_finite() or "\x00" in key[2]:
+        # Scores lie in [0, 2); ids are UUIDs: anything else would only make PostgreSQL fail.
+        if not 0 <= key[0] < 10 or len(key[2]) > 36 or "\x00" in key[2]:
             raise ValueError("not a cursor")
+        key[2].encode()
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, ArithmeticError):
         raise QueryError("cursor is not one returned by this API", "invalid_cursor") from None
     if fingerprint != _fingerprint(q):
