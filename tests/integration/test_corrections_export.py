@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from ocr_common.messages import ImageDataMessage, ImageMessageHeaders, TextCorrectionMessage
@@ -97,6 +98,10 @@ def test_only_owners_who_opted_in_are_exported(database, tmp_path, receipt):  # 
         assert (written, skipped) == (1, 0)
         [row] = _manifest(tmp_path / "out")
         assert row["source"] == f"ocrmesh:{ann}" and row["owner"] == "ann" and row["boxes"][0]["text"] == "TOTAL"
+
+        # A correction without a box stores SQL NULL (not JSON null), so "has a corrected box" is one IS NOT NULL.
+        with app.state.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM text_correction WHERE points IS NULL")).scalar() == 2
 
         # Nobody opted in (the chart's default): nothing at all.
         settings.TRAINING_OWNERS = ""

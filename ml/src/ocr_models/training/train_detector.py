@@ -107,6 +107,14 @@ def _config_from_args(args) -> CTPNConfig:
                       rnn_hidden=args.rnn_hidden, fc=args.fc)
 
 
+def _batches(stream, workers: int):
+    """Batches from `workers` spawned processes. Not forked: a forked worker hangs on its first OpenCV call
+    once this process has used OpenCV's thread pool (loading the evaluation pages does); seen with both
+    streams. A spawned worker receives the stream's settings (manifest rows, font list), not images."""
+    return iter(DataLoader(stream, batch_size=None, num_workers=workers, prefetch_factor=4 if workers else None,
+                           persistent_workers=bool(workers), multiprocessing_context="spawn" if workers else None))
+
+
 def train(args: argparse.Namespace) -> Path:
     check_training_data(args.data, args.eval_manifest)
     torch.set_num_threads(args.threads)
@@ -136,20 +144,14 @@ def train(args: argparse.Namespace) -> Path:
     # A resumed run draws fresh pages instead of replaying the ones it has already seen.
     stream = SyntheticPageBatches(train_fonts, args.batch_size, seed=args.seed + step,
                                   anchor_heights=config.anchor_heights, sizes=_sizes(args.sizes))
-    loader = DataLoader(stream, batch_size=None, num_workers=args.workers, prefetch_factor=4 if args.workers else None,
-                        persistent_workers=bool(args.workers))
-    batches = iter(loader)
+    batches = _batches(stream, args.workers)
     real_batches = None
     if args.data:
         real_stream = RealPageBatches(args.data, args.batch_size, seed=args.seed + step, anchor_heights=config.anchor_heights,
                                       sizes=_sizes(args.sizes), max_side=args.eval_max_side,
                                       scale_range=tuple(float(v) for v in args.real_scale.split(",")))
         n_real = len(real_stream.rows)
-        # A spawned worker: a forked one hangs on its first OpenCV call once this process has used OpenCV's
-        # thread pool (loading the evaluation pages does); it receives only the manifest rows, not images.
-        real_batches = iter(DataLoader(real_stream, batch_size=None, num_workers=args.workers,
-                                       prefetch_factor=4 if args.workers else None, persistent_workers=bool(args.workers),
-                                       multiprocessing_context="spawn" if args.workers else None))
+        real_batches = _batches(real_stream, args.workers)
     fixed = next(real_batches if real_batches is not None else batches) if args.overfit_batch else None
     (out / "config.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
                                                  "model": config.to_dict(), "params": n_params}, indent=1))

@@ -109,7 +109,8 @@ class TextCorrection(Base):
     correction_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     line_index: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    points: Mapped[list | None] = mapped_column(JSONB, comment="the corrected box [[x,y]x4]; NULL keeps the detected one")
+    points: Mapped[list | None] = mapped_column(JSONB(none_as_null=True),
+                                                comment="the corrected box [[x,y]x4]; NULL keeps the detected one")
     deleted: Mapped[bool] = mapped_column(Boolean, server_default=false(), comment="the line's box holds no text")
     author: Mapped[str | None] = mapped_column(String(255), comment="who corrected (JWT subject or API key owner)")
 
