@@ -25,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ocr_models.checkpoint import load_checkpoint
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = REPO / ".venv" / "bin"
 SROIE = REPO.parent / "shared" / "trainingdata" / "sroie" / "manifest.jsonl"
@@ -143,12 +145,16 @@ def teach(mesh: Mesh, rows: list[dict], workers: int = 2) -> dict:
                     break
                 time.sleep(1)
             c.raise_for_status()
-            return result["request_id"], len(result["lines"]), len(lines)
+            n = len(result["lines"])
+            return {"detected_lines": n, "line_corrections": len(lines),
+                    "deleted": sum(1 for ln in lines if ln.get("deleted")),
+                    "added": sum(1 for ln in lines if ln["index"] >= n)}
 
     with ThreadPoolExecutor(workers) as pool:
         done = list(tqdm(pool.map(one, rows), total=len(rows), desc="upload + correct", unit="receipt"))
-    return {"receipts": len(done), "detected_lines": sum(d[1] for d in done), "line_corrections": sum(d[2] for d in done),
-            "request_ids": [d[0] for d in done]}
+    counts = {"receipts": len(done)} | {k: sum(d[k] for d in done) for k in done[0]}
+    counts["corrected_in_place"] = counts["line_corrections"] - counts["deleted"] - counts["added"]
+    return counts
 
 
 def wait_stored(mesh: Mesh, n: int, timeout: float = 600) -> None:
@@ -188,11 +194,17 @@ def evaluate(kind: str, candidate: Path) -> list[dict]:
 
 def write_report(path: Path, record: dict) -> None:
     lines = ["# Learning from corrections: the loop on real receipts", "",
-             f"Written by `make learn` ({record['finished']}, {record['hours']:.2f} h on this machine). "
+             f"Written by `make learn` ({record['finished']}): {record['hours']:.2f} h on this 2-core machine "
+             f"(upload, corrections and export {record['teach']['minutes']:.0f} min; both fine-tunes side by side "
+             f"{record['train_hours']:.2f} h; evaluation and promotion {record['evaluate_minutes']:.0f} min). "
              f"{record['teach']['receipts']} SROIE receipts (research data, see the model card in docs/models.md) "
              "were uploaded through the gateway and corrected through it; the export gave "
              f"{record['export']['lines']} training lines. Both models were fine-tuned from `{record['base']}` "
              "with real and synthetic batches alternating (receipt labels are upper-case only: case-folded loss).",
+             "", f"The corrections, as a person would post them in the UI: {record['teach']['corrected_in_place']} "
+             f"detected lines given their text and box, {record['teach']['deleted']} deleted (they merged segments "
+             f"or were not text), {record['teach']['added']} boxes added, out of "
+             f"{record['teach']['detected_lines']} detected lines.",
              "", "## Before and after, on the dev evaluation data", ""]
     for kind in ("detector", "recognizer"):
         lines += [f"**{kind}** (`{record['candidates'][kind]}`; promoted: {record['promoted'].get(kind)}):", "",
@@ -207,6 +219,25 @@ def write_report(path: Path, record: dict) -> None:
     path.write_text("\n".join(lines))
 
 
+def teach_and_export(rows: list[dict], out: Path, export_dir: Path) -> dict:
+    """The mesh on a fresh database: every receipt uploaded and corrected, then exported; the counts."""
+    subprocess.run(["bash", str(REPO / "scripts" / "infra.sh")], check=True)
+    fresh_database()
+    mesh = Mesh(out / "var")
+    try:
+        mesh.wait_ready()
+        taught = teach(mesh, rows)
+        wait_stored(mesh, len(rows))
+        subprocess.run([str(BIN / "ocrmesh"), "corrections", "export", "--out", str(export_dir),
+                        "--imagestore-url", mesh.url("IMAGESTORE_PORT")], cwd=REPO, check=True)
+    finally:
+        mesh.stop()
+    return taught
+
+
+STAGES = ("teach", "train", "evaluate")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, default=SROIE, help="receipts with boxes and transcriptions")
@@ -216,24 +247,19 @@ def main() -> int:
     p.add_argument("--out", type=Path, default=REPO / "runs" / "learn")
     p.add_argument("--report", type=Path, default=REPO / "docs" / "learning.md")
     p.add_argument("--no-promote", action="store_true", help="evaluate only")
+    p.add_argument("--from-stage", choices=STAGES, default="teach",
+                   help="start at this stage, reusing what the earlier ones left in --out (e.g. after a stop)")
     args = p.parse_args()
 
     started = time.time()
-    shutil.rmtree(args.out, ignore_errors=True)
-    args.out.mkdir(parents=True)
     rows = [json.loads(x) for x in args.data.read_text().splitlines() if x.strip()][: args.limit]
-    subprocess.run(["bash", str(REPO / "scripts" / "infra.sh")], check=True)
-    fresh_database()
-    mesh = Mesh(args.out / "var")
-    try:
-        mesh.wait_ready()
-        taught = teach(mesh, rows)
-        wait_stored(mesh, len(rows))
-        export_dir = args.out / "export"
-        subprocess.run([str(BIN / "ocrmesh"), "corrections", "export", "--out", str(export_dir),
-                        "--imagestore-url", mesh.url("IMAGESTORE_PORT")], cwd=REPO, check=True)
-    finally:
-        mesh.stop()
+    export_dir = args.out / "export"
+    if args.from_stage == "teach":
+        shutil.rmtree(args.out, ignore_errors=True)
+        args.out.mkdir(parents=True)
+        taught = teach_and_export(rows, args.out, export_dir) | {"minutes": round((time.time() - started) / 60, 1)}
+        (args.out / "taught.json").write_text(json.dumps(taught))
+    taught = json.loads((args.out / "taught.json").read_text())
     exported = [json.loads(x) for x in (export_dir / "manifest.jsonl").read_text().splitlines()]
     export = {"receipts": len(exported), "lines": sum(1 for r in exported for b in r["boxes"] if "ignore" not in b)}
     expected = sum(1 for r in rows for b in r["boxes"] if b["text"].strip())
@@ -251,10 +277,12 @@ def main() -> int:
         [str(BIN / "ocrmesh"), "train", "detector", "--init", str(base["detector"]), "--out", str(args.out / "detector"),
          "--lr", "7e-4", "--steps", "40000", "--eval-every", "250", "--eval-manifest", str(evaldata / "pages" / "manifest.jsonl"), *common],
     ]
-    wait_all([run(cmd, args.out / f"train-{cmd[2]}.log") for cmd in commands])
+    if args.from_stage != "evaluate":
+        wait_all([run(cmd, args.out / f"train-{cmd[2]}.log") for cmd in commands])
 
+    evaluating = time.time()
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    record = {"base": args.base, "teach": {k: v for k, v in taught.items() if k != "request_ids"}, "export": export,
+    record = {"base": args.base, "teach": taught, "export": export,
               "candidates": {}, "scores": {}, "promoted": {}, "commands": [" ".join(c) for c in commands]}
     for kind in ("detector", "recognizer"):   # the detector first: the recognizer is then scored on its boxes
         candidate = args.out / f"{kind}-candidate.pt"
@@ -269,7 +297,10 @@ def main() -> int:
             record["promoted"][kind] = promote.returncode == 0
         shutil.copy(args.out / kind / "curve.png", args.report.parent / f"learning-{kind}-curve.png")
     record["finished"] = datetime.now(UTC).isoformat(timespec="minutes")
-    record["hours"] = (time.time() - started) / 3600
+    record["train_hours"] = max(load_checkpoint(args.out / k / f"{k}.pt")["trained_s"] for k in base) / 3600
+    record["evaluate_minutes"] = round((time.time() - evaluating) / 60, 1)
+    # Stages may have run in separate calls (--from-stage): the loop's time is the sum of its stages.
+    record["hours"] = taught["minutes"] / 60 + record["train_hours"] + record["evaluate_minutes"] / 60
     (args.out / "record.json").write_text(json.dumps(record, indent=1))
     write_report(args.report, record)
     print(f"wrote {args.report}")
