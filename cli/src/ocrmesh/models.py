@@ -79,16 +79,15 @@ def _served_id(kind: str, path: Path) -> str:
 def _resolve(args) -> tuple[str, Path]:
     from ocr_models.registry import kind_of
 
-    store = _store(args)
     path = Path(args.candidate)
     if path.suffix == ".pt" or path.exists():
         return kind_of(path), path
     if not args.kind:
         raise ValueError("a version name needs --kind recognizer|detector")
-    return args.kind, store.resolve(args.kind, args.candidate)
+    return args.kind, _store(args).resolve(args.kind, args.candidate)
 
 
-def _score_both(args, kind: str, candidate: Path) -> list[dict]:
+def _score_both(args, kind: str, candidate: Path) -> tuple[dict, dict]:
     from ocr_models.model_scores import score
 
     store = _store(args)
@@ -101,7 +100,7 @@ def _score_both(args, kind: str, candidate: Path) -> list[dict]:
 def _table(rows: list[dict]) -> str:
     lines = [f"{'subset':<30} {'metric':<7} {'current':>8} {'candidate':>9} {'change':>8}",]
     for r in rows:
-        flag = "  WORSE" if r["worse"] else ("  gated" if r["gated"] else "")
+        flag = "  WORSE" if r["worse"] else ("" if r["gated"] else "  (sanity check, not gated)")
         lines.append(f"{r['subset']:<30} {r['metric']:<7} {r['current'] * 100:>7.2f}% {r['candidate'] * 100:>8.2f}% "
                      f"{r['change_points']:>+7.2f}{flag}")
     return "\n".join(lines)
