@@ -168,6 +168,44 @@ describe('reopening and correcting', () => {
     expect(container.querySelector('polygon[data-index="2"]')).toHaveClass('corrected')
   })
 
+  it('saves moved, deleted and added boxes as one correction and shows the corrected state', async () => {
+    const correct = vi.fn(async () => ({ request_id: RID, correction_id: 'c2', status: 'accepted' }))
+    const user = userEvent.setup()
+    const { container } = render(<App api={fakeApi({ correct })} />)
+    await upload(user)
+    await screen.findByText('Done: 3 lines read.')
+    const svg = container.querySelector('svg.boxes') as SVGSVGElement
+    svg.getBoundingClientRect = () => ({ left: 0, top: 0, x: 0, y: 0, width: 400, height: 200, right: 400, bottom: 200, toJSON: () => ({}) })
+    // Move line 1 down by 5 px with the keyboard (2 px a step here, so 3 steps = 6 px).
+    fireEvent.click(container.querySelector('polygon[data-index="0"]')!)
+    const frame = screen.getByRole('button', { name: /^Box of line 1/ })
+    for (let i = 0; i < 3; i++) fireEvent.keyDown(frame, { key: 'ArrowDown' })
+    await user.click(screen.getByRole('button', { name: 'Not text: delete line 2' }))
+    await user.click(screen.getByRole('button', { name: 'Add line' }))
+    fireEvent.pointerDown(container.querySelector('.draw-area')!, { clientX: 200, clientY: 160, pointerId: 1, button: 0 })
+    fireEvent.pointerMove(svg, { clientX: 300, clientY: 190, pointerId: 1 })
+    fireEvent.pointerUp(svg, { clientX: 300, clientY: 190, pointerId: 1 })
+    await user.type(screen.getByRole('textbox', { name: 'Text of the new line' }), 'CASH 10.00{Enter}')
+    await user.click(screen.getByRole('button', { name: 'Save changes (3)' }))
+    expect(await screen.findByText('Changes to 3 lines saved.')).toBeInTheDocument()
+    expect(correct).toHaveBeenCalledTimes(1)
+    expect(correct).toHaveBeenCalledWith(RID, {
+      lines: [
+        { index: 0, text: 'TOTAL 12.50', points: [[10, 16], [210, 16], [210, 46], [10, 46]], deleted: false },
+        { index: 1, text: '', deleted: true },
+        { index: 3, text: 'CASH 10.00', points: [[200, 160], [300, 160], [300, 190], [200, 190]], deleted: false },
+      ],
+    })
+    // The saved state, no longer a draft: moved, deleted gone, added present.
+    expect(screen.queryByRole('button', { name: /^Save changes/ })).toBeNull()
+    expect([...container.querySelectorAll('svg.boxes polygon')].map((p) => p.getAttribute('data-index'))).toEqual(['0', '2', '3'])
+    expect(container.querySelector('polygon[data-index="0"]')!.getAttribute('points')).toBe('10,16 210,16 210,46 10,46')
+    expect(container.querySelector('polygon.draft')).toBeNull()
+    expect(container.querySelector('li.line[data-index="3"]')).toHaveTextContent('CASH 10.00')
+    expect(container.querySelector('li.line[data-index="3"]')).toHaveTextContent('added')
+    expect(container.querySelector('.fulltext pre')!.textContent).toBe('TOTAL 12.50\nsmudged\nCASH 10.00\n')
+  })
+
   it('reports a correction that could not be sent', async () => {
     const correct = vi.fn(async () => Promise.reject(new ApiError(502, 'upstream_unavailable', '')))
     const user = userEvent.setup()

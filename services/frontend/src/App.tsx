@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 
-import { ApiError, createApi, type Api, type Correction, type ResultSummary } from './api/client'
+import { ApiError, createApi, type Api, type Correction, type CorrectionIn, type ResultSummary } from './api/client'
 import { describeError } from './api/errors'
 import { API_BASE, NOT_STORED_RETRIES, NOT_STORED_RETRY_MS } from './config'
 import { copyText, downloadJson } from './lib/browser'
@@ -157,7 +157,7 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
   }, [openResult])
 
   const addCorrection = useCallback(
-    async (body: { text?: string; lines?: { index: number; text: string; deleted: boolean }[] }, done: string) => {
+    async (body: CorrectionIn, done: string) => {
       if (!result) return
       const rid = result.request_id
       let ack
@@ -172,7 +172,9 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
         const latest = Math.max(Date.now(), ...r.corrections.map((c) => (c.created_at ? Date.parse(c.created_at) + 1 : 0)))
         const createdAt = new Date(latest).toISOString()
         const added: Correction[] = body.lines
-          ? body.lines.map((l) => ({ id: ack.correction_id, text: l.text, line_index: l.index, deleted: l.deleted, created_at: createdAt }))
+          ? body.lines.map((l) => ({
+              id: ack.correction_id, text: l.text, line_index: l.index, points: l.points ?? null, deleted: l.deleted, created_at: createdAt,
+            }))
           : [{ id: ack.correction_id, text: body.text ?? '', line_index: null, deleted: false, created_at: createdAt }]
         return { ...r, corrections: [...r.corrections, ...added] }
       })
@@ -206,6 +208,7 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
           text: l.text,
           confidence: l.confidence,
           corrected: l.corrected,
+          added: l.added,
           original_text: l.originalText,
         })),
         corrections: result.corrections,
@@ -250,6 +253,9 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
               matches={matches}
               onCorrectLine={(index, text) => addCorrection({ lines: [{ index, text, deleted: false }] }, `Correction of line ${index + 1} saved.`)}
               onCorrectText={(text) => addCorrection({ text }, 'Correction of the full text saved.')}
+              onCorrectBoxes={(lines) =>
+                addCorrection({ lines }, `Changes to ${lines.length} ${lines.length === 1 ? 'line' : 'lines'} saved.`)
+              }
               onCopy={copy}
               onDownload={download}
             />
