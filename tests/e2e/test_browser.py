@@ -10,8 +10,10 @@ pytestmark = pytest.mark.integration
 def test_front_end_reads_links_corrects_and_reopens(run_browser):
     """Upload a real page, see boxes and text, link them, correct a line, reload, reopen: the
     correction comes back from PostgreSQL. Search finds the page by a word it holds (marked in the
-    snippet, its lines marked on the image), by that word misread and by the correction. Also
-    paste, drop with resize, phone layout, copy, JSON."""
+    snippet, its lines marked on the image), by that word misread and by the correction. A box moved,
+    a line deleted and one added are saved as one correction, stored with their points and flags, shown
+    after a reload, and the added line is found by search. Also paste, drop with resize, phone layout,
+    copy, JSON."""
     run_browser("ui")
 
 

@@ -1,6 +1,7 @@
 // The front end against the real mesh: upload a real page, see its boxes and text, link them,
 // correct a line, reload, reopen the result and find the correction again (from PostgreSQL); search
-// for the page by a word it holds, by a misread one and by the correction.
+// for the page by a word it holds, by a misread one and by the correction; move a box, delete a line
+// and add one, save, reload and find them stored (through the API) and shown (and the added line by search).
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
@@ -12,6 +13,11 @@ const LINE_IMAGE = required('LINE_IMAGE') // a small real line, for paste
 const LARGE_IMAGE = required('LARGE_IMAGE') // an upscaled line, longer side over the resize limit
 const MAX_SIDE = 2000
 const CORRECTION = 'E2E corrected line 1'
+const ADDED = 'E2E added box'
+
+/** An SVG polygon's points attribute as [[x, y], ...]. */
+const parsePoints = (attr) => attr.trim().split(/\s+/).map((p) => p.split(',').map(Number))
+const near = (a, b, tolerance) => a.length === b.length && a.every((p, i) => Math.abs(p[0] - b[i][0]) <= tolerance && Math.abs(p[1] - b[i][1]) <= tolerance)
 
 describe('ocrmesh front end', () => {
   let context, page, errors, result
@@ -208,6 +214,116 @@ describe('ocrmesh front end', () => {
     assert.match(await page.locator('svg.boxes polygon[data-index="0"]').getAttribute('class'), /\bmatch\b/)
     await page.getByRole('button', { name: 'Clear' }).click()
     assert.equal(await page.locator('.hit').count(), 0)
+  })
+
+  it('moves a box, deletes a line and adds one, and keeps them after a reload', async () => {
+    const n = result.lines.length
+    assert.ok(n >= 3, `the page has at least 3 lines: ${n}`)
+    const moved = 1
+    const deleted = n - 1
+    const added = n // the first index past the detected lines
+    const polygon = (i) => page.locator(`svg.boxes polygon[data-index="${i}"]`)
+    const original = parsePoints(await polygon(moved).getAttribute('points'))
+
+    // Move: select the line, drag its box 40 px right and 24 px down (CSS px; image px = CSS px / scale).
+    await page.locator(`li.line[data-index="${moved}"] .line-main`).click()
+    const frame = page.getByRole('button', { name: `Box of line ${moved + 1}: drag it or its corners`, exact: false })
+    await frame.scrollIntoViewIfNeeded()
+    const f = await frame.boundingBox()
+    const svgBox = await page.locator('svg.boxes').boundingBox()
+    const scale = svgBox.width / result.width
+    await page.mouse.move(f.x + f.width / 2, f.y + f.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(f.x + f.width / 2 + 40, f.y + f.height / 2 + 24, { steps: 6 })
+    await page.mouse.up()
+    const movedPoints = parsePoints(await polygon(moved).getAttribute('points'))
+    const expectedMove = original.map(([x, y]) => [x + 40 / scale, y + 24 / scale])
+    assert.ok(near(movedPoints, expectedMove, 2), `moved to ${JSON.stringify(movedPoints)}, expected about ${JSON.stringify(expectedMove)}`)
+    assert.match(await polygon(moved).getAttribute('class'), /\bdraft-moved\b/)
+
+    // Delete: "Not text" on the last line, from the keyboard.
+    await page.getByRole('button', { name: `Not text: delete line ${deleted + 1}`, exact: true }).focus()
+    await page.keyboard.press('Enter')
+    await page.locator(`li.line.draft-deleted[data-index="${deleted}"]`).waitFor()
+    await page.getByRole('button', { name: `Restore line ${deleted + 1}`, exact: true }).waitFor()
+
+    // Add: draw a box over the middle of the image, then type its text.
+    await page.getByRole('button', { name: 'Add line', exact: true }).click()
+    const svgNow = await page.locator('svg.boxes').boundingBox()
+    const from = [svgNow.x + svgNow.width * 0.1, svgNow.y + svgNow.height * 0.5]
+    const to = [svgNow.x + svgNow.width * 0.5, svgNow.y + svgNow.height * 0.53]
+    await page.mouse.move(...from)
+    await page.mouse.down()
+    await page.mouse.move(...to, { steps: 6 })
+    await page.mouse.up()
+    const input = page.getByRole('textbox', { name: 'Text of the new line' })
+    await input.fill(ADDED)
+    await input.press('Enter')
+    await page.locator(`li.line[data-index="${added}"]`).filter({ hasText: ADDED }).waitFor()
+    const addedPoints = parsePoints(await polygon(added).getAttribute('points'))
+    const [x0, y0, x1, y1] = [result.width * 0.1, result.height * 0.5, result.width * 0.5, result.height * 0.53]
+    const expectedAdd = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+    assert.ok(near(addedPoints, expectedAdd, 3), `added at ${JSON.stringify(addedPoints)}, expected about ${JSON.stringify(expectedAdd)}`)
+    await screenshot(page, '11-boxes-edited')
+
+    await page.getByRole('button', { name: 'Save changes (3)', exact: true }).click()
+    await waitForStatus('Changes to 3 lines saved.')
+    assert.equal(await page.locator('svg.boxes polygon.draft').count(), 0, 'saved: no change is left as a draft')
+    assert.equal(await polygon(deleted).count(), 0, 'the deleted line is gone')
+
+    // Stored: the API has the one correction with the three lines.
+    const deadline = Date.now() + 60_000
+    let stored
+    for (;;) {
+      const r = await page.request.get(`${BASE_URL}/v1/ocr/${result.request_id}`)
+      stored = r.ok() ? await r.json() : null
+      if (stored?.corrections.some((c) => c.line_index === added)) break
+      assert.ok(Date.now() < deadline, 'the box changes were not stored within 60 s')
+      await page.waitForTimeout(500)
+    }
+    const byIndex = (i) => stored.corrections.filter((c) => c.line_index === i)
+    const [m] = byIndex(moved)
+    assert.deepEqual(m.points, movedPoints, 'the moved box is stored where it was moved')
+    assert.equal(m.text, result.lines[moved].text, 'a moved line keeps its text')
+    assert.equal(m.deleted, false)
+    const [d] = byIndex(deleted)
+    assert.equal(d.deleted, true)
+    assert.equal(d.text, '')
+    const [a] = byIndex(added)
+    assert.deepEqual([a.text, a.points, a.deleted], [ADDED, addedPoints, false])
+    assert.ok(m.created_at && m.created_at === d.created_at && d.created_at === a.created_at, 'one correction, one time')
+
+    // After a reload, from the store: moved where moved, the deleted line gone, the added one present.
+    await page.reload()
+    await waitForStatus(/Opened a result with \d+ lines?\./)
+    await page.locator(`li.line[data-index="${added}"]`).filter({ hasText: ADDED }).waitFor()
+    assert.deepEqual(parsePoints(await polygon(moved).getAttribute('points')), movedPoints)
+    assert.deepEqual(parsePoints(await polygon(added).getAttribute('points')), addedPoints)
+    assert.equal(await polygon(deleted).count(), 0)
+    assert.equal(await page.locator(`li.line[data-index="${deleted}"]`).count(), 0)
+    assert.equal(await page.locator('svg.boxes polygon').count(), n) // n - 1 detected + 1 added
+    await page.locator(`li.line[data-index="${moved}"] .badge-corrected`).filter({ hasText: 'box corrected' }).waitFor()
+    await page.locator(`li.line[data-index="${added}"] .badge-corrected`).filter({ hasText: 'added' }).waitFor()
+    assert.match(await page.locator('.result .meta').textContent(), /latest correction/)
+    const lines = [CORRECTION, ...result.lines.slice(1, deleted).map((l) => l.text), ADDED]
+    assert.equal(await page.locator('.fulltext pre').textContent(), lines.map((t) => `${t}\n`).join(''), 'the full text has the added line, not the deleted one')
+    await screenshot(page, '12-boxes-reopened', { fullPage: true })
+
+    // Search finds the added line and marks its box.
+    const box = page.getByRole('searchbox', { name: 'Search the text of stored results' })
+    const hit = page.locator(`.hit[data-request-id="${result.request_id}"]`)
+    for (let attempt = 0; ; attempt++) {
+      await box.fill('"E2E added"')
+      await box.press('Enter')
+      await page.locator('.search-count').filter({ hasText: 'for "E2E added"' }).waitFor()
+      if ((await hit.count()) > 0) break
+      assert.ok(attempt < 20, 'the added line was not found by search')
+      await page.waitForTimeout(500)
+    }
+    await hit.click()
+    await page.waitForFunction((i) => [...document.querySelectorAll('li.line.match')].map((l) => l.dataset.index).join() === String(i), added)
+    assert.match(await polygon(added).getAttribute('class'), /\bmatch\b/)
+    await page.getByRole('button', { name: 'Clear' }).click()
   })
 
   it('opens a result from its link', async () => {
