@@ -1,4 +1,4 @@
-import { fireEvent, render } from '@testing-library/react'
+import { fireEvent, render, screen } from '@testing-library/react'
 import { describe, expect, it, vi } from 'vitest'
 
 import { buildView } from '../lib/corrections'
@@ -105,6 +105,8 @@ describe('ImageOverlay box editing', () => {
     const frame = container.querySelector('.box-frame')!
     expect([frame.getAttribute('x'), frame.getAttribute('y'), frame.getAttribute('width'), frame.getAttribute('height')]).toEqual(['10', '60', '170', '30'])
     expect(frame).toHaveAccessibleName(/^Box of line 2: drag it or its corners/)
+    expect(container.querySelector('svg')).toHaveAttribute('role', 'group')
+    expect(screen.getByRole('button', { name: /^Box of line 2/ })).toBe(frame)
     // Read-only without onMoveBox, and nothing without a selection.
     expect(renderOverlay({ selectedIndex: 1 }).container.querySelector('.box-editor')).toBeNull()
     expect(renderOverlay({ onMoveBox: vi.fn() }).container.querySelector('.box-editor')).toBeNull()

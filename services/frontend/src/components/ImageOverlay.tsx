@@ -142,7 +142,8 @@ export function ImageOverlay({
           className={`boxes${adding ? ' adding' : ''}${drag ? ' dragging' : ''}`}
           viewBox={`0 0 ${width} ${height}`}
           preserveAspectRatio="none"
-          role="img"
+          // An img's children are hidden from assistive technology: a group while the box frame can be focused.
+          role={editable ? 'group' : 'img'}
           aria-label={adding ? `${label}; drag over the image to draw the new line's box` : label}
           onMouseLeave={() => onHover(null)}
           onPointerMove={move}
