@@ -74,7 +74,7 @@ def test_variants_render_and_validate(tools, render_chart):
     genv = env_of(gateway["spec"]["template"]["spec"]["containers"][0])
     assert genv["JWT_SECRET"]["valueFrom"]["secretKeyRef"] == {"name": "mine", "key": "jwt-secret"}
     assert genv["JWKS_URL"]["value"] == "https://idp/jwks" and genv["JWT_ISSUER"]["value"] == "https://idp/"
-    assert "JWT_AUDIENCE" not in genv
+    assert genv["JWT_AUDIENCE"]["value"] == "ocrmesh"     # the default audience
     assert gateway["spec"]["replicas"] == 2
     assert {"name": "outbox", "emptyDir": {}} in gateway["spec"]["template"]["spec"]["volumes"]
 
@@ -85,6 +85,9 @@ def test_variants_render_and_validate(tools, render_chart):
     (["--set", "postgres.enabled=false"], "existingSecret"),
     (["--set", "rabbitmq.enabled=false"], "existingSecret"),
     (["--set", "gateway.auth.jwtSecretKey=jwt"], "existingSecret"),
+    (["--set", "gateway.auth.jwksUrl=https://idp/jwks"], "gateway.auth.issuer and gateway.auth.audience"),
+    (["--set", "gateway.auth.jwksUrl=https://idp/jwks", "--set", "gateway.auth.issuer=https://idp/",
+      "--set", "gateway.auth.audience="], "gateway.auth.issuer and gateway.auth.audience"),
 ])
 def test_impossible_settings_stop_the_render(tools, args, message):
     proc = tools.run(tools.helm, "template", "ocrmesh", str(CHART), *args, check=False)

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from fastapi.testclient import TestClient
+from ocr_gateway.auth import JwtVerifier
 from ocr_gateway.config import Settings
 from ocr_gateway.main import create_app
 
@@ -137,7 +138,8 @@ def test_no_credentials_is_401_with_a_challenge(gw):
     token(aud="someone-else"),                   # wrong audience
     token(key="x" * 48),                         # wrong secret
     token(sub=None),                             # no subject
-    token(iss=None),                             # issuer required when configured
+    token(iss=None),                             # issuer required
+    token(aud=None),                             # audience required
     "not.a.jwt",
     jwt.encode({"sub": "alice", "exp": int(time.time()) + 60, "iss": ISSUER, "aud": AUDIENCE}, None, algorithm="none"),
     "ocm_0123456789ab_" + "A" * 43,              # an API key that does not exist
@@ -330,6 +332,22 @@ def test_settings_refuse_weak_secrets():
     with pytest.raises(ValueError):
         Settings(**base, JWT_SECRET="changethis" + "x" * 40)
     assert not Settings(**base).AUTH_ENABLED   # off by default: `make up` needs no credentials
+
+
+@pytest.mark.parametrize("source", [{"JWT_SECRET": SECRET}, {"JWKS_URL": "https://id.example.test/jwks.json"}])
+@pytest.mark.parametrize("missing", ["JWT_ISSUER", "JWT_AUDIENCE"])
+def test_jwt_auth_needs_issuer_and_audience(source, missing):
+    """Else a token the identity provider signed for another service (another `aud`) would be accepted."""
+    base = dict(DETECTION_URL="http://d", RECOGNITION_URL="http://r", IMAGESTORE_URL="http://i", AUTH_ENABLED=True,
+                JWT_ISSUER=ISSUER, JWT_AUDIENCE=AUDIENCE) | source
+    Settings(**base)
+    with pytest.raises(ValueError, match="JWT_ISSUER and JWT_AUDIENCE"):
+        Settings(**(base | {missing: None}))
+    with pytest.raises(ValueError, match="issuer and an audience"):
+        JwtVerifier(source.get("JWT_SECRET"), source.get("JWKS_URL"), ISSUER if missing == "JWT_AUDIENCE" else None,
+                    AUDIENCE if missing == "JWT_ISSUER" else None)
+    # API keys alone need neither (the chart's default).
+    assert Settings(**{k: v for k, v in base.items() if k not in source and k != missing}).AUTH_ENABLED
 
 
 def test_since_is_forwarded_in_utc(gw):

@@ -3,7 +3,7 @@
 `Authenticator.authenticate(authorization, api_key)` returns a `Principal` or raises a 401 `ApiError`
 with a `WWW-Authenticate` header (RFC 6750). A JWT must be signed by the configured secret (HS256/384/512)
 or by a key of the JWKS (RS*, PS*, ES*, EdDSA), must not be expired, and must carry `sub` (the owner of
-the caller's results); `iss` and `aud` are checked when JWT_ISSUER / JWT_AUDIENCE are set. The
+the caller's results), `iss` (JWT_ISSUER) and `aud` (JWT_AUDIENCE), both required whenever JWTs are. The
 algorithm family decides the key: an HS token is never checked against the JWKS and an RS token never
 against the secret, so one cannot be passed off as the other ("alg confusion").
 
@@ -61,6 +61,8 @@ class JwtVerifier:
                  algorithms: list[str] | None = None):
         if secret is not None and len(secret.encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+        if (secret or jwks_url) and not (issuer and audience):
+            raise ValueError("JWTs need an issuer and an audience (JWT_ISSUER, JWT_AUDIENCE)")
         self.secret, self.issuer, self.audience, self.leeway = secret, issuer, audience, leeway
         self.priority_scope = priority_scope
         allowed = set(algorithms or (HMAC_ALGORITHMS + ASYMMETRIC_ALGORITHMS))
@@ -91,11 +93,9 @@ class JwtVerifier:
                 raise unauthorized("the token's signing key is unknown", "invalid_token") from None
         else:
             raise unauthorized(f"tokens signed with {alg!r} are not accepted", "invalid_token")
-        options = {"require": ["exp", "sub"] + (["iss"] if self.issuer else []) + (["aud"] if self.audience else []),
-                   "verify_aud": self.audience is not None}
         try:
             claims = jwt.decode(token, key, algorithms=algorithms, audience=self.audience, issuer=self.issuer,
-                                leeway=self.leeway, options=options)
+                                leeway=self.leeway, options={"require": ["exp", "sub", "iss", "aud"]})
         except jwt.ExpiredSignatureError:
             raise unauthorized("the token has expired", "invalid_token") from None
         except jwt.PyJWTError as exc:

@@ -47,8 +47,8 @@ class Settings(BaseServiceSettings):
     AUTH_ENABLED: bool = False
     JWT_SECRET: str | None = Field(None, description="HS256/384/512 shared secret, at least 32 bytes")
     JWKS_URL: str | None = Field(None, description="the identity provider's JWKS, for RS/PS/ES/EdDSA tokens")
-    JWT_ISSUER: str | None = None          # checked (`iss`) when set
-    JWT_AUDIENCE: str | None = None        # checked (`aud`) when set
+    JWT_ISSUER: str | None = None          # `iss`; required with JWT_SECRET or JWKS_URL
+    JWT_AUDIENCE: str | None = None        # `aud`; required with JWT_SECRET or JWKS_URL
     JWT_LEEWAY: float = 30.0               # seconds of clock skew allowed on exp/nbf/iat
     PRIORITY_SCOPE: str = "ocr:priority"   # a JWT scope that may ask for priority=high
     API_KEYS_PATH: Path | None = Field(None, description="API key store; default: gateway-api-keys.sqlite3 next to the outbox")
@@ -69,6 +69,10 @@ class Settings(BaseServiceSettings):
             raise ValueError("JWT_SECRET must be at least 32 bytes (e.g. `openssl rand -base64 48`)")
         if self.JWT_SECRET and self.JWT_SECRET.lower().startswith(("changeme", "changethis", "secret")):
             raise ValueError("JWT_SECRET is a placeholder; set a random secret")
+        # Without them, any token the same identity provider signs for another service would be accepted.
+        if (self.JWT_SECRET or self.JWKS_URL) and not (self.JWT_ISSUER and self.JWT_AUDIENCE):
+            raise ValueError("JWT auth (JWT_SECRET or JWKS_URL) needs JWT_ISSUER and JWT_AUDIENCE: "
+                             "the `iss` and `aud` every accepted token must carry")
         return self
 
     @property
