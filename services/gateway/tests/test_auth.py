@@ -42,6 +42,13 @@ def token(sub="alice", exp=300, iss=ISSUER, aud=AUDIENCE, key=SECRET, alg="HS256
     return jwt.encode({k: v for k, v in claims.items() if v is not None}, key, algorithm=alg)
 
 
+def with_alg(alg) -> str:
+    """A valid HS256 token whose header names another `alg` (unverifiable, so never accepted)."""
+    _, payload, signature = token().split(".")
+    header = base64.urlsafe_b64encode(json.dumps({"alg": alg, "typ": "JWT"}).encode()).rstrip(b"=").decode()
+    return f"{header}.{payload}.{signature}"
+
+
 def bearer(value: str) -> dict:
     return {"Authorization": f"Bearer {value}"}
 
@@ -143,6 +150,9 @@ def test_no_credentials_is_401_with_a_challenge(gw):
     "not.a.jwt",
     jwt.encode({"sub": "alice", "exp": int(time.time()) + 60, "iss": ISSUER, "aud": AUDIENCE}, None, algorithm="none"),
     "ocm_0123456789ab_" + "A" * 43,              # an API key that does not exist
+    with_alg("HS\u0100"),                         # not Latin-1: cannot be quoted in WWW-Authenticate as is
+    with_alg("\u2603\"\\"),
+    with_alg(["HS256"]),
 ])
 def test_bad_credentials_are_401(gw, bad):
     client, s, _, _ = gw

@@ -50,7 +50,9 @@ def unauthorized(detail: str, error: str | None = None) -> ApiError:
     """401 with the RFC 6750 challenge; `error` is set when credentials were sent but are bad."""
     challenge = f'Bearer realm="{REALM}"'
     if error:
-        safe = detail.replace('"', "'")
+        # RFC 6750 allows printable ASCII but `"` and `\` here, and a header that is not Latin-1 cannot
+        # even be sent (a 500): the detail may quote the token's own header (e.g. its `alg`).
+        safe = "".join(c if " " <= c <= "~" and c != "\\" else "?" for c in detail[:200].replace('"', "'"))
         challenge += f', error="{error}", error_description="{safe}"'
     return ApiError(401, error or "unauthorized", detail, headers={"WWW-Authenticate": challenge})
 
