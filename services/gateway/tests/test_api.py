@@ -76,6 +76,29 @@ def test_ocr_answers_lines_and_text_and_queues_image_and_data(gateway):
     assert [ln["index"] for ln in data["lines"]] == [0, 1] and data["lines"][0]["start_x"] == 2
 
 
+def test_a_page_with_more_lines_than_recognition_takes_is_read_in_chunks(tmp_path):
+    settings = Settings(DETECTION_URL="http://detection", RECOGNITION_URL="http://recognition",
+                        IMAGESTORE_URL="http://image-store", RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",
+                        OUTBOX_PATH=tmp_path / "outbox.sqlite3", RECOGNITION_MAX_LINES=1)
+    recognition = FastAPI()
+
+    @recognition.post("/v1/recognize")
+    async def recognize(images: list[UploadFile] = File(...)):
+        if len(images) > 1:   # this recognizer's MAX_LINES is 1
+            return JSONResponse({"error": "too_many_lines", "detail": "the limit is 1"}, status_code=413)
+        w, h = Image.open(io.BytesIO(await images[0].read())).size
+        return {"model_version": "rec-test", "lines": [{"text": f"w{w} h{h}", "confidence": 0.5}]}
+
+    app = create_app(settings)
+    with TestClient(app) as client:
+        s = app.state.services
+        s.detection.http = httpx.AsyncClient(base_url="http://detection", transport=httpx.ASGITransport(fake_detection()))
+        s.recognition.http = httpx.AsyncClient(base_url="http://recognition", transport=httpx.ASGITransport(recognition))
+        r = client.post("/v1/ocr", files={"image": ("a.png", png_bytes(), "image/png")})
+    assert r.status_code == 200, r.text
+    assert [ln["text"][:2] for ln in r.json()["lines"]] == ["w2", "w1"]   # the wide top line first, in order
+
+
 def test_boxes_read_as_nothing_or_while_guessing_are_left_out(gateway):
     client, s = gateway
     app = FastAPI()

@@ -56,3 +56,28 @@ def test_recognition_sends_every_crop_in_order():
     out = call(client_with(RecognitionClient, handler).recognize([b"AAA", b"BBB"]))
     assert [ln.text for ln in out.lines] == ["a", "b"]
     assert seen["body"].index(b"AAA") < seen["body"].index(b"BBB")
+
+
+def test_recognition_sends_a_long_page_in_chunks_of_its_limit_and_joins_them_in_order():
+    """Recognition refuses more than its MAX_LINES crops per request (413); a page may have more lines."""
+    sizes = []
+
+    def handler(request):
+        crops = [part.split(b"\r\n\r\n", 1)[1].split(b"\r\n", 1)[0] for part in request.content.split(b"; name=\"images\"")[1:]]
+        sizes.append(len(crops))
+        if len(crops) > 512:
+            return httpx.Response(413, json={"error": "too_many_lines", "detail": "the limit is 512"})
+        return httpx.Response(200, json={"lines": [{"text": c.decode(), "confidence": 0.9} for c in crops],
+                                         "model_version": "m"})
+    crops = [f"L{i}".encode() for i in range(1100)]
+    out = call(client_with(RecognitionClient, handler).recognize(crops))
+    assert sizes == [512, 512, 76]
+    assert [ln.text for ln in out.lines] == [c.decode() for c in crops] and out.model_version == "m"
+    small = RecognitionClient("recognition", "http://peer", timeout=1.0, connect_timeout=0.5, retries=0, max_lines=3)
+    small.http = httpx.AsyncClient(base_url="http://peer", transport=httpx.MockTransport(handler))
+    assert len(call(small.recognize(crops[:7])).lines) == 7 and sizes[-3:] == [3, 3, 1]
+
+
+def test_recognition_answer_with_missing_lines_is_502():
+    answer = httpx.Response(200, json={"lines": [{"text": "a", "confidence": 0.9}], "model_version": "m"})
+    raises(502, "upstream_error", client_with(RecognitionClient, lambda r: answer).recognize([b"A", b"B"]))

@@ -112,10 +112,25 @@ class DetectionClient(PeerClient):
 
 
 class RecognitionClient(PeerClient):
+    def __init__(self, *args, max_lines: int = 512, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_lines = max_lines    # the recognition service's MAX_LINES: it refuses longer requests (413)
+
     async def recognize(self, crops: list[bytes], priority: Priority = Priority.NORMAL) -> Recognition:
-        files = [("images", (f"line{i}.png", c, "image/png")) for i, c in enumerate(crops)]
-        r = await self.request("POST", "/v1/recognize", files=files, headers=_priority(priority))
-        return self.parse(r, Recognition)
+        """Every crop's reading, in order; a page with more lines than `max_lines` goes in chunks, one after
+        another (the service reads one request at a time anyway)."""
+        lines: list[RecognizedLine] = []
+        version = None
+        for start in range(0, len(crops), self.max_lines):
+            chunk = crops[start:start + self.max_lines]
+            files = [("images", (f"line{start + i}.png", c, "image/png")) for i, c in enumerate(chunk)]
+            part = self.parse(await self.request("POST", "/v1/recognize", files=files, headers=_priority(priority)),
+                              Recognition)
+            if len(part.lines) != len(chunk):
+                raise ApiError(502, "upstream_error", f"the {self.name} service read {len(part.lines)} of {len(chunk)} lines")
+            lines += part.lines
+            version = version or part.model_version
+        return Recognition(lines=lines, model_version=version or "unknown")
 
 
 class ImageStoreClient(PeerClient):

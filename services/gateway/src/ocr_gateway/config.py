@@ -34,6 +34,8 @@ class Settings(BaseServiceSettings):
     RECOGNITION_TIMEOUT: float = 60.0
     IMAGESTORE_TIMEOUT: float = 10.0
     CONNECT_RETRIES: int = 2
+    # Crops per recognition request; at most the recognition service's MAX_LINES. Longer pages go in chunks.
+    RECOGNITION_MAX_LINES: int = Field(512, ge=1)
 
     # Boxes the recognizer reads as nothing, or with a mean character confidence below this, are left out.
     MIN_LINE_CONFIDENCE: float = Field(MIN_LINE_CONFIDENCE, ge=0.0, le=1.0)

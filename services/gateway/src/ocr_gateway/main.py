@@ -28,7 +28,8 @@ class Services:
         self.settings = settings
         timeouts = {"connect_timeout": settings.CONNECT_TIMEOUT, "retries": settings.CONNECT_RETRIES}
         self.detection = DetectionClient("detection", str(settings.DETECTION_URL), settings.DETECTION_TIMEOUT, **timeouts)
-        self.recognition = RecognitionClient("recognition", str(settings.RECOGNITION_URL), settings.RECOGNITION_TIMEOUT, **timeouts)
+        self.recognition = RecognitionClient("recognition", str(settings.RECOGNITION_URL), settings.RECOGNITION_TIMEOUT,
+                                             max_lines=settings.RECOGNITION_MAX_LINES, **timeouts)
         self.imagestore = ImageStoreClient("image-store", str(settings.IMAGESTORE_URL), settings.IMAGESTORE_TIMEOUT, **timeouts)
         self.queues = Queues(settings.IMAGE_QUEUE, settings.IMAGE_DATA_QUEUE, settings.TEXT_CORRECTION_QUEUE)
         self.outbox = Outbox(settings.OUTBOX_PATH)

@@ -1,4 +1,5 @@
-"""One OCR request: check the upload, detect lines, crop them, read them all in one call, queue the result."""
+"""One OCR request: check the upload, detect lines, crop them, read them (in chunks of the recognizer's limit),
+queue the result."""
 from __future__ import annotations
 
 import uuid
