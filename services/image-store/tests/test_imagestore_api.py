@@ -1,13 +1,17 @@
 """The read API on the real database, and end to end from the queues."""
 from __future__ import annotations
 
+import socket
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from imagestore_testkit import CREATED, correction_message, data_message, image_bytes, wait_for
 
+from ocr_imagestore.config import Settings
 from ocr_imagestore.handlers import Delivery, MessageStore
 from ocr_imagestore.main import create_app
 
@@ -143,6 +147,44 @@ def test_database_down_gives_503_not_500(db_settings, database_url):
         assert ready.status_code == 503 and ready.json()["checks"] == {"database": False}
         assert_json_error(client.get(f"/v1/images/{uuid.uuid4()}"), 503, "database_unavailable")
         assert_json_error(client.get("/v1/images"), 503, "database_unavailable")
+
+
+@pytest.fixture()
+def hanging_database():
+    """A PostgreSQL URL whose server accepts the connection and never answers (a database hung or cut off)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    yield f"postgresql+psycopg2://postgres@127.0.0.1:{server.getsockname()[1]}/ocrmesh"
+    server.close()
+
+
+def test_readiness_does_not_block_during_a_database_outage(hanging_database, tmp_path):
+    """The check runs off the event loop with a short timeout: /readyz answers, and so does everything else."""
+    settings = Settings(DATABASE_URL=hanging_database, RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",
+                        IMAGE_ROOT=tmp_path, DB_CONNECT_TIMEOUT=6, READY_DB_TIMEOUT=0.5, CONSUMER_ENABLED=False,
+                        MIGRATE_ON_START=False)
+    with TestClient(create_app(settings)) as client, ThreadPoolExecutor(1) as pool:
+        started = time.monotonic()
+        ready = pool.submit(client.get, "/readyz")
+        time.sleep(0.2)
+        assert client.get("/healthz").status_code == 200 and time.monotonic() - started < 3   # not after the connect timeout
+        ready = ready.result()
+        assert time.monotonic() - started < 3
+        assert ready.status_code == 503 and ready.json()["checks"] == {"database": False}
+        # A second probe while the first check still hangs starts no second one.
+        assert client.get("/readyz").status_code == 503
+
+
+def test_readiness_reports_the_consumer_thread(hanging_database, tmp_path):
+    settings = Settings(DATABASE_URL=hanging_database, RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",
+                        IMAGE_ROOT=tmp_path, DB_CONNECT_TIMEOUT=1, READY_DB_TIMEOUT=0.2, CONSUMER_ENABLED=True,
+                        MIGRATE_ON_START=False, RETRY_BACKOFF_MAX=0.5)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        assert client.get("/readyz").json()["checks"]["consumer"] is True   # running, reconnecting to the broker
+        app.state.consumer.stop(5)
+        assert client.get("/readyz").json()["checks"]["consumer"] is False
 
 
 def test_openapi_documents_the_routes(client):

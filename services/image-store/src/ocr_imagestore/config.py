@@ -44,6 +44,7 @@ class Settings(StorageSettings):
     RETRY_BACKOFF_MAX: float = Field(15.0, gt=0, description="longest wait between retries (database or broker down)")
     CONSUMER_ENABLED: bool = Field(True, description="the API process also runs the queue consumer in a thread")
     MIGRATE_ON_START: bool = Field(True, description="run the Alembic migrations when the API or the consumer starts")
+    READY_DB_TIMEOUT: float = Field(2.0, gt=0, description="seconds /readyz waits for the database check")
 
 
 @lru_cache

@@ -78,6 +78,11 @@ class ImageStoreConsumer:
             self._thread.join(timeout)
 
     @property
+    def alive(self) -> bool:
+        """The consumer thread runs (connected or reconnecting); false once it has ended."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
     def stopped(self) -> bool:
         return self._stop.is_set()
 

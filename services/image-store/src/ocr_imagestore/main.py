@@ -1,6 +1,7 @@
 """FastAPI app of the image-store service; by default it also runs the queue consumer in a thread."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 
@@ -30,6 +31,24 @@ def database_reachable(engine: Engine) -> bool:
         return True
     except Exception:
         return False
+
+
+class DatabaseProbe:
+    """`database_reachable` in a worker thread, answered within `timeout`: during an outage a connect can
+    hang for DB_CONNECT_TIMEOUT, which must block neither the event loop (every other request) nor the
+    probe. One check at a time, so repeated probes do not pile up threads while the database hangs."""
+
+    def __init__(self, engine: Engine, timeout: float):
+        self.engine, self.timeout = engine, timeout
+        self._running: asyncio.Future[bool] | None = None
+
+    async def __call__(self) -> bool:
+        if self._running is None or self._running.done():
+            self._running = asyncio.ensure_future(run_in_threadpool(database_reachable, self.engine))
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._running), self.timeout)
+        except TimeoutError:
+            return False
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -67,7 +86,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.warning("database unavailable: %s", type(exc).__name__)
         return JSONResponse(error_body("database_unavailable", "the database is not reachable; try again"), status_code=503)
 
-    app.include_router(health_router(lambda: {"database": database_reachable(engine)}))
+    database_probe = DatabaseProbe(engine, settings.READY_DB_TIMEOUT)
+
+    async def readiness() -> dict[str, bool]:
+        checks = {"database": await database_probe()}
+        if settings.CONSUMER_ENABLED:   # a dead consumer thread stores nothing more: not ready
+            consumer = getattr(app.state, "consumer", None)
+            checks["consumer"] = consumer is not None and consumer.alive
+        return checks
+
+    app.include_router(health_router(readiness))
     app.include_router(images.router)
     app.include_router(search.router)
     instrument_app(app)
