@@ -150,9 +150,15 @@ def test_peer_down_is_502_and_nothing_is_queued(gateway):
     assert s.outbox.pending() == 0
 
 
+def uploaded(client) -> str:
+    r = client.post("/v1/ocr", files={"image": ("a.png", png_bytes(), "image/png")})
+    assert r.status_code == 200, r.text
+    return r.json()["request_id"]
+
+
 def test_corrections_are_queued(gateway):
     client, s = gateway
-    rid = "6f1d8a44-44f4-4a3c-9d59-0d2b3f1f7f10"
+    rid = uploaded(client)
     r = client.post(f"/v1/ocr/{rid}/corrections", json={"lines": [{"index": 1, "text": "fixed"}]})
     assert r.status_code == 202 and r.json()["request_id"] == rid
     msg = s.outbox.oldest()[-1]
@@ -165,7 +171,7 @@ def test_corrections_are_queued(gateway):
 
 def test_corrections_carry_moved_added_and_deleted_boxes(gateway):
     client, s = gateway
-    rid = "6f1d8a44-44f4-4a3c-9d59-0d2b3f1f7f11"
+    rid = uploaded(client)
     box = [[1, 2], [30, 2], [30, 12], [1, 12]]
     lines = [{"index": 0, "text": "moved", "points": box}, {"index": 1, "deleted": True}]
     assert client.post(f"/v1/ocr/{rid}/corrections", json={"lines": lines}).status_code == 202
@@ -177,6 +183,32 @@ def test_corrections_carry_moved_added_and_deleted_boxes(gateway):
         assert client.post(f"/v1/ocr/{rid}/corrections", json={"lines": [bad]}).status_code == 422, bad
     # NUL cannot be stored (PostgreSQL text): refused here instead of dead-lettered after a 202.
     assert client.post(f"/v1/ocr/{rid}/corrections", json={"text": "a\u0000b"}).status_code == 422
+
+
+def test_a_correction_of_a_result_that_does_not_exist_is_404_with_auth_off(gateway):
+    """The image-store keeps a correction for any id (it may come before the image's data): the gateway
+    must not send one for a result nobody uploaded, or an empty image row appears."""
+    client, s = gateway
+    stored = "6f1d8a44-44f4-4a3c-9d59-0d2b3f1f7f12"   # older than this gateway's ledger: only the store knows it
+    store = FastAPI()
+
+    @store.get("/v1/images/{image_id}")
+    def one(image_id: str):
+        if image_id != stored:
+            return JSONResponse({"error": "not_found", "detail": "no"}, status_code=404)
+        return {"id": image_id, "owner": None, "text": "t", "lines": [], "corrections": []}
+
+    s.imagestore.http = httpx.AsyncClient(base_url="http://image-store", transport=httpx.ASGITransport(store))
+    queued = s.outbox.pending()
+    unknown = "6f1d8a44-44f4-4a3c-9d59-0d2b3f1f7f13"
+    r = client.post(f"/v1/ocr/{unknown}/corrections", json={"text": "x"})
+    assert (r.status_code, r.json()["error"]) == (404, "not_found")
+    assert client.post("/correct-text", json={"id": unknown, "text": "x"}).status_code == 404
+    assert s.outbox.pending() == queued
+    assert client.post(f"/v1/ocr/{stored}/corrections", json={"text": "x"}).status_code == 202
+    # A fresh upload is known from the ledger at once, before the image-store has stored it.
+    assert client.post(f"/v1/ocr/{uploaded(client)}/corrections", json={"text": "x"}).status_code == 202
+    assert s.outbox.pending() == queued + 4   # the stored one's correction, the upload's image and data, its correction
 
 
 def test_original_contract(gateway):

@@ -59,22 +59,19 @@ async def _read_upload(request: Request, upload: UploadFile) -> bytes:
 
 
 async def _run_ocr(request: Request, caller: Caller, data: bytes) -> OcrResult:
-    """The pipeline, with the daily quota: a failed request does not count."""
+    """The pipeline, with the daily quota: a failed request does not count. Every upload goes into the
+    ledger, anonymous ones too (without a quota): a correction right after it finds it there."""
     s = _services(request)
     rid = str(uuid.uuid4())
-    track = caller.limited or caller.auth
-    if track:
-        quota = caller.principal.daily_quota if caller.principal.daily_quota is not None else s.settings.DAILY_QUOTA
-        if not await run_in_threadpool(s.usage.reserve, rid, caller.principal.limit_key, quota if caller.limited else 0):
-            raise quota_exceeded(quota)
+    quota = caller.principal.daily_quota if caller.principal.daily_quota is not None else s.settings.DAILY_QUOTA
+    if not await run_in_threadpool(s.usage.reserve, rid, caller.principal.limit_key, quota if caller.limited else 0):
+        raise quota_exceeded(quota)
     try:
         result = await s.pipeline.run(data, owner=caller.owner, request_id=rid, priority=caller.priority)
     except BaseException:
-        if track:
-            await run_in_threadpool(s.usage.release, rid)
+        await run_in_threadpool(s.usage.release, rid)
         raise
-    if track:
-        await run_in_threadpool(s.usage.complete, rid)
+    await run_in_threadpool(s.usage.complete, rid)
     return result
 
 
@@ -144,13 +141,12 @@ async def get_image(request: Request, caller: CallerDep, request_id: str) -> Res
 
 
 async def _may_correct(request: Request, caller: Caller, rid: str) -> bool:
-    """With authentication on, only the uploader corrects: the ledger knows fresh uploads (no race with
-    the queue), the image-store the older ones."""
-    if not caller.auth:
-        return True
+    """Only a result that exists (also with authentication off), and with it on only by its uploader: the
+    ledger knows fresh uploads (no race with the queue), the image-store the older ones. The image-store
+    itself keeps a correction for any id, as one may arrive before its image's data."""
     owner = await run_in_threadpool(_services(request).usage.owner_of, rid)
     if owner is not None:
-        return owner == caller.owner
+        return caller.may_see(owner)
     body = await _services(request).imagestore.get_json(f"/v1/images/{rid}")
     return body is not None and caller.may_see(body.get("owner"))
 
