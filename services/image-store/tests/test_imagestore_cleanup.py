@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -125,6 +126,35 @@ def test_durations():
     for bad in ("7", "", "d", "7x", "0d", "-1d", "1.5d"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_duration(bad)
+
+
+def test_a_late_image_during_cleanup_never_leaves_a_row_without_its_file(engine, db_settings, monkeypatch):
+    """A redelivered image message of a request being deleted arrives just as cleanup removes files."""
+    from ocr_imagestore import cleanup as cleanup_module
+
+    store = MessageStore(engine, db_settings.IMAGE_ROOT)
+    created = NOW - timedelta(days=10)
+    old = put_request(store, created)
+    late = Delivery(body=image_bytes(), headers={"request_id": old, "created_at": created.isoformat()})
+    remove_files = cleanup_module._delete_files
+
+    def late_message_then_remove(*args, **kwargs):
+        # The consumer works in its own thread; it may have to wait for cleanup's row locks.
+        consumer = threading.Thread(target=store.store_image, args=(late,))
+        consumer.start()
+        consumer.join(1.0)
+        remove_files(*args, **kwargs)
+        threads.append(consumer)
+
+    threads: list[threading.Thread] = []
+    monkeypatch.setattr(cleanup_module, "_delete_files", late_message_then_remove)
+    cleanup(engine, timedelta(days=7), image_root=db_settings.IMAGE_ROOT)
+    threads[0].join(10)
+    assert not threads[0].is_alive()
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, path FROM image WHERE file_received")).all()
+    for row in rows:   # the late message may recreate the row, but then with its file
+        assert (db_settings.IMAGE_ROOT / row.path).is_file(), f"row {row.id} has no file"
 
 
 def test_cleanup_while_the_consumer_runs(start_consumer, publisher, engine, settings):

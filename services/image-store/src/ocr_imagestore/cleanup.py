@@ -6,7 +6,8 @@
 Age is the image's creation_timestamp (the created_at of its messages). Safe to run while consumers
 run: the old `image` rows are locked and deleted with their lines and corrections in one
 transaction (their search index lives in those rows; the words that no newer image holds leave the
-search vocabulary in the same transaction), then the files go. Missing files are tolerated, so it is idempotent. Day folders
+search vocabulary in the same transaction), and their files are removed before that transaction
+commits, while the rows are still locked. Missing files are tolerated, so it is idempotent. Day folders
 entirely older than the limit are also swept: files that no row refers to and that were last
 modified before the limit (orphans, stray .tmp files of a crashed write) are removed, then the
 folder itself if it is empty.
@@ -169,7 +170,11 @@ def cleanup(target: Engine | StorageSettings, older_than: timedelta, dry_run: bo
         with engine.begin() as conn:
             paths = _delete_rows(conn, cutoff, dry_run, report)
             report.words = search_index.prune_words(conn, cutoff, dry_run)
-        _delete_files(Path(root), paths, dry_run, report)
+            # Before the commit: a late image message of one of these requests then either still sees its
+            # row and file (a duplicate) or finds the file gone, writes it anew and waits for our row locks
+            # to record it. Removed after the commit, a file just rewritten would go and leave its new row
+            # behind. Should the commit fail, the rows stay without files until the next run takes them.
+            _delete_files(Path(root), paths, dry_run, report)
         with engine.connect() as conn:
             _sweep_folders(conn, Path(root), cutoff, set(paths) if dry_run else set(), dry_run, report)
     finally:
