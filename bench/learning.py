@@ -186,13 +186,9 @@ def wait_all(procs: list[subprocess.Popen]) -> None:
             raise RuntimeError(f"{' '.join(p.args)} failed")
 
 
-def evaluate(kind: str, candidate: Path) -> list[dict]:
-    out = subprocess.run([str(BIN / "ocrmesh"), "models", "evaluate", str(candidate), "--json"], cwd=REPO,
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
-
-
 def write_report(path: Path, record: dict) -> None:
+    from ocrmesh.models import DEFAULT_TOLERANCE
+
     lines = ["# Learning from corrections: the loop on real receipts", "",
              f"Written by `make learn` ({record['finished']}): {record['hours']:.2f} h on this 2-core machine "
              f"(upload, corrections and export {record['teach']['minutes']:.0f} min; both fine-tunes side by side "
@@ -207,12 +203,18 @@ def write_report(path: Path, record: dict) -> None:
              f"{record['teach']['detected_lines']} detected lines.",
              "", "## Before and after, on the dev evaluation data", ""]
     for kind in ("detector", "recognizer"):
-        lines += [f"**{kind}** (`{record['candidates'][kind]}`; promoted: {record['promoted'].get(kind)}):", "",
-                  "| subset | metric | current | candidate | change (points) |", "|---|---|---|---|---|"]
-        for r in record["scores"][kind]:
-            lines.append(f"| {r['subset']} | {r['metric']} | {r['current'] * 100:.2f} % | {r['candidate'] * 100:.2f} % "
-                         f"| {r['change_points']:+.2f}{' (worse)' if r['worse'] else ''} |")
-        lines.append("")
+        chosen = record["candidates"][kind]
+        lines += [f"**{kind}**: promoted {'yes' if record['promoted'][kind] else 'no'}; candidate `{chosen['path']}` "
+                  f"(fine-tune weight {chosen['alpha']}). Each tried weight against the current model "
+                  f"(refused where a gated subset is worse by more than {DEFAULT_TOLERANCE} points):", ""]
+        for alpha, rows in record["scores"][kind].items():
+            lines += [f"fine-tune weight {alpha}:", "", "| subset | metric | current | candidate | change (points) |",
+                      "|---|---|---|---|---|"]
+            for r in rows:
+                flag = " (worse)" if r["worse"] else ("" if r["gated"] else " (sanity check)")
+                lines.append(f"| {r['subset']} | {r['metric']} | {r['current'] * 100:.2f} % | "
+                             f"{r['candidate'] * 100:.2f} % | {r['change_points']:+.2f}{flag} |")
+            lines.append("")
     lines += ["## Training curves", "", "![recognizer](learning-recognizer-curve.png)", "",
               "![detector](learning-detector-curve.png)", "", "## Commands", "", "```bash",
               *record["commands"], "```", ""]
@@ -236,6 +238,7 @@ def teach_and_export(rows: list[dict], out: Path, export_dir: Path) -> dict:
 
 
 STAGES = ("teach", "train", "evaluate")
+BLEND = (1.0, 0.75, 0.5)   # weight of the fine-tune when it is interpolated with the base (1.0: the fine-tune)
 
 
 def main() -> int:
@@ -284,17 +287,30 @@ def main() -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     record = {"base": args.base, "teach": taught, "export": export,
               "candidates": {}, "scores": {}, "promoted": {}, "commands": [" ".join(c) for c in commands]}
+    from ocr_models.model_scores import scores_of
+    from ocr_models.registry import ModelStore, interpolate
+    from ocrmesh.models import DEFAULT_TOLERANCE, gate, store_and_promote
+
+    store = ModelStore(REPO / "models")
     for kind in ("detector", "recognizer"):   # the detector first: the recognizer is then scored on its boxes
-        candidate = args.out / f"{kind}-candidate.pt"
+        tuned = args.out / f"{kind}-tuned.pt"
         subprocess.run([str(BIN / "ocrmesh"), "export", kind, "--checkpoint", str(args.out / kind / f"{kind}.pt"),
-                        "--out", str(candidate)], cwd=REPO, check=True)
-        record["candidates"][kind] = os.path.relpath(candidate, REPO)
-        record["scores"][kind] = evaluate(kind, candidate)
-        if not args.no_promote:
-            promote = subprocess.run([str(BIN / "ocrmesh"), "models", "promote", str(candidate), "--version",
-                                      f"learn-{stamp}", "--data", "synthetic", "--data", f"corrections:{args.data.parent.name}",
-                                      "--command", "make learn"], cwd=REPO)
-            record["promoted"][kind] = promote.returncode == 0
+                        "--out", str(tuned)], cwd=REPO, check=True)
+        current = scores_of(kind, store.current_path(kind), evaldata, store.root)
+        # The fine-tune itself, else points between it and the base (WiSE-FT): the first that passes the gate.
+        for alpha in BLEND:
+            candidate = tuned if alpha == 1.0 else interpolate(base[kind], tuned, alpha, args.out / f"{kind}-blend{alpha}.pt")
+            scores = scores_of(kind, candidate, evaldata, store.root)
+            rows = gate(current, scores, DEFAULT_TOLERANCE)
+            record["scores"].setdefault(kind, {})[alpha] = rows
+            if not any(r["worse"] for r in rows):
+                break
+        record["candidates"][kind] = {"path": os.path.relpath(candidate, REPO), "alpha": alpha}
+        passed = not any(r["worse"] for r in rows)
+        if passed and not args.no_promote:
+            store_and_promote(store, candidate, f"learn-{stamp}", scores, DEFAULT_TOLERANCE,
+                              ["synthetic", f"corrections:{args.data.parent.name}"], "make learn")
+        record["promoted"][kind] = passed and not args.no_promote
         shutil.copy(args.out / kind / "curve.png", args.report.parent / f"learning-{kind}-curve.png")
     record["finished"] = datetime.now(UTC).isoformat(timespec="minutes")
     record["train_hours"] = max(load_checkpoint(args.out / k / f"{k}.pt")["trained_s"] for k in base) / 3600

@@ -74,3 +74,21 @@ def test_version_names_are_checked(store):
         store.version_path("recognizer", "../escape")
     with pytest.raises(FileNotFoundError):
         store.resolve("recognizer", "no-such-version")
+
+
+def test_interpolation_lies_between_the_two_weights(tmp_path):
+    from ocr_models.registry import interpolate
+
+    config = CRNNConfig(channels=(4, 8, 8, 16, 16), rnn_hidden=16, rnn_layers=1, dropout=0.0)
+    paths = []
+    for seed in (1, 2):
+        import torch
+
+        torch.manual_seed(seed)
+        paths.append(tmp_path / f"m{seed}.pt")
+        save_checkpoint(paths[-1], kind="recognizer", config=config.to_dict(), model_state=CRNN(config).state_dict())
+    mid = load_checkpoint(interpolate(paths[0], paths[1], 0.25, tmp_path / "mid.pt"))
+    a, b = (load_checkpoint(p)["model"] for p in paths)
+    key = next(k for k, v in a.items() if v.is_floating_point() and not torch.equal(v, b[k]))
+    assert torch.allclose(mid["model"][key], 0.75 * a[key] + 0.25 * b[key])
+    assert mid["interpolated"] == {"alpha": 0.25} and mid["kind"] == "recognizer"

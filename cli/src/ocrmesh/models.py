@@ -107,14 +107,19 @@ def _table(rows: list[dict]) -> str:
 
 
 def _gated_rows(args, kind: str, candidate: Path) -> tuple[list[dict], dict]:
+    current_scores, candidate_scores = _score_both(args, kind, candidate)
+    return gate(current_scores, candidate_scores, args.tolerance), candidate_scores
+
+
+def gate(current: dict, candidate: dict, tolerance: float = DEFAULT_TOLERANCE) -> list[dict]:
+    """compare()'s rows, with the sanity-check subsets shown but never counted as worse."""
     from ocr_models.registry import compare
 
-    current_scores, candidate_scores = _score_both(args, kind, candidate)
-    rows = compare(current_scores, candidate_scores, args.tolerance)
+    rows = compare(current, candidate, tolerance)
     for r in rows:
         r["gated"] = r["subset"] not in SANITY_SUBSETS
         r["worse"] = r["worse"] and r["gated"]
-    return rows, candidate_scores
+    return rows
 
 
 def run_evaluate(args) -> int:
@@ -143,18 +148,22 @@ def run_promote(args) -> int:
         print(f"refused: worse than the current {kind} by more than {args.tolerance} points on "
               + ", ".join(f"{r['subset']} {r['metric']}" for r in worse), file=sys.stderr)
         return 1
-    trained = card_of(candidate) | _training_record(candidate)
     name = args.version or f"{candidate.stem}-{datetime.now(UTC):%Y%m%d-%H%M}"
-    card = {"parent": store.current_name(kind), "data": args.data or trained.get("data", []),
-            "command": args.command or trained.get("command"),
-            "hours": trained.get("hours"), "scores": scores, "tolerance": args.tolerance}
-    version = store.add(candidate, name, {k: v for k, v in card.items() if v is not None})
-    store.make_current(version)
+    version = store_and_promote(store, candidate, name, scores, args.tolerance, args.data, args.command)
     print(f"promoted: {kind} {name} is current ({version.path})")
     return 0
 
 
-def _training_record(path: Path) -> dict:
+def store_and_promote(store, candidate: Path, name: str, scores: dict, tolerance: float,
+                      data: list[str] | None = None, command: str | None = None):
+    """Stores a candidate that passed the gate as a new version with its card, and makes it current."""
     from ocr_models.checkpoint import load_checkpoint
 
-    return dict(load_checkpoint(path).get("training") or {})
+    ckpt = load_checkpoint(candidate)
+    trained = ckpt.get("training") or {}
+    card = {"parent": store.current_name(ckpt["kind"]), "data": data or trained.get("data", []),
+            "command": command or trained.get("command"), "hours": trained.get("hours"), "scores": scores,
+            "tolerance": tolerance, "interpolated": ckpt.get("interpolated")}
+    version = store.add(candidate, name, {k: v for k, v in card.items() if v is not None})
+    store.make_current(version)
+    return version

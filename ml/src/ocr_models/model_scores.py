@@ -13,17 +13,20 @@ PAGE_METRICS = ("cer", "f1", "cov_f1")
 
 def score(kind: str, current: Path, candidate: Path, evaldata: Path, models: Path,
           limit: int | None = None) -> tuple[dict, dict]:
-    """({subset: metrics} for current, the same for candidate). A recognizer is scored on the cropped
-    lines and, end to end, on the pages with the current detector; a detector on the pages with the
-    current recognizer. Both sides run in PyTorch, so the runtime cannot make the difference."""
+    """({subset: metrics} for current, the same for candidate), see `scores_of`."""
+    return tuple(scores_of(kind, p, evaldata, models, limit) for p in (current, candidate))
+
+
+def scores_of(kind: str, weights: Path, evaldata: Path, models: Path, limit: int | None = None) -> dict:
+    """{subset: metrics} of one version. A recognizer is scored on the cropped lines and, end to end, on the
+    pages with the current detector; a detector on the pages with the current recognizer. Everything runs
+    in PyTorch, so the runtime cannot make a difference between two versions."""
     lines, pages = evaldata / "lines" / "manifest.jsonl", evaldata / "pages" / "manifest.jsonl"
     if kind == "recognizer":
         detector = TextDetector.from_checkpoint(models / "detector.pt")
-        return tuple(_recognizer_scores(LineRecognizer.from_checkpoint(p), detector, lines, pages, limit)
-                     for p in (current, candidate))
+        return _recognizer_scores(LineRecognizer.from_checkpoint(weights), detector, lines, pages, limit)
     recognizer = LineRecognizer.from_checkpoint(models / "recognizer.pt")
-    return tuple(_page_scores(evaluate_pages(TextDetector.from_checkpoint(p), pages, recognizer, limit))
-                 for p in (current, candidate))
+    return _page_scores(evaluate_pages(TextDetector.from_checkpoint(weights), pages, recognizer, limit))
 
 
 def _recognizer_scores(recognizer, detector, lines: Path, pages: Path, limit: int | None) -> dict:

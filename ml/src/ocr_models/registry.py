@@ -86,7 +86,7 @@ class ModelStore:
         if target.exists():
             raise ValueError(f"{kind} version {name!r} exists already")
         ckpt = load_checkpoint(candidate, kind)
-        keep = {k: ckpt[k] for k in ("step", "params", "trained_s", "training") if k in ckpt}
+        keep = {k: ckpt[k] for k in ("step", "params", "trained_s", "training", "interpolated") if k in ckpt}
         card = {"version": name, "created": datetime.now(UTC).isoformat(timespec="seconds"), **card}
         save_checkpoint(target, kind=kind, config=ckpt["config"], model_state=ckpt["model"], card=card, **keep)
         export_onnx_twin(kind, target)
@@ -132,3 +132,18 @@ def compare(current: dict, candidate: dict, tolerance: float) -> list[dict]:
             rows.append({"subset": subset, "metric": metric, "current": a, "candidate": b,
                          "change_points": round((b - a) * 100, 2), "worse": loss > tolerance})
     return rows
+
+
+def interpolate(base: Path, tuned: Path, alpha: float, out: Path) -> Path:
+    """Weights (1 - alpha) * base + alpha * tuned, as in WiSE-FT (Wortsman et al., 2022): a fine-tune and the
+    weights it started from lie in one basin, and a point between them keeps most of what the fine-tune
+    learned while forgetting less of what the base could do. Integer buffers (BatchNorm's step counters)
+    come from `tuned`. The result is a checkpoint of tuned's kind and config."""
+    a, b = load_checkpoint(base), load_checkpoint(tuned)
+    if a["kind"] != b["kind"] or a["config"] != b["config"]:
+        raise ValueError(f"{base} and {tuned} are not the same model: cannot interpolate")
+    state = {k: (1 - alpha) * v + alpha * b["model"][k] if v.is_floating_point() else b["model"][k]
+             for k, v in a["model"].items()}
+    keep = {k: b[k] for k in ("step", "params", "trained_s", "training") if k in b}
+    save_checkpoint(out, kind=b["kind"], config=b["config"], model_state=state, interpolated={"alpha": alpha}, **keep)
+    return out
