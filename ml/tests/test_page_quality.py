@@ -5,9 +5,11 @@ from ocr_models.detection.predictor import TextDetector
 from ocr_models.page_evaluation import evaluate_pages
 from ocr_models.recognition.predictor import LineRecognizer
 
-COVERAGE_F1 = {"sroie_receipt": 0.85, "docbank_born_digital": 0.90}
-# The targets of the detection issue, all met by the committed weights (measured: 7.3 %, 2.35 %, 2.56 %).
-CER_TARGET = {"sroie_receipt": 0.08, "docbank_born_digital": 0.05, "oldbooks_scan": 0.03}
+COVERAGE_F1 = {"sroie_receipt": 0.90, "docbank_born_digital": 0.90}
+# The learning issue's targets, met by the committed weights (learn-20261130-2002; measured 3.94 %, 2.44 %,
+# 2.57 %): receipt pages at most 4.5 % (PP-OCR 5.0 %), and DocBank and old books no worse than the
+# synthetic-only weights (2.35 %, 2.56 %) by more than 0.15 points.
+CER_TARGET = {"sroie_receipt": 0.045, "docbank_born_digital": 0.0250, "oldbooks_scan": 0.0271}
 
 
 @pytest.fixture(scope="module")

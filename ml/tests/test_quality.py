@@ -4,8 +4,10 @@ import pytest
 from ocr_models.evaluation import evaluate_lines
 from ocr_models.recognition.predictor import LineRecognizer
 
-# Character error rate limits per subset (case-folded where the manifest says so).
-LIMITS = {"uw3": 0.03, "sroie_segment": 0.05}
+# Character error rate limits per subset (case-folded where the manifest says so). The committed weights
+# (learn-20261130-2002, docs/learning.md) read uw3 at 1.07 % and receipt lines at 2.48 %; the learning issue
+# asks that uw3 get no worse than the synthetic-only 1.13 % by more than 0.15 points.
+LIMITS = {"uw3": 0.0128, "sroie_segment": 0.025}
 
 
 @pytest.mark.quality
@@ -16,3 +18,11 @@ def test_committed_recognizer_reads_real_lines(evaldata, recognizer_path, runtim
     subsets = report["subsets"]
     for subset, limit in LIMITS.items():
         assert subsets[subset]["cer"] <= limit, (subset, subsets[subset])
+
+
+@pytest.mark.quality
+@pytest.mark.xfail(strict=True, reason="the learning issue's target (<= 2.0 %) is not reached yet: 2.48 %")
+def test_receipt_lines_reach_the_learning_target(evaldata, recognizer_path):
+    report = evaluate_lines(LineRecognizer.from_checkpoint(recognizer_path, runtime="onnx"),
+                            evaldata / "lines" / "manifest.jsonl")
+    assert report["subsets"]["sroie_segment"]["cer"] <= 0.020
