@@ -133,10 +133,10 @@ def spans():
     receiver.close()
 
 
-@pytest.fixture(scope="session")
-def database_url():
+def scratch_database(prefix: str):
+    """A new database on the test PostgreSQL (its URL), dropped afterwards."""
     admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    name = f"ocrmesh_e2e_{secrets.token_hex(5)}"
+    name = f"{prefix}_{secrets.token_hex(5)}"
     try:
         with admin.connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -146,6 +146,18 @@ def database_url():
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """The database of the whole mesh (session)."""
+    yield from scratch_database("ocrmesh_e2e")
+
+
+@pytest.fixture()
+def database():
+    """A fresh database for one test."""
+    yield from scratch_database("ocrmesh_test")
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,6 @@ from ocrmesh.__main__ import main
 from ocrmesh.corrections import export
 
 from .test_mesh import upload, wait_until
-from .test_search import database  # noqa: F401  (a fresh database per test)
 
 pytestmark = pytest.mark.integration
 
@@ -85,7 +84,7 @@ def _put(store: MessageStore, owner: str, corrected: bool, png: bytes) -> str:
     return str(rid)
 
 
-def test_only_owners_who_opted_in_are_exported(database, tmp_path, receipt):  # noqa: F811
+def test_only_owners_who_opted_in_are_exported(database, tmp_path, receipt):
     settings = StoreSettings(DATABASE_URL=database, RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",
                              IMAGE_ROOT=tmp_path / "images", CONSUMER_ENABLED=False, TRAINING_OWNERS="ann, cy")
     app = create_store(settings)

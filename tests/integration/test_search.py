@@ -2,7 +2,6 @@
 apps in this process): nobody finds another owner's text, whatever they search for."""
 from __future__ import annotations
 
-import os
 import secrets
 import time
 import uuid
@@ -11,7 +10,6 @@ from datetime import UTC, datetime
 import httpx
 import jwt
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from ocr_gateway.config import Settings as GatewaySettings
 from ocr_gateway.main import create_app as create_gateway
@@ -22,23 +20,7 @@ from ocr_imagestore.handlers import Delivery, MessageStore
 from ocr_imagestore.main import create_app as create_store
 
 pytestmark = pytest.mark.integration
-POSTGRES = os.environ.get("OCRMESH_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 SECRET, ISSUER, AUDIENCE = secrets.token_hex(32), "https://id.ocrmesh.test/", "ocrmesh"
-
-
-@pytest.fixture()
-def database(tmp_path):
-    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    name = f"ocrmesh_search_{secrets.token_hex(5)}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is not reachable: {exc}")   # `make test` starts it; never skip
-    yield sa.engine.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def bearer(sub: str) -> dict:
