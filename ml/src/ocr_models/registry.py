@@ -69,14 +69,11 @@ class ModelStore:
             found.append(ModelVersion(kind, path.stem, path, card, current=path.stem == current))
         return sorted(found, key=lambda v: (v.card.get("created", ""), v.name))
 
-    def resolve(self, kind: str, ref: str | Path) -> Path:
-        """A file path, or the name of a stored version."""
-        path = Path(ref)
-        if path.suffix == ".pt" or path.exists():
-            return path
-        stored = self.version_path(kind, str(ref))
+    def resolve(self, kind: str, name: str) -> Path:
+        """The weights of a stored version, by name."""
+        stored = self.version_path(kind, name)
         if not stored.exists():
-            raise FileNotFoundError(f"no {kind} version {ref!r} in {self.root / 'versions' / kind}")
+            raise FileNotFoundError(f"no {kind} version {name!r} in {self.root / 'versions' / kind}")
         return stored
 
     def add(self, candidate: Path, name: str, card: dict) -> ModelVersion:
