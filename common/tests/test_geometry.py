@@ -33,3 +33,25 @@ def test_crop_quad_adds_the_default_margins_around_the_line():
     crop = crop_quad(img, [[50, 40], [150, 40], [150, 60], [50, 60]])
     assert crop.shape == (30, 112)  # 0.25 x 20 px above and below, 0.3 x 20 px left and right
     assert crop[6:-6, 7:-7].min() == 255 and crop[:4].max() == 0 and crop[:, :5].max() == 0
+
+
+def test_word_spans_in_a_crop_map_back_onto_the_line_on_the_page():
+    from ocr_common.geometry import crop_frame, word_quads
+
+    quad = [[50, 40], [150, 40], [150, 60], [50, 60]]
+    frame = crop_frame(quad)
+    # in the 112 px crop the line spans x 6..106; a word over crop x 28..56 is at page x 72..100
+    (word,) = word_quads(quad, [(28 / frame.out_w, 56 / frame.out_w)])
+    assert np.allclose(word, [[72, 40], [100, 40], [100, 60], [72, 60]], atol=0.01)
+    # spans reaching into the crop's margins are clamped to the line's quad
+    (whole,) = word_quads(quad, [(0.0, 1.0)])
+    assert np.allclose(whole, quad, atol=0.01)
+
+
+def test_word_quads_follow_a_tilted_line():
+    from ocr_common.geometry import word_quads
+
+    quad = [[0, 100], [200, 0], [210, 20], [10, 120]]   # rising to the right
+    left, right = word_quads(quad, [(0.0, 0.5), (0.5, 1.0)])
+    assert left[0][1] > right[0][1]          # the right word sits higher
+    assert np.allclose(left[0], quad[0], atol=0.5) and np.allclose(right[1], quad[1], atol=0.5)

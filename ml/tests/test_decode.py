@@ -37,3 +37,28 @@ def test_length_limits_frames_per_line():
     logits = np.log(np.stack([one_hot([1, 0, 2, 0, 3]), one_hot([3, 3, 0, 1, 1])]))
     out = greedy_decode_batch(logits, CHARS, lengths=[3, 5])
     assert [o.text for o in out] == ["ab", "ca"]
+
+
+def test_characters_are_placed_where_they_were_emitted():
+    # _ a a _ b _ c c c _  ->  "abc" emitted over frames [1,3), [4,5), [6,9) of 10
+    out = greedy_decode(one_hot([0, 1, 1, 0, 2, 0, 3, 3, 3, 0]), CHARS)
+    assert out.frames == 10
+    assert out.char_centers == [2.0, 4.5, 7.5]
+
+
+def test_words_span_their_characters_and_split_at_spaces():
+    chars = "ab "
+    # a _ b _ " " _ _ a a b  ->  "ab ab": words at frames ~[0, 3.25) and [5.25, 10)
+    out = greedy_decode(one_hot([1, 0, 2, 0, 3, 0, 0, 1, 1, 2]), chars)
+    assert out.text == "ab ab"
+    first, second = out.words
+    assert (first.text, second.text) == ("ab", "ab")
+    assert 0.0 <= first.x0 < first.x1 < second.x0 < second.x1 <= 1.0
+    # the boundary between "b" (frame 2) and " " (frame 4) is halfway: 3.5 frames of 10
+    assert abs(first.x1 - 0.35) < 1e-9
+    assert abs(second.x1 - 1.0) < 1e-9 and first.x0 < 0.05
+    assert np.isclose(first.confidence, 0.9)
+
+
+def test_an_empty_line_has_no_words():
+    assert greedy_decode(one_hot([0, 0, 0]), CHARS).words == []

@@ -1,6 +1,8 @@
 """Line quadrilaterals ([[x, y] x 4]: top-left, top-right, bottom-right, bottom-left): cropping a
-line out of a page, and the axis-aligned box around it."""
+line out of a page, the axis-aligned box around it, and mapping word positions in a crop back to the page."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -14,23 +16,37 @@ def minimal_box(quad, width: int, height: int) -> tuple[int, int, int, int]:
     return int(x0), int(y0), int(max(0, x1 - x0)), int(max(0, y1 - y0))
 
 
-def crop_quad(image: np.ndarray, quad, margin: float = 0.25, side_margin: float = 0.3) -> np.ndarray:
-    """The line inside `quad`, rectified to an upright rectangle by a perspective warp.
+CROP_MARGIN = 0.25        # x the line height, above and below the line in a crop
+CROP_SIDE_MARGIN = 0.3    # x the line height, left and right
 
-    Detectors box the ink tightly and the recognizer reads better with some background around the
-    letters, as in the lines it was trained on: `margin` x the line height is added above and below,
-    `side_margin` x the line height left and right (on the dev receipts these margins read 2 points of
-    CER better than a tight crop). Degenerate quads give a plain (at least 1x1) crop instead of failing.
-    """
+
+@dataclass(frozen=True)
+class CropFrame:
+    """How a line's crop sits on the page: `matrix` maps page pixels to crop pixels (out_w x out_h);
+    the line's own quad spans x in [inner_x0, inner_x1] and y in [inner_y0, inner_y1] of the crop."""
+    matrix: np.ndarray
+    out_w: int
+    out_h: int
+    inner_x0: float
+    inner_x1: float
+    inner_y0: float
+    inner_y1: float
+
+    def to_page(self, points) -> list[list[float]]:
+        """Crop pixels → page pixels."""
+        pts = np.asarray(points, dtype=np.float64).reshape(-1, 1, 2)
+        back = cv2.perspectiveTransform(pts, np.linalg.inv(self.matrix))
+        return [[float(x), float(y)] for x, y in back.reshape(-1, 2)]
+
+
+def crop_frame(quad, margin: float = CROP_MARGIN, side_margin: float = CROP_SIDE_MARGIN) -> CropFrame | None:
+    """The perspective warp that `crop_quad` applies to `quad`; None for a degenerate quad."""
     q = np.asarray(quad, dtype=np.float32).reshape(4, 2)
     tl, tr, br, bl = q
     width = (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2
     height = (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
     if width < 1 or height < 1:
-        x0, y0 = np.floor(q.min(0)).astype(int).clip(0)
-        x1, y1 = np.ceil(q.max(0)).astype(int)
-        crop = image[y0: max(y1, y0 + 1), x0: max(x1, x0 + 1)]
-        return crop if crop.size else np.full((1, 1) + image.shape[2:], 255, image.dtype)
+        return None
     down = ((bl - tl) + (br - tr)) / 2 / height          # unit vector across the line
     right = ((tr - tl) + (br - bl)) / 2 / width          # unit vector along it
     dv, dh = down * margin * height, right * side_margin * height
@@ -38,5 +54,48 @@ def crop_quad(image: np.ndarray, quad, margin: float = 0.25, side_margin: float 
     out_w, out_h = int(round(width + 2 * side_margin * height)), int(round(height * (1 + 2 * margin)))
     dst = np.float32([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]])
     matrix = cv2.getPerspectiveTransform(src, dst)
-    return cv2.warpPerspective(image, matrix, (max(out_w, 1), max(out_h, 1)), flags=cv2.INTER_LINEAR,
+    sx, sy = out_w / (width + 2 * side_margin * height), out_h / (height * (1 + 2 * margin))
+    return CropFrame(matrix, max(out_w, 1), max(out_h, 1), float(side_margin * height * sx),
+                     float(out_w - side_margin * height * sx), float(margin * height * sy),
+                     float(out_h - margin * height * sy))
+
+
+def crop_quad(image: np.ndarray, quad, margin: float = CROP_MARGIN, side_margin: float = CROP_SIDE_MARGIN) -> np.ndarray:
+    """The line inside `quad`, rectified to an upright rectangle by a perspective warp.
+
+    Detectors box the ink tightly and the recognizer reads better with some background around the
+    letters, as in the lines it was trained on: `margin` x the line height is added above and below,
+    `side_margin` x the line height left and right (on the dev receipts these margins read 2 points of
+    CER better than a tight crop). Degenerate quads give a plain (at least 1x1) crop instead of failing.
+    """
+    frame = crop_frame(quad, margin, side_margin)
+    if frame is None:
+        q = np.asarray(quad, dtype=np.float32).reshape(4, 2)
+        x0, y0 = np.floor(q.min(0)).astype(int).clip(0)
+        x1, y1 = np.ceil(q.max(0)).astype(int)
+        crop = image[y0: max(y1, y0 + 1), x0: max(x1, x0 + 1)]
+        return crop if crop.size else np.full((1, 1) + image.shape[2:], 255, image.dtype)
+    return cv2.warpPerspective(image, frame.matrix, (frame.out_w, frame.out_h), flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE)
+
+
+def split_quad(quad, x0: float, x1: float) -> list[list[float]]:
+    """The part of `quad` between fractions x0 and x1 of its length (0 = its left side, 1 = its right)."""
+    tl, tr, br, bl = np.asarray(quad, dtype=np.float64).reshape(4, 2)
+    a, b = min(max(x0, 0.0), 1.0), min(max(x1, 0.0), 1.0)
+    pts = [tl + (tr - tl) * a, tl + (tr - tl) * b, bl + (br - bl) * b, bl + (br - bl) * a]
+    return [[float(x), float(y)] for x, y in pts]
+
+
+def word_quads(quad, spans) -> list[list[list[float]]]:
+    """Page quads of words found at `spans` ((x0, x1) as fractions of the width of the crop that
+    `crop_quad(image, quad)` made): each is the strip of the line's quad between the word's edges."""
+    frame = crop_frame(quad)
+    if frame is None:
+        return [split_quad(quad, x0, x1) for x0, x1 in spans]
+    out = []
+    for x0, x1 in spans:
+        a = min(max(x0 * frame.out_w, frame.inner_x0), frame.inner_x1)
+        b = min(max(x1 * frame.out_w, frame.inner_x0), frame.inner_x1)
+        out.append(frame.to_page([[a, frame.inner_y0], [b, frame.inner_y0], [b, frame.inner_y1], [a, frame.inner_y1]]))
+    return out

@@ -1,4 +1,5 @@
-"""The whole OCR in one process: detect lines, crop each one upright, read them all in one batch."""
+"""The whole OCR in one process: detect lines, crop each one upright, read them all in one batch; each line's
+words are placed by the recognizer's alignment, mapped back through the crop onto the page."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,6 +8,7 @@ import numpy as np
 
 from ocr_common.geometry import crop_quad
 from ocr_common.lines import MIN_LINE_CONFIDENCE, is_text_line
+from ocr_common.ocr_result import OcrLine, OcrPage, OcrWord, build_words, page_text
 
 
 @dataclass
@@ -15,6 +17,7 @@ class PageLine:
     text: str
     confidence: float
     score: float
+    words: list[OcrWord] = field(default_factory=list)
 
 
 @dataclass
@@ -32,9 +35,16 @@ class PageResult:
         row = {"image": image, "width": self.width, "height": self.height, "text": self.text,
                "lines": [{"points": [[round(x, 1), round(y, 1)] for x, y in ln.points], "text": ln.text,
                           "confidence": round(ln.confidence, 4)} for ln in self.lines]}
+        for out, ln in zip(row["lines"], self.lines):
+            out["words"] = [w.model_dump() for w in ln.words]
         if self.scale < 1.0:
             row["downscaled"] = round(self.scale, 4)
         return row
+
+    def to_page(self, number: int = 1, dpi: float | None = None) -> OcrPage:
+        lines = [OcrLine(points=[[round(x, 1), round(y, 1)] for x, y in ln.points], text=ln.text,
+                         confidence=round(ln.confidence, 4), words=ln.words) for ln in self.lines]
+        return OcrPage(page=number, width=self.width, height=self.height, dpi=dpi, text=page_text(lines), lines=lines)
 
 
 class PageReader:
@@ -53,5 +63,6 @@ class PageReader:
         """Reads detected lines (objects with .points and .score) on `image`; keeps the text lines."""
         crops = [crop_quad(image, ln.points) for ln in detected]
         texts = self.recognizer.recognize(crops) if crops else []
-        return [PageLine(ln.points, t.text, t.confidence, ln.score) for ln, t in zip(detected, texts)
-                if is_text_line(t.text, t.confidence, self.min_confidence)]
+        return [PageLine(ln.points, t.text, t.confidence, ln.score,
+                         build_words(ln.points, ((w.text, w.confidence, w.x0, w.x1) for w in t.words)))
+                for ln, t in zip(detected, texts) if is_text_line(t.text, t.confidence, self.min_confidence)]

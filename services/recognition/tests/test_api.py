@@ -20,6 +20,9 @@ def test_recognize_answers_one_line_per_image_in_order(client, png):
     body = r.json()
     assert len(body["lines"]) == 3
     assert all(0.0 <= ln["confidence"] <= 1.0 and isinstance(ln["text"], str) for ln in body["lines"])
+    for ln in body["lines"]:   # the words are the line's text split at spaces, left to right inside the image
+        assert [w["text"] for w in ln["words"]] == ln["text"].split()
+        assert all(0.0 <= w["x0"] <= w["x1"] <= 1.0 for w in ln["words"])
     assert body["model_version"].startswith("recognizer-")
 
 

@@ -14,10 +14,16 @@ from ocr_common.model_service import model_service_app, serve
 
 from .config import Settings, get_settings
 from .inference import RecognitionEngine
-from .schemas import ErrorResponse, ExtractResponse, RecognizedLine, RecognizeResponse
+from .schemas import ErrorResponse, ExtractResponse, RecognizedLine, RecognizedWord, RecognizeResponse
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422, 503)}
 _IMAGE_FIELD = re.compile(r"^image(\d+)$")
+
+
+def _line(decoded) -> RecognizedLine:
+    words = [RecognizedWord(text=w.text, confidence=round(w.confidence, 4), x0=round(w.x0, 5), x1=round(w.x1, 5))
+             for w in decoded.words]
+    return RecognizedLine(text=decoded.text, confidence=round(decoded.confidence, 4), words=words)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,13 +53,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/v1/recognize", response_model=RecognizeResponse, responses=ERRORS, tags=["recognition"])
     async def recognize(eng: EngineDep, request: Request,
                         images: Annotated[list[UploadFile], File(description="line images, one text line each")]):
-        """Reads each uploaded image as one text line; answers in upload order.
+        """Reads each uploaded image as one text line; answers in upload order, each line with its words and
+        where they are (fractions of the image's width, from the recognizer's CTC alignment).
 
         Send `X-Priority: high` to be served ahead of normal requests; a full queue answers 503 `overloaded`
         with Retry-After."""
         decoded = await read_and_recognize(eng, request, [(f"images[{i}]", u) for i, u in enumerate(images)])
-        return RecognizeResponse(lines=[RecognizedLine(text=d.text, confidence=round(d.confidence, 4)) for d in decoded],
-                                 model_version=eng.version)
+        return RecognizeResponse(lines=[_line(d) for d in decoded], model_version=eng.version)
 
     @app.post("/extract", response_model=ExtractResponse, responses=ERRORS, tags=["compatibility"],
               openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {

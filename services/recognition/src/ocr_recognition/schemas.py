@@ -1,17 +1,11 @@
-"""Request and response bodies of the recognition service."""
+"""Request and response bodies of the recognition service (the /v1/recognize answer lives in ocr_common)."""
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
+from ocr_common.recognition import RecognizedLine, RecognizedWord, RecognizeResponse
 
-class RecognizedLine(BaseModel):
-    text: str
-    confidence: float = Field(ge=0.0, le=1.0, description="mean per-character confidence")
-
-
-class RecognizeResponse(BaseModel):
-    lines: list[RecognizedLine] = Field(description="one entry per uploaded image, in upload order")
-    model_version: str
+__all__ = ["ErrorResponse", "ExtractResponse", "RecognizeResponse", "RecognizedLine", "RecognizedWord"]
 
 
 class ExtractResponse(BaseModel):
