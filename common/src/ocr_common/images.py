@@ -78,7 +78,7 @@ def decode_image(data: bytes, limits: ImageLimits = ImageLimits(), what: str = "
                                f"and {limits.max_side} px per side")
             img.load()
             img = ImageOps.exif_transpose(img)
-            pixels = _to_bgr(img)
+            pixels = to_bgr(img)
     except ApiError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -88,7 +88,7 @@ def decode_image(data: bytes, limits: ImageLimits = ImageLimits(), what: str = "
     return DecodedImage(pixels, fmt)
 
 
-def _to_bgr(img: Image.Image) -> np.ndarray:
+def to_bgr(img: Image.Image) -> np.ndarray:
     """Any PIL mode (palette, 16-bit, CMYK, alpha) to 8-bit BGR; transparency goes onto white."""
     if getattr(img, "n_frames", 1) > 1:
         img.seek(0)
