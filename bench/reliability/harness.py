@@ -10,7 +10,6 @@ import os
 import secrets
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -99,8 +98,6 @@ class Mesh:
                        "TEXT_CORRECTION_QUEUE": f"rel.textCorrectionQueue.{suffix}"}
         self.ports = {name: free_port() for name in SERVICES}
         self.image_root = self.workdir / "images"
-        self.outbox = self.workdir / "outbox.sqlite3"
-        self.keys = self.workdir / "api-keys.sqlite3"
         self.logs = self.workdir / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.procs: dict[str, subprocess.Popen] = {}
@@ -118,8 +115,7 @@ class Mesh:
                        RETRY_BACKOFF_MAX="1")
         if name == "gateway":
             env.update(DETECTION_URL=self.url("detection"), RECOGNITION_URL=self.url("recognition"),
-                       IMAGESTORE_URL=self.url("image-store"), RABBITMQ_URL=RABBITMQ, OUTBOX_PATH=str(self.outbox),
-                       API_KEYS_PATH=str(self.keys))
+                       IMAGESTORE_URL=self.url("image-store"), RABBITMQ_URL=RABBITMQ, DATABASE_URL=self.database_url)
         env.update(self.env.get("*", {}))
         env.update(self.env.get(name, {}))
         return env
@@ -188,11 +184,15 @@ class Mesh:
 
     # ----------------------------------------------------------------------------- end state
     def outbox_pending(self) -> int:
-        conn = sqlite3.connect(self.outbox)
+        """Rows in the gateway's outbox (PostgreSQL, shared by every gateway process)."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.database_url)
         try:
-            return int(conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
+            with engine.connect() as conn:
+                return conn.execute(sa.text("SELECT count(*) FROM gateway.outbox")).scalar_one()
         finally:
-            conn.close()
+            engine.dispose()
 
     def queue_counts(self) -> dict[str, tuple[int, int]]:
         """(ready, unacknowledged) of every work queue and dead-letter queue of this mesh."""

@@ -49,17 +49,18 @@ def log(msg: str) -> None:
 
 
 class Credentials:
-    def __init__(self, secret: str, keys_path: Path):
-        self.secret, self.keys_path = secret, keys_path
+    def __init__(self, secret: str, database_url: str):
+        from ocr_gateway.db import make_engine
+        from ocr_gateway.keys import ApiKeyStore
+
+        self.secret, self.keys = secret, ApiKeyStore(make_engine(database_url, pool_size=1))
 
     def jwt(self, sub: str, scope: str = "") -> dict:
         claims = {"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 86400} | ({"scope": scope} if scope else {})
         return {"Authorization": f"Bearer {jwt.encode(claims, self.secret, algorithm='HS256')}"}
 
     def key(self, owner: str, **kw) -> dict:
-        from ocr_common.auth_keys import ApiKeyStore
-
-        return {"Authorization": f"Bearer {ApiKeyStore(self.keys_path).create(owner, **kw)[1]}"}
+        return {"Authorization": f"Bearer {self.keys.create(owner, **kw)[1]}"}
 
 
 def start_mesh(workdir: Path) -> tuple[harness.Mesh, Credentials]:
@@ -68,7 +69,7 @@ def start_mesh(workdir: Path) -> tuple[harness.Mesh, Credentials]:
                "RATE_LIMIT_PER_MINUTE": "60000", "RATE_LIMIT_BURST": "1000", "DAILY_QUOTA": "1000000"}
     mesh = harness.Mesh(workdir, harness.create_database(), env={"gateway": gateway})
     mesh.start_all()
-    return mesh, Credentials(secret, mesh.keys)
+    return mesh, Credentials(secret, mesh.database_url)
 
 
 def rss_sampler(mesh: harness.Mesh, stop: threading.Event) -> threading.Thread:

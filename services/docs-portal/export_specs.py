@@ -23,7 +23,7 @@ def _gateway() -> dict:
     from ocr_gateway.config import Settings
     from ocr_gateway.main import create_app
 
-    return create_app(Settings(**_PEERS)).openapi()
+    return create_app(Settings(**_PEERS, DATABASE_URL="postgresql+psycopg2://ocrmesh@postgres:5432/ocrmesh")).openapi()
 
 
 def _detection() -> dict:

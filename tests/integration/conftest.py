@@ -75,7 +75,6 @@ class Mesh:
         self.ports = {name: free_port() for name in ("detection", "recognition", "image-store", "gateway")}
         self.database_url = database_url
         self.image_root = tmp / "images"
-        self.outbox = tmp / "outbox.sqlite3"
         self.spans = spans
         self.procs: dict[str, subprocess.Popen] = {}
         self.logs = tmp / "logs"
@@ -93,7 +92,7 @@ class Mesh:
                        RETRY_BACKOFF_MAX="1", TRAINING_OWNERS="*")
         if name == "gateway":
             env.update(DETECTION_URL=self.url("detection"), RECOGNITION_URL=self.url("recognition"),
-                       IMAGESTORE_URL=self.url("image-store"), RABBITMQ_URL=RABBITMQ, OUTBOX_PATH=str(self.outbox))
+                       IMAGESTORE_URL=self.url("image-store"), RABBITMQ_URL=RABBITMQ, DATABASE_URL=self.database_url)
         return env
 
     def start(self, name: str) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -103,19 +102,25 @@ def test_one_trace_covers_gateway_models_queue_and_store(mesh, first_result):
     assert any(s["service"] == "gateway" and "POST" in s["name"] for s in spans)
 
 
+def outbox_rows(db) -> int:
+    """Messages waiting in the gateway's outbox (its PostgreSQL schema, in the mesh's database)."""
+    with db.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM gateway.outbox")).scalar_one()
+
+
 def test_broker_restart_loses_nothing(mesh, db, small_bytes):
     subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True)
     try:
         answers = [upload(mesh, small_bytes) for _ in range(4)]
         assert all(a.status_code == 200 for a in answers), [a.text for a in answers]  # OCR goes on without the broker
-        pending = sqlite3.connect(mesh.outbox).execute("SELECT count(*) FROM outbox").fetchone()[0]
+        pending = outbox_rows(db)
         assert pending >= 8  # image + data per upload wait in the outbox
     finally:
         subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True)
     for a in answers:
         body = a.json()
         wait_until(lambda b=body: fully_stored(mesh, db, b["request_id"], len(b["lines"])), 60)
-    wait_until(lambda: sqlite3.connect(mesh.outbox).execute("SELECT count(*) FROM outbox").fetchone()[0] == 0, 30)
+    wait_until(lambda: outbox_rows(db) == 0, 30)
 
 
 def test_image_store_killed_mid_stream_loses_and_duplicates_nothing(mesh, db, small_bytes):

@@ -45,10 +45,10 @@ def mesh(database, tmp_path):
                                    IMAGE_ROOT=tmp_path / "images", CONSUMER_ENABLED=False)
     store_app = create_store(store_settings)
     common = dict(DETECTION_URL="http://detection", RECOGNITION_URL="http://recognition", IMAGESTORE_URL="http://image-store",
-                  RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F")
-    secured = create_gateway(GatewaySettings(**common, OUTBOX_PATH=tmp_path / "a.sqlite3", AUTH_ENABLED=True,
+                  RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F", DATABASE_URL=database)
+    secured = create_gateway(GatewaySettings(**common, AUTH_ENABLED=True,
                                              JWT_SECRET=SECRET, JWT_ISSUER=ISSUER, JWT_AUDIENCE=AUDIENCE))
-    open_ = create_gateway(GatewaySettings(**common, OUTBOX_PATH=tmp_path / "b.sqlite3"))
+    open_ = create_gateway(GatewaySettings(**common))
     with TestClient(store_app), TestClient(secured) as on, TestClient(open_) as off:
         for app in (secured, open_):
             app.state.services.imagestore.http = httpx.AsyncClient(base_url="http://image-store",

@@ -25,17 +25,18 @@ ISSUER, AUDIENCE = "https://id.ocrmesh.test/", "ocrmesh"
 class Auth:
     """Mints the mesh's credentials: JWTs for subjects and API keys in the gateway's key store."""
 
-    def __init__(self, secret: str, keys_path: Path):
-        self.secret, self.keys_path = secret, keys_path
+    def __init__(self, secret: str, database_url: str):
+        from ocr_gateway.db import make_engine
+        from ocr_gateway.keys import ApiKeyStore
+
+        self.secret, self.keys = secret, ApiKeyStore(make_engine(database_url, pool_size=1))
 
     def jwt(self, sub: str, scope: str = "", ttl: int = 3600) -> dict:
         claims = {"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + ttl} | ({"scope": scope} if scope else {})
         return {"Authorization": f"Bearer {jwt.encode(claims, self.secret, algorithm='HS256')}"}
 
     def key(self, owner: str, **kw) -> dict:
-        from ocr_common.auth_keys import ApiKeyStore
-
-        return {"Authorization": f"Bearer {ApiKeyStore(self.keys_path).create(owner, **kw)[1]}"}
+        return {"Authorization": f"Bearer {self.keys.create(owner, **kw)[1]}"}
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +61,7 @@ def mesh(tmp_path_factory):
                "RATE_LIMIT_PER_MINUTE": "6000", "RATE_LIMIT_BURST": "200", "DAILY_QUOTA": "100000",
                "API_KEY_CACHE_SECONDS": "1"}
     m = harness.Mesh(tmp_path_factory.mktemp("reliability"), database_url, env={"gateway": gateway})
-    m.auth = Auth(secret, m.keys)
+    m.auth = Auth(secret, database_url)
     try:
         m.start_all()
         yield m

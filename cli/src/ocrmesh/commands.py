@@ -188,10 +188,10 @@ def add_cleanup(sub) -> None:
 
 # --- keys --------------------------------------------------------------------------------------
 def add_keys(sub) -> None:
-    from ocr_common import auth_keys
+    from ocr_gateway import keys as auth_keys
 
     p = sub.add_parser("keys", help="create, list and revoke the gateway's API keys",
-                       description="API keys for machine clients, stored hashed (SHA-256) in the gateway's key store "
-                                   "(API_KEYS_PATH). `create` prints the key once.")
+                       description="API keys for machine clients, stored hashed (SHA-256) in the gateway's database "
+                                   "(DATABASE_URL). `create` prints the key once.")
     auth_keys.add_arguments(p)
     p.set_defaults(func=auth_keys.run)

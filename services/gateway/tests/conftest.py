@@ -1,12 +1,65 @@
+"""Gateway tests run on the real PostgreSQL and RabbitMQ (127.0.0.1; OCRMESH_TEST_POSTGRES_URL and
+OCRMESH_TEST_RABBITMQ_URL override them). Without them the tests fail, never skip: `make test` starts them.
+
+Every test gets its own database, a copy of one migrated once per session, and DATABASE_URL points at
+it, so each gateway a test creates has a fresh, migrated state."""
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
 
 import pika
 import pytest
+import sqlalchemy as sa
 
 RABBITMQ_URL = os.environ.get("OCRMESH_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+POSTGRES_URL = os.environ.get("OCRMESH_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+
+def _url(name: str) -> str:
+    return sa.engine.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def _template_database():
+    """A database migrated to the gateway's head once; each test gets a copy (CREATE DATABASE … TEMPLATE)."""
+    from ocr_gateway.db import upgrade_database
+
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    name = f"ocrmesh_gw_template_{secrets.token_hex(4)}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc}")
+    upgrade_database(_url(name))
+    yield admin, name
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def database_url(_template_database, monkeypatch) -> str:
+    """A fresh, migrated database for this test; also DATABASE_URL, which the gateway's Settings read."""
+    admin, template = _template_database
+    name = f"ocrmesh_gw_test_{secrets.token_hex(5)}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    monkeypatch.setenv("DATABASE_URL", _url(name))
+    yield _url(name)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture()
+def engine(database_url):
+    from ocr_gateway.db import make_engine
+
+    engine = make_engine(database_url, pool_size=4)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -9,15 +9,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import jwt
 import pytest
+import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from fastapi.testclient import TestClient
 from ocr_gateway.auth import JwtVerifier
 from ocr_gateway.config import Settings
+from ocr_gateway.keys import ApiKeyStore
 from ocr_gateway.main import create_app
-
-from ocr_common.auth_keys import ApiKeyStore
 
 SECRET = "k" * 48
 ISSUER, AUDIENCE = "https://id.example.test/", "ocrmesh"
@@ -104,7 +104,7 @@ def recording_peer(seen: list, inner: FastAPI) -> httpx.AsyncBaseTransport:
 def make_gateway(tmp_path, **overrides):
     values = dict(DETECTION_URL="http://detection", RECOGNITION_URL="http://recognition",
                   IMAGESTORE_URL="http://image-store", RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",
-                  OUTBOX_PATH=tmp_path / "outbox.sqlite3", AUTH_ENABLED=True, JWT_SECRET=SECRET,
+                  AUTH_ENABLED=True, JWT_SECRET=SECRET,
                   JWT_ISSUER=ISSUER, JWT_AUDIENCE=AUDIENCE, API_KEY_CACHE_SECONDS=0)
     return create_app(Settings(**(values | overrides)))
 
@@ -181,7 +181,7 @@ def test_jwt_subject_owns_the_result(gw):
 
 def test_api_keys_authenticate_and_revocation_takes_effect(gw):
     client, s, _, _ = gw
-    store = ApiKeyStore(s.settings.api_keys_path)
+    store = ApiKeyStore(s.engine)
     key, plaintext = store.create("robot", name="ci")
     assert upload(client, bearer(plaintext)).status_code == 200
     assert upload(client, {"X-API-Key": plaintext}).status_code == 200
@@ -190,7 +190,9 @@ def test_api_keys_authenticate_and_revocation_takes_effect(gw):
     assert store.revoke(key.key_id)
     assert upload(client, bearer(plaintext)).status_code == 401
     # Only the hash is stored.
-    assert plaintext.encode() not in s.settings.api_keys_path.read_bytes()
+    with s.engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT row_to_json(k)::text FROM gateway.api_key k")).scalars().all()
+    assert len(stored) == 1 and plaintext not in stored[0] and plaintext.split("_")[2] not in stored[0]
 
 
 def test_other_owners_results_answer_404(gw):
@@ -265,7 +267,7 @@ def test_daily_quota_counts_answered_images_only(tmp_path):
         assert int(r.headers["retry-after"]) <= 86401
         assert upload(client, alice, "/read").status_code == 429
         assert upload(client, bearer(token("bob"))).status_code == 200
-        key = ApiKeyStore(s.settings.api_keys_path).create("carol", daily_quota=1)[1]
+        key = ApiKeyStore(s.engine).create("carol", daily_quota=1)[1]
         assert [upload(client, bearer(key)).status_code for _ in range(2)] == [200, 429]
     # Durable: a new process still counts today's images.
     app = make_gateway(tmp_path, DAILY_QUOTA=2)
@@ -281,7 +283,7 @@ def test_priority_is_granted_forwarded_and_refused(gw):
                     headers=bearer(token("alice", scope="openid ocr:priority")) | {"X-Priority": "high"})
     assert r.status_code == 200 and seen == ["high", "high"]
     assert all(m.priority == 1 for m in s.outbox.oldest())
-    key = ApiKeyStore(s.settings.api_keys_path).create("robot", high_priority=True)[1]
+    key = ApiKeyStore(s.engine).create("robot", high_priority=True)[1]
     assert upload(client, bearer(key), priority="high").status_code == 200
     assert upload(client, bearer(key), priority="urgent").status_code == 422
 

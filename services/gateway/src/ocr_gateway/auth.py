@@ -1,4 +1,4 @@
-"""Who is calling: bearer JWTs (shared HS256 secret or a JWKS URL) and API keys (ocr_common.auth_keys).
+"""Who is calling: bearer JWTs (shared HS256 secret or a JWKS URL) and API keys (keys.py, in PostgreSQL).
 
 `Authenticator.authenticate(authorization, api_key)` returns a `Principal` or raises a 401 `ApiError`
 with a `WWW-Authenticate` header (RFC 6750). A JWT must be signed by the configured secret (HS256/384/512)
@@ -15,12 +15,12 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import jwt
 
-from ocr_common.auth_keys import ApiKey, ApiKeyStore, looks_like_key
 from ocr_common.errors import ApiError
+
+from .keys import ApiKey, ApiKeyStore, looks_like_key
 
 REALM = "ocrmesh"
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
@@ -123,10 +123,10 @@ class Authenticator:
 
     @classmethod
     def from_settings(cls, secret: str | None, jwks_url: str | None, issuer: str | None, audience: str | None,
-                      keys_path: Path | None, leeway: float = 30.0, priority_scope: str = "ocr:priority",
+                      keys: ApiKeyStore | None, leeway: float = 30.0, priority_scope: str = "ocr:priority",
                       cache_seconds: float = 5.0) -> Authenticator:
         verifier = JwtVerifier(secret or None, jwks_url or None, issuer or None, audience or None, leeway, priority_scope)
-        return cls(verifier if verifier.configured else None, ApiKeyStore(keys_path) if keys_path else None, cache_seconds)
+        return cls(verifier if verifier.configured else None, keys, cache_seconds)
 
     def _api_key(self, plaintext: str) -> Principal:
         if self.keys is None:

@@ -16,7 +16,15 @@ class Settings(BaseServiceSettings):
     RECOGNITION_URL: AnyHttpUrl
     IMAGESTORE_URL: AnyHttpUrl
     RABBITMQ_URL: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
-    OUTBOX_PATH: Path = Path("var/gateway-outbox.sqlite3")
+    # Everything replicas share (outbox, API keys, upload ledger, rate limits, idempotency keys) is in
+    # PostgreSQL, in the schema `gateway`: any number of gateway processes can run side by side.
+    DATABASE_URL: str = Field(description="e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/ocrmesh")
+    DATABASE_POOL_SIZE: int = Field(10, ge=1, description="connections per process (as many again on bursts)")
+    MIGRATE_ON_START: bool = Field(True, description="run the gateway's Alembic migrations at start-up")
+    OUTBOX_BATCH_ROWS: int = Field(100, ge=1, description="rows one relay batch claims at most")
+    OUTBOX_BATCH_BYTES: int = Field(8 * 1024 * 1024, ge=1, description="message bytes one relay batch loads at most "
+                                    "(a single larger message still goes alone)")
+    OUTBOX_POLL_SECONDS: float = Field(1.0, gt=0, description="how often an idle relay looks for other replicas' rows")
 
     # Queue names (the original system's); configurable so tests can isolate themselves.
     IMAGE_QUEUE: str = "imageQueue"
@@ -53,15 +61,14 @@ class Settings(BaseServiceSettings):
     JWT_AUDIENCE: str | None = None        # `aud`; required with JWT_SECRET or JWKS_URL
     JWT_LEEWAY: float = 30.0               # seconds of clock skew allowed on exp/nbf/iat
     PRIORITY_SCOPE: str = "ocr:priority"   # a JWT scope that may ask for priority=high
-    API_KEYS_PATH: Path | None = Field(None, description="API key store; default: gateway-api-keys.sqlite3 next to the outbox")
     API_KEY_CACHE_SECONDS: float = 5.0     # a revoked key stops working within this time
 
     # Limits per owner (per JWT subject / API key owner). Off for the anonymous caller of `make up`
-    # unless LIMIT_ANONYMOUS. The rate limit is a token bucket in each gateway process's memory.
+    # unless LIMIT_ANONYMOUS. Both hold across replicas: the rate limit is a token bucket per owner in
+    # PostgreSQL (limits.py), the quota counts the shared upload ledger (usage.py).
     RATE_LIMIT_PER_MINUTE: float = Field(120.0, ge=0, description="sustained requests per minute; 0 = no limit")
     RATE_LIMIT_BURST: int = Field(20, ge=1, description="requests allowed at once above the sustained rate")
     DAILY_QUOTA: int = Field(5000, ge=0, description="images per owner per UTC day; 0 = no quota")
-    USAGE_PATH: Path | None = Field(None, description="upload ledger (quota, ownership); default: next to the outbox")
     LIMIT_ANONYMOUS: bool = False
     HIGH_PRIORITY_FOR_ALL: bool = False    # with auth on: anyone may ask for priority=high
 
@@ -76,14 +83,6 @@ class Settings(BaseServiceSettings):
             raise ValueError("JWT auth (JWT_SECRET or JWKS_URL) needs JWT_ISSUER and JWT_AUDIENCE: "
                              "the `iss` and `aud` every accepted token must carry")
         return self
-
-    @property
-    def api_keys_path(self) -> Path:
-        return self.API_KEYS_PATH or self.OUTBOX_PATH.parent / "gateway-api-keys.sqlite3"
-
-    @property
-    def usage_path(self) -> Path:
-        return self.USAGE_PATH or self.OUTBOX_PATH.parent / "gateway-usage.sqlite3"
 
 
 @lru_cache

@@ -1,8 +1,11 @@
 """FastAPI app of the gateway, the only public service."""
+import asyncio
+import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from ocr_common.errors import install_error_handlers
 from ocr_common.health import health_router
@@ -13,12 +16,16 @@ from ocr_common.tracing import current_trace_id, inject_headers, instrument_app,
 from .auth import Authenticator
 from .clients import DetectionClient, ImageStoreClient, RecognitionClient
 from .config import Settings, get_settings
+from .db import make_engine, upgrade_database
+from .keys import ApiKeyStore
 from .limits import RateLimiter
 from .outbox import Outbox
 from .pipeline import OcrPipeline, Queues
 from .publisher import OutboxPublisher
 from .routes import compat_router, ocr_router, search_router
 from .usage import UsageLedger
+
+log = logging.getLogger(__name__)
 
 
 class Services:
@@ -32,25 +39,40 @@ class Services:
                                              max_lines=settings.RECOGNITION_MAX_LINES, **timeouts)
         self.imagestore = ImageStoreClient("image-store", str(settings.IMAGESTORE_URL), settings.IMAGESTORE_TIMEOUT, **timeouts)
         self.queues = Queues(settings.IMAGE_QUEUE, settings.IMAGE_DATA_QUEUE, settings.TEXT_CORRECTION_QUEUE)
-        self.outbox = Outbox(settings.OUTBOX_PATH)
+        self.engine = make_engine(settings.DATABASE_URL, settings.DATABASE_POOL_SIZE)
+        self.outbox = Outbox(self.engine, settings.OUTBOX_BATCH_ROWS, settings.OUTBOX_BATCH_BYTES)
         self.publisher = OutboxPublisher(self.outbox, settings.RABBITMQ_URL,
-                                         [self.queues.image, self.queues.data, self.queues.correction])
+                                         [self.queues.image, self.queues.data, self.queues.correction],
+                                         poll_interval=settings.OUTBOX_POLL_SECONDS)
         self.limits = ImageLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_IMAGE_PIXELS, settings.MAX_IMAGE_SIDE)
         self.pipeline = OcrPipeline(self.detection, self.recognition, self.outbox, self.limits, self.queues,
                                     settings.MIN_LINE_CONFIDENCE)
         self.auth = Authenticator.from_settings(
             settings.JWT_SECRET, settings.JWKS_URL, settings.JWT_ISSUER, settings.JWT_AUDIENCE,
-            settings.api_keys_path if settings.AUTH_ENABLED else None, settings.JWT_LEEWAY, settings.PRIORITY_SCOPE,
+            ApiKeyStore(self.engine) if settings.AUTH_ENABLED else None, settings.JWT_LEEWAY, settings.PRIORITY_SCOPE,
             settings.API_KEY_CACHE_SECONDS)
-        self.limiter = RateLimiter(settings.RATE_LIMIT_PER_MINUTE, settings.RATE_LIMIT_BURST)
-        self.usage = UsageLedger(settings.usage_path)
+        self.limiter = RateLimiter(self.engine, settings.RATE_LIMIT_PER_MINUTE, settings.RATE_LIMIT_BURST)
+        self.usage = UsageLedger(self.engine)
+
+    def prune(self) -> None:
+        """Old ledger rows and idle rate-limit buckets go (any replica may do it; it is idempotent)."""
+        self.usage.prune()
+        self.limiter.prune()
 
     async def close(self) -> None:
         self.publisher.stop()
-        self.outbox.close()
-        self.usage.close()
         for client in (self.detection, self.recognition, self.imagestore):
             await client.aclose()
+        self.engine.dispose()
+
+
+async def _housekeeping(services: Services, every: float = 600.0) -> None:
+    while True:
+        try:
+            await run_in_threadpool(services.prune)
+        except Exception:   # the database may be down for a while; the next round tries again
+            log.warning("housekeeping failed", exc_info=True)
+        await asyncio.sleep(every)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -61,9 +83,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         configure_logging(settings.OTEL_SERVICE_NAME, settings.LOG_LEVEL)
         services = Services(settings)
+        if settings.MIGRATE_ON_START:
+            await run_in_threadpool(upgrade_database, services.engine)
         services.publisher.start()
+        housekeeping = asyncio.create_task(_housekeeping(services))
         app.state.services = services
         yield
+        housekeeping.cancel()
         await services.close()
         shutdown_tracing()
 

@@ -1,32 +1,28 @@
-"""A durable local outbox: messages wait in SQLite until RabbitMQ has confirmed them.
+"""The durable outbox, shared by every gateway replica: messages wait in PostgreSQL until RabbitMQ has
+confirmed them.
 
-The request path only appends a row (a local, fsynced write); a background thread publishes the
-rows in order with publisher confirms and deletes each row once the broker has confirmed it. If
-the broker is down the rows stay, and the thread keeps retrying: an outage delays, never drops.
+The request path only inserts rows (one transaction per request: the image and its data, or a
+correction). The relay (publisher.py) runs in every replica and takes batches with
+`SELECT … FOR UPDATE SKIP LOCKED`: replicas never publish the same row at once, and the rows of a
+replica that dies are unlocked as soon as PostgreSQL sees its connection close, so another replica
+publishes them. A batch is bounded in rows and in bytes (`size` is stored beside the body, so the
+claim reads no body); only the batch's bodies are loaded. A row is deleted, in the batch's
+transaction, after the broker confirmed it: delivery is at least once (a replica killed between a
+confirm and its commit leaves rows another replica publishes again), and the image-store's writes are
+idempotent on request_id / correction_id.
 
-Rows carry a priority (0 normal, 1 high): a backlog drains high-priority rows first, then the rest,
-each in the order they were added.
+Rows carry a priority (0 normal, 1 high): a backlog drains high-priority rows first, then by age.
 """
 from __future__ import annotations
 
-import json
-import sqlite3
 import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    queue TEXT NOT NULL,
-    body BLOB NOT NULL,
-    content_type TEXT NOT NULL,
-    headers TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    priority INTEGER NOT NULL DEFAULT 0
-)
-"""
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from .db import outbox as table
 
 
 @dataclass(frozen=True)
@@ -40,57 +36,75 @@ class OutboxMessage:
 
 
 class Outbox:
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")  # a row that was added survives a power cut
-        self._conn.execute(_SCHEMA)
-        columns = {r[1] for r in self._conn.execute("PRAGMA table_info(outbox)")}
-        if "priority" not in columns:  # an outbox written before priorities existed
-            self._conn.execute("ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0")
-        self._conn.execute("CREATE INDEX IF NOT EXISTS outbox_lane ON outbox (priority DESC, id)")
-        self._lock = threading.Lock()
-        self.added = threading.Event()
-
-    _INSERT = "INSERT INTO outbox (queue, body, content_type, headers, created_at, priority) VALUES (?, ?, ?, ?, ?, ?)"
+    def __init__(self, engine: Engine, batch_rows: int = 100, batch_bytes: int = 8 * 1024 * 1024):
+        self.engine, self.batch_rows, self.batch_bytes = engine, batch_rows, batch_bytes
+        self.added = threading.Event()   # wakes this replica's relay; the others poll
 
     def add(self, queue: str, body: bytes, content_type: str, headers: dict, priority: int = 0) -> int:
         return self.add_many([(queue, body, content_type, headers)], priority)[0]
 
     def add_many(self, messages: list[tuple[str, bytes, str, dict]], priority: int = 0) -> list[int]:
-        """Adds several messages in one transaction (one fsync): all of them or none."""
-        now = time.time()
-        ids = []
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                for queue, body, content_type, headers in messages:
-                    cur = self._conn.execute(self._INSERT, (queue, body, content_type, json.dumps(headers), now, priority))
-                    ids.append(int(cur.lastrowid))
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        """Adds several messages in one transaction: all of them or none."""
+        rows = [{"queue": q, "body": b, "size": len(b), "content_type": ct, "headers": h, "priority": priority}
+                for q, b, ct, h in messages]
+        with self.engine.begin() as conn:
+            ids = [conn.execute(sa.insert(table).values(row).returning(table.c.id)).scalar_one() for row in rows]
         self.added.set()
         return ids
 
+    def publish_batch(self, send: Callable[[OutboxMessage], None]) -> int:
+        """Claims the next batch no other replica holds, calls `send` on each message in order and deletes
+        the ones it returned from. If `send` raises, the messages sent before it are still deleted and the
+        error is raised; the rest stay for the next try. Returns how many were sent."""
+        head = [table.c.id, table.c.queue, table.c.size, table.c.content_type, table.c.headers, table.c.priority]
+        sent: list[int] = []
+        error: BaseException | None = None
+        with self.engine.begin() as conn:
+            claimed = conn.execute(sa.select(*head).order_by(table.c.priority.desc(), table.c.id)
+                                   .limit(self.batch_rows).with_for_update(skip_locked=True)).all()
+            batch, total = [], 0
+            for row in claimed:   # a prefix within batch_bytes, and at least one row however large
+                if batch and total + row.size > self.batch_bytes:
+                    break
+                batch.append(row)
+                total += row.size
+            if not batch:
+                return 0
+            bodies = dict(conn.execute(sa.select(table.c.id, table.c.body)
+                                       .where(table.c.id.in_([r.id for r in batch]))).all())
+            for row in batch:
+                try:
+                    send(OutboxMessage(row.id, row.queue, bytes(bodies.pop(row.id)), row.content_type, row.headers,
+                                       row.priority))
+                except Exception as exc:
+                    error = exc
+                    break
+                sent.append(row.id)
+            if sent:
+                conn.execute(sa.delete(table).where(table.c.id.in_(sent)))
+        if error is not None:
+            raise error
+        return len(sent)
+
     def oldest(self, limit: int = 50) -> list[OutboxMessage]:
-        """The next rows to publish: high priority first, then by age."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT id, queue, body, content_type, headers, priority FROM outbox ORDER BY priority DESC, id LIMIT ?",
-                (limit,)).fetchall()
-        return [OutboxMessage(r[0], r[1], bytes(r[2]), r[3], json.loads(r[4]), r[5]) for r in rows]
+        """The next rows to publish, high priority first, then by age (for tests and inspection)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(table.c.id, table.c.queue, table.c.body, table.c.content_type,
+                                          table.c.headers, table.c.priority)
+                                .order_by(table.c.priority.desc(), table.c.id).limit(limit)).all()
+        return [OutboxMessage(r.id, r.queue, bytes(r.body), r.content_type, r.headers, r.priority) for r in rows]
 
     def remove(self, message_id: int) -> None:
-        with self._lock:
-            self._conn.execute("DELETE FROM outbox WHERE id = ?", (message_id,))
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(table).where(table.c.id == message_id))
 
     def pending(self) -> int:
-        with self._lock:
-            return int(self._conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
 
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+    def backlog(self) -> tuple[int, int]:
+        """(rows, bytes) waiting for the broker."""
+        with self.engine.connect() as conn:
+            rows, size = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(table.c.size), 0))
+                                      .select_from(table)).one()
+        return int(rows), int(size)

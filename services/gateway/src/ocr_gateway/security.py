@@ -56,7 +56,7 @@ async def current_caller(request: Request, principal: Annotated[Principal, Depen
     settings = services.settings
     limited = settings.AUTH_ENABLED or settings.LIMIT_ANONYMOUS
     if limited:
-        wait = services.limiter.take(principal.limit_key, principal.rate_per_minute)
+        wait = await run_in_threadpool(services.limiter.take, principal.limit_key, principal.rate_per_minute)
         if wait > 0:
             raise ApiError(429, "rate_limited", f"too many requests; retry in {retry_after(wait)} s",
                            headers={"Retry-After": retry_after(wait)})
