@@ -41,6 +41,7 @@ _INT32 = 2**31 - 1
 MAX_TEXT = 1_000_000
 MAX_LINE_TEXT = 10_000
 MAX_LINES = 10_000
+MAX_PAGES = 10_000
 MAX_INFO_HEADER = 256
 NO_NUL = "^[^\x00]*$"   # PostgreSQL text cannot hold NUL: refused where it enters, not dead-lettered later
 
@@ -125,6 +126,25 @@ class ModelVersions(BaseModel):
     recognition: str = Field(max_length=128)
 
 
+class WordData(BaseModel):
+    """One word of a line: its quadrilateral (from the recognizer's alignment), text and confidence."""
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, frozen=True)
+
+    points: Annotated[list[Point], Field(min_length=4, max_length=4)]
+    text: str = Field(max_length=MAX_LINE_TEXT)
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class PageData(BaseModel):
+    """One page of a document (a PDF page as rendered, a TIFF frame, or the one page of an image)."""
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, frozen=True)
+
+    page: int = Field(ge=1, le=_INT32, description="1-based")
+    width: int = Field(ge=0, le=_INT32)
+    height: int = Field(ge=0, le=_INT32)
+    dpi: float | None = Field(None, gt=0, le=10_000, description="a PDF page's rendering resolution")
+
+
 class LineData(BaseModel):
     """One detected and read text line."""
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False, frozen=True)
@@ -138,6 +158,8 @@ class LineData(BaseModel):
     height: int = Field(ge=0, le=_INT32)
     text: str = Field(max_length=MAX_LINE_TEXT)
     confidence: float | None = Field(None, ge=0.0, le=1.0)
+    page: int = Field(1, ge=1, le=_INT32, description="the page the line is on (1-based); its points are that page's pixels")
+    words: list[WordData] | None = Field(None, max_length=MAX_LINE_TEXT, description="the line's words, left to right")
 
 
 class ImageDataMessage(_Wire):
@@ -149,6 +171,8 @@ class ImageDataMessage(_Wire):
     height: int = Field(ge=0, le=_INT32)
     text: str = Field(max_length=MAX_TEXT, description="the whole text, lines joined")
     lines: list[LineData] = Field(default_factory=list, max_length=MAX_LINES)
+    pages: list[PageData] | None = Field(None, max_length=MAX_PAGES, description="a document's pages; null for one "
+                                         "image (its width and height above)")
     models: ModelVersions
     owner: str | None = Field(None, max_length=255)
 
@@ -231,7 +255,7 @@ def declare_queue(channel: BlockingChannel, queue: str) -> None:
 __all__ = [
     "DEAD_LETTER_EXCHANGE", "IMAGE_BODY_CONTENT_TYPE", "IMAGE_DATA_QUEUE", "IMAGE_QUEUE", "JSON_CONTENT_TYPE",
     "PERSISTENT", "SCHEMA_VERSION", "TEXT_CORRECTION_QUEUE", "ImageDataMessage", "ImageMessageHeaders",
-    "MAX_LINES", "MAX_TEXT", "NO_NUL", "LineCorrection", "LineData", "ModelVersions", "TextCorrectionMessage",
+    "MAX_LINES", "MAX_PAGES", "MAX_TEXT", "NO_NUL", "LineCorrection", "LineData", "ModelVersions", "PageData", "WordData", "TextCorrectionMessage",
     "amqp_headers", "dead_letter_queue",
     "declare_queue", "decode_headers", "queue_arguments",
 ]

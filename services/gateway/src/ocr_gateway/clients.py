@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from ocr_common.admission import PRIORITY_HEADER, Priority
 from ocr_common.errors import ApiError
+from ocr_common.recognition import RecognizedLine, RecognizeResponse
 from ocr_common.search import StoredSearchResults
 
 
@@ -31,14 +32,7 @@ class Detection(BaseModel):
     scale: float = 1.0
 
 
-class RecognizedLine(BaseModel):
-    text: str
-    confidence: float
-
-
-class Recognition(BaseModel):
-    lines: list[RecognizedLine]
-    model_version: str = "unknown"
+Recognition = RecognizeResponse   # the recognition service's answer, declared once in ocr_common
 
 
 def _error_code(response: httpx.Response) -> str | None:

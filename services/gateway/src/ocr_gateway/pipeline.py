@@ -1,5 +1,8 @@
-"""One OCR request: check the upload, detect lines, crop them, read them (in chunks of the recognizer's limit),
-queue the result."""
+"""One OCR request: check the upload, then page by page detect lines, crop them, read them (in chunks of the
+recognizer's limit), place each line's words; queue the result.
+
+An image is one page. A PDF or a multi-page TIFF is opened and checked whole first (pages, sizes, encryption:
+ocr_common.pages), then rendered and read one page at a time, so memory holds one page's pixels."""
 from __future__ import annotations
 
 import uuid
@@ -12,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ocr_common.admission import Priority
 from ocr_common.geometry import crop_quad, minimal_box
-from ocr_common.images import DecodedImage, ImageLimits, decode_image
+from ocr_common.images import ImageLimits
 from ocr_common.lines import MIN_LINE_CONFIDENCE, is_text_line
 from ocr_common.messages import (
     IMAGE_BODY_CONTENT_TYPE,
@@ -20,16 +23,20 @@ from ocr_common.messages import (
     ImageMessageHeaders,
     LineData,
     ModelVersions,
+    PageData,
+    WordData,
     amqp_headers,
 )
+from ocr_common.ocr_result import OcrLine, OcrPage, build_words, document_text, page_text
+from ocr_common.pages import Document, DocumentLimits, PageImage
 from ocr_common.tracing import current_trace_id, inject_headers
 
 from .clients import DetectionClient, RecognitionClient
 from .outbox import Outbox
-from .schemas import OcrLine, OcrResult
+from .schemas import OcrResult
 
 MIME = {"png": "image/png", "jpeg": "image/jpeg", "tiff": "image/tiff", "bmp": "image/bmp", "webp": "image/webp",
-        "gif": "image/gif"}
+        "gif": "image/gif", "pdf": "application/pdf"}
 
 
 @dataclass
@@ -44,46 +51,87 @@ def _encode_crops(pixels: np.ndarray, quads: list[list[list[float]]]) -> list[by
     return [cv2.imencode(".png", crop_quad(pixels, q), [cv2.IMWRITE_PNG_COMPRESSION, 1])[1].tobytes() for q in quads]
 
 
+def _encode_page(pixels: np.ndarray) -> bytes:
+    return cv2.imencode(".png", pixels, [cv2.IMWRITE_PNG_COMPRESSION, 1])[1].tobytes()
+
+
+def document_limits(limits: ImageLimits, max_pages: int = 100, dpi: float = 200.0) -> DocumentLimits:
+    return DocumentLimits(max_bytes=limits.max_bytes, max_pages=max_pages, max_page_pixels=limits.max_pixels,
+                          max_side=limits.max_side, dpi=dpi)
+
+
 class OcrPipeline:
     def __init__(self, detection: DetectionClient, recognition: RecognitionClient, outbox: Outbox,
-                 limits: ImageLimits, queues: Queues, min_line_confidence: float = MIN_LINE_CONFIDENCE):
+                 limits: ImageLimits, queues: Queues, min_line_confidence: float = MIN_LINE_CONFIDENCE,
+                 documents: DocumentLimits | None = None):
         self.detection, self.recognition, self.outbox = detection, recognition, outbox
         self.min_line_confidence = min_line_confidence
         self.limits, self.queues = limits, queues
+        self.documents = documents or document_limits(limits)
 
     async def run(self, data: bytes, owner: str | None = None, request_id: str | None = None,
                   priority: Priority = Priority.NORMAL) -> OcrResult:
-        image: DecodedImage = await run_in_threadpool(decode_image, data, self.limits, "image")
-        content_type = MIME[image.format]
-        detection = await self.detection.detect(data, content_type, priority)
+        doc: Document = await run_in_threadpool(Document, data, self.documents, "image")
+        pages: list[OcrPage] = []
+        versions = ModelVersions(detection="none", recognition="none")
+        try:
+            for i in range(len(doc)):
+                image = await run_in_threadpool(doc.render, i)
+                single = len(doc) == 1 and doc.kind != "pdf"   # the upload itself goes to detection
+                page, versions = await self._read_page(image, data if single else None, doc.kind, priority, versions)
+                pages.append(page)
+                del image
+        finally:
+            await run_in_threadpool(doc.close)
+        lines = [ln for p in pages for ln in p.lines]
+        first = pages[0]
+        result = OcrResult(request_id=request_id or str(uuid.uuid4()), width=first.width, height=first.height,
+                           text=document_text(pages), lines=lines, pages=pages, trace_id=current_trace_id())
+        traceparent = inject_headers().get("traceparent")
+        await run_in_threadpool(self._enqueue, result, data, MIME[doc.kind], versions, traceparent, owner, priority,
+                                len(doc) > 1 or doc.kind == "pdf")
+        return result
+
+    async def _read_page(self, image: PageImage, original: bytes | None, kind: str, priority: Priority,
+                         versions: ModelVersions) -> tuple[OcrPage, ModelVersions]:
+        if original is not None:
+            body, content_type = original, MIME[kind]
+        else:
+            body, content_type = await run_in_threadpool(_encode_page, image.pixels), "image/png"
+        detection = await self.detection.detect(body, content_type, priority)
         quads = [ln.points for ln in detection.lines]
         crops = await run_in_threadpool(_encode_crops, image.pixels, quads)
         recognition = await self.recognition.recognize(crops, priority) if crops else None
         read = recognition.lines if recognition else []
-        lines = [OcrLine(points=q, text=r.text, confidence=r.confidence) for q, r in zip(quads, read, strict=True)
-                 if is_text_line(r.text, r.confidence, self.min_line_confidence)]
-        result = OcrResult(request_id=request_id or str(uuid.uuid4()), width=image.width, height=image.height,
-                           text="\n".join(ln.text for ln in lines), lines=lines, trace_id=current_trace_id())
-        traceparent = inject_headers().get("traceparent")
+        lines = [OcrLine(points=q, text=r.text, confidence=r.confidence,
+                         words=build_words(q, ((w.text, w.confidence, w.x0, w.x1) for w in r.words)))
+                 for q, r in zip(quads, read, strict=True) if is_text_line(r.text, r.confidence, self.min_line_confidence)]
         versions = ModelVersions(detection=detection.model_version,
-                                 recognition=recognition.model_version if recognition else "none")
-        await run_in_threadpool(self._enqueue, result, data, content_type, versions, traceparent, owner, priority)
-        return result
+                                 recognition=recognition.model_version if recognition else versions.recognition)
+        return OcrPage(page=image.number, width=image.width, height=image.height, dpi=image.dpi, text=page_text(lines),
+                       lines=lines), versions
 
     def _enqueue(self, result: OcrResult, data: bytes, content_type: str, versions: ModelVersions,
-                 traceparent: str | None, owner: str | None, priority: Priority = Priority.NORMAL) -> None:
-        """The image and its data go into the outbox in one transaction: both or neither."""
+                 traceparent: str | None, owner: str | None, priority: Priority = Priority.NORMAL,
+                 document: bool = False) -> None:
+        """The upload and its data go into the outbox in one transaction: both or neither. A document's lines are
+        numbered across its pages (the index corrections use) and each says its page."""
         now = datetime.now(UTC)
         rid = uuid.UUID(result.request_id)
         headers = ImageMessageHeaders(request_id=rid, created_at=now, content_type=content_type, traceparent=traceparent,
                                       owner=owner)
         line_data = []
-        for i, ln in enumerate(result.lines):
-            x, y, w, h = minimal_box(ln.points, result.width, result.height)
-            line_data.append(LineData(index=i, points=[tuple(p) for p in ln.points], start_x=x, start_y=y, width=w,
-                                      height=h, text=ln.text, confidence=ln.confidence))
+        for page in result.pages:
+            for ln in page.lines:
+                x, y, w, h = minimal_box(ln.points, page.width, page.height)
+                words = [WordData(points=[tuple(p) for p in wd.points], text=wd.text, confidence=wd.confidence)
+                         for wd in ln.words]
+                line_data.append(LineData(index=len(line_data), points=[tuple(p) for p in ln.points], start_x=x,
+                                          start_y=y, width=w, height=h, text=ln.text, confidence=ln.confidence,
+                                          page=page.page, words=words))
+        pages = [PageData(page=p.page, width=p.width, height=p.height, dpi=p.dpi) for p in result.pages] if document else None
         message = ImageDataMessage(request_id=rid, created_at=now, width=result.width, height=result.height,
-                                   text=result.text, lines=line_data, models=versions, owner=owner)
+                                   text=result.text, lines=line_data, pages=pages, models=versions, owner=owner)
         self.outbox.add_many([
             (self.queues.image, data, IMAGE_BODY_CONTENT_TYPE, headers.to_amqp()),
             (self.queues.data, message.model_dump_json().encode(), "application/json", amqp_headers(rid, traceparent)),

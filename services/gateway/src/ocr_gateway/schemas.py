@@ -6,20 +6,19 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ocr_common.messages import MAX_LINES, MAX_TEXT, NO_NUL, LineCorrection
-
-
-class OcrLine(BaseModel):
-    points: list[list[float]] = Field(description="[[x,y] x 4]: top-left, top-right, bottom-right, bottom-left")
-    text: str
-    confidence: float = Field(ge=0.0, le=1.0)
+from ocr_common.ocr_result import OcrLine, OcrPage  # the canonical result, declared once in ocr_common
 
 
 class OcrResult(BaseModel):
+    """One image is one page; a PDF or a multi-page TIFF has `pages`. The top-level fields are the first page's
+    size, the whole text (pages separated by a form feed) and every line of every page, in order: a line's
+    index here is the one corrections use."""
     request_id: str
     width: int
     height: int
-    text: str = Field(description="all lines joined with \\n in reading order")
+    text: str = Field(description="all lines joined with \\n in reading order; pages separated by \\f")
     lines: list[OcrLine]
+    pages: list[OcrPage] = Field(default_factory=list, description="each page with its lines and their words")
     trace_id: str | None = None
 
 

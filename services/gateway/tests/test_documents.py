@@ -1,0 +1,100 @@
+"""Documents at the gateway: PDFs and multi-page TIFFs in, pages with lines and words out (stand-in peers)."""
+import io
+import json
+import time
+
+import httpx
+import pytest
+from fastapi import FastAPI, File, UploadFile
+from fastapi.testclient import TestClient
+from ocr_gateway.config import Settings
+from ocr_gateway.main import create_app
+from PIL import Image
+
+
+def fake_detection() -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/v1/detect")
+    async def detect(image: UploadFile = File(...)):
+        w, h = Image.open(io.BytesIO(await image.read())).size
+        return {"width": w, "height": h, "model_version": "det-test",
+                "lines": [{"points": [[100, 100], [w - 100, 100], [w - 100, 160], [100, 160]], "score": 0.9}]}
+    return app
+
+
+def fake_recognition() -> FastAPI:
+    """Reads every line as two words, the first over the left third of the crop, the second over the right third."""
+    app = FastAPI()
+
+    @app.post("/v1/recognize")
+    async def recognize(images: list[UploadFile] = File(...)):
+        return {"model_version": "rec-test", "lines": [
+            {"text": f"line {i}", "confidence": 0.8,
+             "words": [{"text": "line", "confidence": 0.9, "x0": 0.0, "x1": 0.33},
+                       {"text": str(i), "confidence": 0.7, "x0": 0.67, "x1": 1.0}]} for i in range(len(images))]}
+    return app
+
+
+@pytest.fixture()
+def gateway(tmp_path):
+    settings = Settings(DETECTION_URL="http://detection", RECOGNITION_URL="http://recognition",
+                        IMAGESTORE_URL="http://image-store", RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",
+                        OUTBOX_PATH=tmp_path / "outbox.sqlite3", MAX_UPLOAD_BYTES=2_000_000, MAX_IMAGE_PIXELS=4_000_000)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        s = app.state.services
+        s.detection.http = httpx.AsyncClient(base_url="http://detection", transport=httpx.ASGITransport(fake_detection()))
+        s.recognition.http = httpx.AsyncClient(base_url="http://recognition", transport=httpx.ASGITransport(fake_recognition()))
+        yield client, s
+
+
+def test_a_three_page_pdf_is_answered_page_by_page_with_words(gateway, text_pdf):
+    client, s = gateway
+    r = client.post("/v1/ocr", files={"image": ("doc.pdf", text_pdf([["one"], ["two"], ["three"]]), "application/pdf")})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [p["page"] for p in body["pages"]] == [1, 2, 3]
+    for p in body["pages"]:
+        assert p["dpi"] == 200 and (abs(p["width"] - 1654) <= 1, abs(p["height"] - 2339) <= 1) == (True, True)
+        (line,) = p["lines"]
+        assert [w["text"] for w in line["words"]] == ["line", "0"]
+        left, right = line["words"]
+        # the words sit inside their line, left to right
+        assert 100 <= left["points"][0][0] < left["points"][1][0] < right["points"][0][0] < right["points"][1][0] <= p["width"] - 100
+        assert all(100 <= y <= 160 for _, y in left["points"])
+    assert body["text"] == "line 0\fline 0\fline 0" and len(body["lines"]) == 3
+    image, data = s.outbox.oldest()[:2]
+    assert image.headers["content_type"] == "application/pdf" and image.body.startswith(b"%PDF-")
+    stored = json.loads(data.body)
+    assert [p["page"] for p in stored["pages"]] == [1, 2, 3]
+    assert [(ln["index"], ln["page"], len(ln["words"])) for ln in stored["lines"]] == [(0, 1, 2), (1, 2, 2), (2, 3, 2)]
+
+
+def test_an_image_stays_one_page_with_the_top_level_fields(gateway):
+    client, s = gateway
+    buf = io.BytesIO()
+    Image.new("RGB", (400, 300), "white").save(buf, "PNG")
+    body = client.post("/v1/ocr", files={"image": ("a.png", buf.getvalue(), "image/png")}).json()
+    assert (body["width"], body["height"], body["text"]) == (400, 300, "line 0")
+    assert len(body["pages"]) == 1 and body["pages"][0]["lines"] == body["lines"] and body["pages"][0]["dpi"] is None
+    assert json.loads(s.outbox.oldest()[1].body)["pages"] is None
+
+
+def test_a_multi_page_tiff_is_read_page_by_page(gateway):
+    client, _ = gateway
+    buf = io.BytesIO()
+    Image.new("L", (500, 400), 255).save(buf, "TIFF", save_all=True, append_images=[Image.new("L", (600, 300), 255)])
+    body = client.post("/v1/ocr", files={"image": ("a.tif", buf.getvalue(), "image/tiff")}).json()
+    assert [(p["page"], p["width"], p["height"]) for p in body["pages"]] == [(1, 500, 400), (2, 600, 300)]
+
+
+@pytest.mark.parametrize("name", ["million_point_page", "ten_thousand_pages", "encrypted", "garbage", "truncated"])
+def test_bad_pdfs_are_refused_quickly_with_a_json_error(gateway, bad_pdf_cases, name):
+    client, s = gateway
+    data, status, code = bad_pdf_cases[name]
+    start = time.monotonic()
+    r = client.post("/v1/ocr", files={"image": ("bad.pdf", data, "application/pdf")})
+    assert (r.status_code, r.json()["error"]) == (status, code)
+    assert r.json()["detail"] and time.monotonic() - start < 3.0
+    assert s.outbox.oldest() == []
