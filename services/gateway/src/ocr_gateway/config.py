@@ -42,6 +42,9 @@ class Settings(BaseServiceSettings):
     RECOGNITION_TIMEOUT: float = 60.0
     IMAGESTORE_TIMEOUT: float = 10.0
     CONNECT_RETRIES: int = 2
+    # The whole request at most (504 `request_timeout` past it). A proxy in front must wait longer (the
+    # chart sets the ingress to REQUEST_TIMEOUT + 10 s), so the client gets the gateway's answer.
+    REQUEST_TIMEOUT: float = Field(110.0, gt=0)
     # Crops per recognition request; at most the recognition service's MAX_LINES. Longer pages go in chunks.
     RECOGNITION_MAX_LINES: int = Field(512, ge=1)
 

@@ -17,6 +17,7 @@ from .auth import Authenticator
 from .clients import DetectionClient, ImageStoreClient, RecognitionClient
 from .config import Settings, get_settings
 from .db import make_engine, upgrade_database
+from .deadline import RequestDeadline
 from .keys import ApiKeyStore
 from .limits import RateLimiter
 from .outbox import Outbox
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="The public API of ocrmesh: upload an image, get its text lines and boxes at once; "
                               "results are kept for 7 days and can be corrected.")
     install_error_handlers(app)
+    app.add_middleware(RequestDeadline, seconds=settings.REQUEST_TIMEOUT)
 
     @app.middleware("http")
     async def trace_headers(request: Request, call_next):

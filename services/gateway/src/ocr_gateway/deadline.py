@@ -1,0 +1,43 @@
+"""One deadline per request (REQUEST_TIMEOUT): past it the gateway answers 504 `request_timeout` itself.
+
+Peer calls have their own timeouts, but a request makes several (detection, then recognition in
+chunks), so their sum can be long. The ingress (and any proxy in front) is set to wait longer than this
+deadline: the client then always gets the gateway's answer, never a proxy's timeout after which the
+gateway would still finish and store the result (and a retry would store a second copy).
+"""
+from __future__ import annotations
+
+import asyncio
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ocr_common.errors import error_body
+
+
+class RequestDeadline:
+    """Pure ASGI middleware: cancels the request's work at the deadline and answers 504, unless the
+    answer has already started (then the connection is closed, as any cut-off stream would be)."""
+
+    def __init__(self, app: ASGIApp, seconds: float):
+        self.app, self.seconds = app, seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in ("/healthz", "/readyz"):
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_once_started(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            async with asyncio.timeout(self.seconds):
+                await self.app(scope, receive, send_once_started)
+        except TimeoutError:
+            if started:
+                raise
+            body = error_body("request_timeout", f"the request took longer than {self.seconds:g} s")
+            await JSONResponse(body, status_code=504)(scope, receive, send)
