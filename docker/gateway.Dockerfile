@@ -1,7 +1,7 @@
 # gateway: the public API (BFF). Build from the repository root:
 #   docker buildx build --platform linux/amd64,linux/arm64 -f docker/gateway.Dockerfile -t ocrmesh/gateway:0.1.0 .
-# Runs as uid 10001 with a read-only root filesystem; writable: /tmp and /var/lib/ocrmesh (the outbox,
-# API keys and usage ledger, SQLite). API keys: `python3 -m ocr_common.auth_keys create --owner NAME`.
+# Runs as uid 10001 with a read-only root filesystem; writable: /tmp only. Stateless: the outbox, API keys
+# and usage ledger are in PostgreSQL (DATABASE_URL). API keys: `python3 -m ocr_gateway.keys create --owner NAME`.
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 
 FROM ${BASE_IMAGE} AS build
@@ -24,18 +24,12 @@ LABEL org.opencontainers.image.title="ocrmesh gateway" \
       org.opencontainers.image.description="The public API of ocrmesh: upload an image, get its text lines" \
       org.opencontainers.image.source="https://github.com/OWNER/ocrmesh"
 RUN groupadd --system --gid 10001 ocrmesh \
- && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin ocrmesh \
- && install -d -o 10001 -g 10001 /var/lib/ocrmesh
+ && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin ocrmesh
 COPY --from=build /opt/venv /opt/venv
-# DL3064 warns of secrets in ENV; API_KEYS_PATH is only where the hashed key store lives.
-# hadolint ignore=DL3064
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     UVICORN_HOST=0.0.0.0 UVICORN_PORT=8000 FORWARDED_ALLOW_IPS=* \
-    OTEL_SERVICE_NAME=gateway \
-    OUTBOX_PATH=/var/lib/ocrmesh/outbox.sqlite3 \
-    API_KEYS_PATH=/var/lib/ocrmesh/gateway-api-keys.sqlite3
-VOLUME ["/var/lib/ocrmesh"]
+    OTEL_SERVICE_NAME=gateway
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

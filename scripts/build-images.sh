@@ -102,12 +102,12 @@ build_image() {
 smoke_gateway() {
   local name="ocrmesh-smoke-$$" ok=0
   log "smoke test: localhost/ocrmesh/gateway:$TAG on 127.0.0.1:$SMOKE_PORT"
-  # A named volume for the outbox starts with the image's /var/lib/ocrmesh (owned by uid 10001), as in compose.
+  # No database here: MIGRATE_ON_START=false lets it start (liveness needs none); its outbox relay retries.
   # --health-interval disable: no systemd timer (there is no systemd); the check is run once below.
   podman "${STORE[@]}" "${RUNTIME[@]}" run -d --name "$name" --network host --read-only "${ULIMITS[@]}" \
     --health-interval disable \
-    --tmpfs /tmp:rw,mode=1777 --volume "$name-outbox:/var/lib/ocrmesh" \
-    -e UVICORN_PORT="$SMOKE_PORT" -e DETECTION_URL=http://127.0.0.1:9 -e RECOGNITION_URL=http://127.0.0.1:9 \
+    --tmpfs /tmp:rw,mode=1777 \
+    -e DATABASE_URL=postgresql+psycopg2://ocrmesh@127.0.0.1:9/ocrmesh -e MIGRATE_ON_START=false -e UVICORN_PORT="$SMOKE_PORT" -e DETECTION_URL=http://127.0.0.1:9 -e RECOGNITION_URL=http://127.0.0.1:9 \
     -e IMAGESTORE_URL=http://127.0.0.1:9 -e RABBITMQ_URL=amqp://guest:guest@127.0.0.1:9/%2F \
     "localhost/ocrmesh/gateway:$TAG" >/dev/null
   for _ in $(seq 1 60); do
@@ -121,7 +121,6 @@ smoke_gateway() {
   [ $ok = 1 ] || podman "${STORE[@]}" logs "$name" >&2 || true
   log "user in the container: $(podman "${STORE[@]}" "${RUNTIME[@]}" exec "$name" id -u 2>/dev/null || echo '?')"
   podman "${STORE[@]}" "${RUNTIME[@]}" rm -f "$name" >/dev/null 2>&1
-  podman "${STORE[@]}" volume rm -f "$name-outbox" >/dev/null
   [ $ok = 1 ] || die "gateway did not answer /healthz"
   log "smoke test passed"
 }

@@ -31,6 +31,9 @@ RECOGNITION_PORT = port("RECOGNITION_PORT", 8002)
 IMAGESTORE_PORT = port("IMAGESTORE_PORT", 8003)
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/ocrmesh")
 RABBITMQ_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+# Gateway processes behind one port (uvicorn's workers; a worker that dies is replaced). Their shared
+# state is in PostgreSQL, so any number can run; each one's outbox relay publishes what any of them queued.
+GATEWAY_WORKERS = int(os.environ.get("GATEWAY_WORKERS", "1"))
 
 
 @dataclass
@@ -41,9 +44,9 @@ class Service:
     ready_url: str | None = None
 
 
-def uvicorn(module: str, service_port: int) -> list[str]:
+def uvicorn(module: str, service_port: int, workers: int = 1) -> list[str]:
     return [str(BIN / "uvicorn"), f"{module}:create_app", "--factory", "--host", HOST, "--port", str(service_port),
-            "--no-access-log", "--log-level", "warning"]
+            "--no-access-log", "--log-level", "warning", *(["--workers", str(workers)] if workers > 1 else [])]
 
 
 def mesh() -> list[Service]:
@@ -57,10 +60,9 @@ def mesh() -> list[Service]:
         Service("detection", uvicorn("ocr_detection.main", DETECTION_PORT), ready_url=url(DETECTION_PORT)),
         Service("recognition", uvicorn("ocr_recognition.main", RECOGNITION_PORT), ready_url=url(RECOGNITION_PORT)),
         Service("image-store", uvicorn("ocr_imagestore.main", IMAGESTORE_PORT), store_env, url(IMAGESTORE_PORT)),
-        Service("gateway", uvicorn("ocr_gateway.main", GATEWAY_PORT), {
+        Service("gateway", uvicorn("ocr_gateway.main", GATEWAY_PORT, GATEWAY_WORKERS), {
             "DETECTION_URL": url(DETECTION_PORT), "RECOGNITION_URL": url(RECOGNITION_PORT),
-            "IMAGESTORE_URL": url(IMAGESTORE_PORT), "RABBITMQ_URL": RABBITMQ_URL,
-            "OUTBOX_PATH": str(VAR / "gateway-outbox.sqlite3"),
+            "IMAGESTORE_URL": url(IMAGESTORE_PORT), "RABBITMQ_URL": RABBITMQ_URL, "DATABASE_URL": DATABASE_URL,
             **({"STATIC_DIR": str(frontend)} if frontend.is_dir() else {}),
             **({"PORTAL_DIR": str(portal)} if portal.is_dir() else {}),
         }, url(GATEWAY_PORT)),
@@ -68,7 +70,7 @@ def mesh() -> list[Service]:
 
 
 def ensure_database() -> None:
-    """Creates the ocrmesh database on first start (the image-store migrates it)."""
+    """Creates the ocrmesh database on first start (the image-store and the gateway migrate their schemas)."""
     import sqlalchemy as sa
 
     target = sa.engine.make_url(DATABASE_URL)

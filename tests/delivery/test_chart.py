@@ -55,13 +55,13 @@ def test_variants_render_and_validate(tools, render_chart):
     r = render_chart("--set", "detection.autoscaling.enabled=true", "--set", "recognition.autoscaling.enabled=true",
                      "--set", "postgres.enabled=false", "--set", "rabbitmq.enabled=false", "--set", "jaeger.enabled=false",
                      "--set", "tracing.otlpEndpoint=http://collector:4318", "--set", "secrets.existingSecret=mine",
-                     "--set", "gateway.outbox.persistence.enabled=false", "--set", "gateway.replicas=2",
+                     "--set", "gateway.autoscaling.enabled=false", "--set", "gateway.replicas=3",
                      "--set", "ingress.certManager.enabled=true", "--set", "ingress.tls.enabled=false",
                      "--set", "gateway.auth.jwtSecretKey=jwt-secret", "--set", "gateway.auth.jwksUrl=https://idp/jwks",
                      "--set", "gateway.auth.issuer=https://idp/")
     proc = tools.run(tools.kubernetes_validate, "--strict", "-k", "1.30", "--quiet", str(r.path), check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert {h["metadata"]["name"] for h in r.of_kind("HorizontalPodAutoscaler")} == {"detection", "recognition"}
+    assert {h["metadata"]["name"] for h in r.of_kind("HorizontalPodAutoscaler")} == {"detection", "recognition"}  # gateway's off
     assert "replicas" not in r.get("Deployment", "detection")["spec"]
     assert not r.of_kind("StatefulSet") and not r.of_kind("Secret")
     assert "jaeger" not in {d["metadata"]["name"] for d in r.of_kind("Deployment")}
@@ -75,12 +75,13 @@ def test_variants_render_and_validate(tools, render_chart):
     assert genv["JWT_SECRET"]["valueFrom"]["secretKeyRef"] == {"name": "mine", "key": "jwt-secret"}
     assert genv["JWKS_URL"]["value"] == "https://idp/jwks" and genv["JWT_ISSUER"]["value"] == "https://idp/"
     assert genv["JWT_AUDIENCE"]["value"] == "ocrmesh"     # the default audience
-    assert gateway["spec"]["replicas"] == 2
-    assert {"name": "outbox", "emptyDir": {}} in gateway["spec"]["template"]["spec"]["volumes"]
+    assert gateway["spec"]["replicas"] == 3
+    assert genv["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "mine", "key": "database-url"}
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--set", "gateway.replicas=2"], "one SQLite outbox"),
+    (["--set", "gateway.replicas=1"], "gateway.podDisruptionBudget.minAvailable"),
+    (["--set", "gateway.autoscaling.maxReplicas=1"], "gateway.autoscaling.maxReplicas"),
     (["--set", "image-store.replicas=2"], "ReadWriteMany"),
     (["--set", "postgres.enabled=false"], "existingSecret"),
     (["--set", "rabbitmq.enabled=false"], "existingSecret"),
@@ -134,7 +135,11 @@ def test_peers_are_wired_by_url(rendered):
     assert store["IMAGE_ROOT"]["value"] == "/data/images"
     # Authentication: on by default, off for the local Minikube demo (the web app has no sign-in).
     assert env["AUTH_ENABLED"]["value"] == ("false" if rendered.values == "values-minikube.yaml" else "true")
-    assert env["API_KEYS_PATH"]["value"].startswith("/var/lib/ocrmesh/")   # on the outbox volume
+    # The gateway's shared state is in PostgreSQL, its password from the Secret (expanded after it).
+    assert env["DATABASE_URL"]["value"] == store["DATABASE_URL"]["value"]
+    assert names.index("POSTGRES_PASSWORD") < names.index("DATABASE_URL")
+    assert env["POSTGRES_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "postgres-password"
+    assert not {"OUTBOX_PATH", "API_KEYS_PATH", "USAGE_PATH"} & set(env)
 
 
 def test_cleanup_cronjob_runs_daily_with_seven_days(rendered):
@@ -152,15 +157,43 @@ def test_cleanup_cronjob_runs_daily_with_seven_days(rendered):
 
 def test_persistent_volume_claims(rendered):
     claims = {c["metadata"]["name"]: c for c in rendered.of_kind("PersistentVolumeClaim")}
-    assert set(claims) == {"images", "gateway-outbox"}
+    assert set(claims) == {"images"}                  # the gateway keeps nothing on a volume
     volumes = rendered.get("Deployment", "image-store")["spec"]["template"]["spec"]["volumes"]
     assert {"name": "images", "persistentVolumeClaim": {"claimName": "images"}} in volumes
     volumes = rendered.get("Deployment", "gateway")["spec"]["template"]["spec"]["volumes"]
-    assert {"name": "outbox", "persistentVolumeClaim": {"claimName": "gateway-outbox"}} in volumes
-    # One SQLite outbox on a ReadWriteOnce volume: never two gateway pods at once.
-    assert rendered.get("Deployment", "gateway")["spec"]["strategy"]["type"] == "Recreate"
+    assert [v["name"] for v in volumes] == ["tmp"]
     for name in ("postgres", "rabbitmq"):
         assert rendered.get("StatefulSet", name)["spec"]["volumeClaimTemplates"]
+
+
+def test_the_gateway_scales_out(tools, render_chart):
+    """Stateless gateway: 2 replicas by default (the autoscaler's floor), rolling updates that never go
+    below them, a disruption budget, no volume; gateway.replicas=3 renders and validates."""
+    for args, floor in (((), 2), (("--set", "gateway.replicas=3"), 3)):
+        r = render_chart(*args)
+        gateway = r.get("Deployment", "gateway")["spec"]
+        assert "replicas" not in gateway                              # the autoscaler owns the count
+        hpa = r.get("HorizontalPodAutoscaler", "gateway")["spec"]
+        assert (hpa["minReplicas"], hpa["maxReplicas"]) == (floor, 6)
+        assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "gateway"}
+        assert hpa["metrics"][0]["resource"]["name"] == "cpu"
+        assert gateway["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+        pdb = r.get("PodDisruptionBudget", "gateway")["spec"]
+        assert pdb["minAvailable"] == 1 and pdb["selector"]["matchLabels"] == gateway["selector"]["matchLabels"]
+        assert {c["metadata"]["name"] for c in r.of_kind("PersistentVolumeClaim")} == {"images"}
+        proc = tools.run(tools.kubernetes_validate, "--strict", "-k", "1.30", "--quiet", str(r.path), check=False)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    fixed = render_chart("--set", "gateway.autoscaling.enabled=false", "--set", "gateway.replicas=3")
+    assert fixed.get("Deployment", "gateway")["spec"]["replicas"] == 3 and not fixed.of_kind("HorizontalPodAutoscaler")
+
+
+def test_the_ingress_waits_longer_than_the_gateway(rendered):
+    """A proxy that gives up first would turn a slow answer into a client retry (a second upload)."""
+    env = env_of(rendered.get("Deployment", "gateway")["spec"]["template"]["spec"]["containers"][0])
+    annotations = rendered.get("Ingress", "ocrmesh")["metadata"]["annotations"]
+    gateway_gives_up = float(env["REQUEST_TIMEOUT"]["value"])
+    for name in ("proxy-read-timeout", "proxy-send-timeout"):
+        assert float(annotations[f"nginx.ingress.kubernetes.io/{name}"]) > gateway_gives_up
 
 
 def test_ingress_exposes_only_the_public_services_with_tls(rendered):
@@ -180,7 +213,7 @@ def test_network_policies_admit_only_the_callers(rendered):
     default = policies["default-deny-ingress"]["spec"]
     assert default["podSelector"] == {} and default["policyTypes"] == ["Ingress"] and "ingress" not in default
     expected = {"detection": {"gateway"}, "recognition": {"gateway"}, "image-store": {"gateway"},
-                "postgres": {"image-store", "cleanup"}, "rabbitmq": {"gateway", "image-store"}}
+                "postgres": {"image-store", "cleanup", "gateway"}, "rabbitmq": {"gateway", "image-store"}}
     for name, callers in expected.items():
         policy = policies[name]
         assert policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == name

@@ -27,13 +27,29 @@ def port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def gateway_workers(port: int) -> list[int]:
+    """Pids of the worker processes of the uvicorn that serves `port` (children of its supervisor)."""
+    procs = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            procs[int(entry.name)] = (ppid, cmdline)
+    supervisors = [pid for pid, (_, cmd) in procs.items()
+                   if b"ocr_gateway.main:create_app" in cmd and str(port).encode() in cmd]
+    return [pid for pid, (ppid, _) in procs.items() if ppid in supervisors]
+
+
 def test_up_serves_ocr_and_stops_everything_on_sigint(tmp_path, database_url, evaldata):
     ports = {name: free_port() for name in ("GATEWAY_PORT", "DETECTION_PORT", "RECOGNITION_PORT", "IMAGESTORE_PORT")}
     suffix = os.urandom(4).hex()
     queues = {"IMAGE_QUEUE": f"up.imageQueue.{suffix}", "IMAGE_DATA_QUEUE": f"up.imageDataQueue.{suffix}",
               "TEXT_CORRECTION_QUEUE": f"up.textCorrectionQueue.{suffix}"}  # not the real queues of a local `make up`
     env = dict(os.environ, **{k: str(v) for k, v in ports.items()}, **queues, OCRMESH_VAR=str(tmp_path / "var"),
-               DATABASE_URL=database_url)
+               DATABASE_URL=database_url, GATEWAY_WORKERS="2")
     proc = subprocess.Popen([sys.executable, str(REPO / "scripts" / "up.py")], env=env, cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out = []
@@ -50,6 +66,7 @@ def test_up_serves_ocr_and_stops_everything_on_sigint(tmp_path, database_url, ev
         r = httpx.post(f"http://127.0.0.1:{ports['GATEWAY_PORT']}/v1/ocr", files={"image": ("a.png", image, "image/png")},
                        timeout=60)
         assert r.status_code == 200 and r.json()["lines"], r.text
+        assert len(gateway_workers(ports["GATEWAY_PORT"])) == 2   # GATEWAY_WORKERS gateway processes, one port
     finally:
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)

@@ -116,6 +116,10 @@ spec:
   revisionHistoryLimit: 3
   strategy:
     type: {{ default "RollingUpdate" .strategy }}
+    {{- if and (ne (default "RollingUpdate" .strategy) "Recreate") $svc.rollingUpdate }}
+    rollingUpdate:
+      {{- toYaml $svc.rollingUpdate | nindent 6 }}
+    {{- end }}
   selector:
     matchLabels:
       {{- include "ocrmesh.selectorLabels" . | nindent 6 }}
@@ -230,19 +234,21 @@ spec:
       storage: {{ .p.size }}
 {{- end }}
 
-{{/* A HorizontalPodAutoscaler on CPU when <name>.autoscaling.enabled: (dict "ctx" $ "name" "detection") */}}
+{{/* A HorizontalPodAutoscaler on CPU when <name>.autoscaling.enabled: (dict "ctx" $ "name" "detection" ["component" "api"]).
+minReplicas defaults to the service's replicas. */}}
 {{- define "ocrmesh.hpa" -}}
-{{- $a := (index .ctx.Values .name).autoscaling -}}
+{{- $svc := index .ctx.Values .name -}}
+{{- $a := $svc.autoscaling -}}
 {{- if and $a $a.enabled }}
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:
   name: {{ .name }}
   labels:
-    {{- include "ocrmesh.labels" (dict "ctx" .ctx "name" .name "component" "model") | nindent 4 }}
+    {{- include "ocrmesh.labels" (dict "ctx" .ctx "name" .name "component" (default "model" .component)) | nindent 4 }}
 spec:
   scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: {{ .name }}}
-  minReplicas: {{ $a.minReplicas }}
+  minReplicas: {{ $a.minReplicas | default $svc.replicas }}
   maxReplicas: {{ $a.maxReplicas }}
   metrics:
     - type: Resource
@@ -278,13 +284,12 @@ spec:
         {{- end }}
 {{- end }}
 
-{{/* The gateway's peers and outbox. */}}
+{{/* The gateway's peers, its database (outbox, keys, ledger: the Secret's credentials) and broker. */}}
 {{- define "ocrmesh.env.gateway" -}}
 - {name: DETECTION_URL, value: "http://detection:8000"}
 - {name: RECOGNITION_URL, value: "http://recognition:8000"}
 - {name: IMAGESTORE_URL, value: "http://image-store:8000"}
-- {name: OUTBOX_PATH, value: /var/lib/ocrmesh/outbox.sqlite3}
-- {name: API_KEYS_PATH, value: /var/lib/ocrmesh/gateway-api-keys.sqlite3}
+- {name: REQUEST_TIMEOUT, value: {{ .Values.gateway.requestTimeoutSeconds | toString | quote }}}
 {{- $auth := .Values.gateway.auth }}
 - {name: AUTH_ENABLED, value: {{ $auth.enabled | quote }}}
 {{- if $auth.jwtSecretKey }}
@@ -300,6 +305,7 @@ spec:
 {{- with $auth.audience }}
 - {name: JWT_AUDIENCE, value: {{ . | quote }}}
 {{- end }}
+{{- include "ocrmesh.env.database" . }}
 {{- include "ocrmesh.env.rabbitmq" . }}
 {{- end }}
 
