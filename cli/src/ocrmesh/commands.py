@@ -17,12 +17,17 @@ def _single_threaded() -> None:
 
 # --- ocr ---------------------------------------------------------------------------------------
 def add_ocr(sub) -> None:
-    p = sub.add_parser("ocr", help="read images", description="Reads images: finds their text lines and reads them. "
-                       "With --lines each input is one cropped text line.")
-    p.add_argument("images", nargs="*", help="image files")
+    from .documents import FORMATS, add_document_arguments
+
+    p = sub.add_parser("ocr", help="read images, multi-page TIFFs and PDFs",
+                       description="Reads images, multi-page TIFFs and PDFs: finds their text lines and words and reads "
+                       "them. --format json (one object per input), txt, hocr (hOCR 1.2), alto (ALTO v4) or pdf (the "
+                       "pages with an invisible text layer). With --lines each input is one cropped text line.")
+    p.add_argument("images", nargs="*", help="image, TIFF or PDF files")
     p.add_argument("--manifest", help="a JSONL manifest whose rows have an 'image' path")
     p.add_argument("--lines", action="store_true", help="treat each input as one cropped text line")
-    p.add_argument("--format", choices=("json", "text"), default="json")
+    p.add_argument("--format", choices=FORMATS, default="json", help="json, txt (or text), hocr, alto, pdf")
+    add_document_arguments(p)
     p.add_argument("--recognizer", type=Path, default=None, help="recognizer checkpoint (default: committed weights)")
     p.add_argument("--detector", type=Path, default=None, help="detector checkpoint (default: committed weights)")
     p.add_argument("--runtime", choices=("auto", "onnx", "torch"), default="auto")
@@ -52,7 +57,14 @@ def run_ocr(args) -> int:
     recognizer = _load_recognizer(args.recognizer, args.runtime, args.batch_size, args.threads)
     items = collect_inputs(args.images, args.manifest)
     if not args.lines:
-        return _ocr_pages(args, items, recognizer)
+        from ocr_models.pipeline import PageReader
+
+        from .documents import run_pages
+
+        return run_pages(args, items, PageReader(_load_detector(args.detector, args.runtime), recognizer))
+    if args.format not in ("json", "txt", "text"):
+        print("ocrmesh ocr: --lines writes json or txt", file=sys.stderr)
+        return 2
     items = [load_pixels(it) for it in tqdm(items, desc="loading", unit="img", disable=len(items) < 50, file=sys.stderr)]
     good = [it for it in items if it.pixels is not None]
     results = dict(zip((id(it) for it in good), recognizer.recognize([it.pixels for it in good])))
@@ -80,33 +92,6 @@ def _load_detector(path: Path | None, runtime: str):
     if runtime == "auto":
         runtime = "onnx" if path.with_suffix(".onnx").exists() else "torch"
     return TextDetector.from_checkpoint(path, runtime=runtime)
-
-
-def _ocr_pages(args, items, recognizer) -> int:
-    """Detection + recognition in-process, one JSON object (or the text) per input."""
-    from tqdm import tqdm
-
-    from ocr_models.pipeline import PageReader
-
-    from .inputs import load_pixels
-
-    reader = PageReader(_load_detector(args.detector, args.runtime), recognizer)
-    failed = 0
-    for it in tqdm(items, desc="ocr", unit="img", disable=len(items) < 3, file=sys.stderr):
-        load_pixels(it)
-        if it.error is not None:
-            failed += 1
-            print(f"ocrmesh: {it.name}: {it.error}", file=sys.stderr)
-            if args.format == "json":
-                print(json.dumps({"image": it.name, "error": it.error}), flush=True)
-            continue
-        result = reader.read(it.pixels)
-        it.pixels = None  # keep memory flat over long manifests
-        if args.format == "json":
-            print(json.dumps(result.to_json(it.name), ensure_ascii=False), flush=True)
-        else:
-            print(result.text, flush=True)
-    return 1 if failed else 0
 
 
 # --- train -------------------------------------------------------------------------------------
