@@ -108,7 +108,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         for svc in mesh():
-            env = dict(os.environ, OTEL_SERVICE_NAME=svc.name, **svc.env)
+            # Spans go to var/traces (read one with `ocrmesh trace ID`) unless an OTLP endpoint is set.
+            env = dict({"OTEL_TRACES_DIR": str(VAR / "traces")}, **os.environ, OTEL_SERVICE_NAME=svc.name, **svc.env)
             env.pop("PORT", None)
             procs[svc.name] = subprocess.Popen(svc.command, env=env, cwd=REPO, start_new_session=True)
             if svc.ready_url:

@@ -66,6 +66,8 @@ def test_up_serves_ocr_and_stops_everything_on_sigint(tmp_path, database_url, ev
         r = httpx.post(f"http://127.0.0.1:{ports['GATEWAY_PORT']}/v1/ocr", files={"image": ("a.png", image, "image/png")},
                        timeout=60)
         assert r.status_code == 200 and r.json()["lines"], r.text
+        trace_id = r.json()["trace_id"]   # no OTLP endpoint here: the tracing SDK runs all the same
+        assert trace_id and len(trace_id) == 32 and r.headers["x-trace-id"] == trace_id
         assert len(gateway_workers(ports["GATEWAY_PORT"])) == 2   # GATEWAY_WORKERS gateway processes, one port
     finally:
         proc.send_signal(signal.SIGINT)
@@ -73,6 +75,11 @@ def test_up_serves_ocr_and_stops_everything_on_sigint(tmp_path, database_url, ev
     assert proc.returncode == 0, "".join(out) + rest
     assert "ocrmesh: stopped" in rest
     assert not any(port_open(p) for p in ports.values())  # every service it started is gone
+    # The request's spans were kept in var/traces, one trace across the gateway and both model services.
+    shown = subprocess.run([sys.executable, "-m", "ocrmesh", "trace", trace_id, "--dir", str(tmp_path / "var" / "traces")],
+                           capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert all(f"{svc}: " in shown.stdout for svc in ("gateway", "detection", "recognition")), shown.stdout
     import pika
 
     conn = pika.BlockingConnection(pika.URLParameters("amqp://guest:guest@127.0.0.1:5672/%2F"))

@@ -8,6 +8,7 @@
   ocrmesh corrections export --out DIR  corrected results as training data (manifest.jsonl + images)
   ocrmesh cleanup --older-than 7d       delete stored images and results past retention
   ocrmesh keys create --owner NAME      API keys of the gateway (create | list | revoke KEY_ID)
+  ocrmesh trace TRACE_ID                one request's spans across the services, as a tree (make up)
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import sys
 from . import commands
 from .corrections import add_corrections
 from .models import add_models
+from .traces import add_trace
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_corrections(sub)
     commands.add_cleanup(sub)
     commands.add_keys(sub)
+    add_trace(sub)
     return p
 
 

@@ -1,8 +1,10 @@
-"""OpenTelemetry for every service: OTLP export, FastAPI and httpx spans, W3C context over AMQP.
+"""OpenTelemetry for every service: spans always, OTLP or file export, W3C context over HTTP and AMQP.
 
-Tracing is on when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (Jaeger ingests OTLP/HTTP on :4318) or
-`ENABLE_TRACING=1`; otherwise every helper here is a cheap no-op. Messages carry the W3C
-`traceparent` header, so a consumer's span joins the trace of the request that produced it.
+The tracing SDK always runs, so every answer and log line has a trace id and context crosses services
+whatever the deployment. Where spans go is a setting: `OTEL_EXPORTER_OTLP_ENDPOINT` (Jaeger ingests
+OTLP/HTTP on :4318) exports them; `OTEL_TRACES_DIR` writes them as JSON lines, one file per process
+(`make up` sets it to `var/traces`, read with `ocrmesh trace TRACE_ID`); with neither they are dropped.
+Messages carry the W3C `traceparent` header, so a consumer's span joins the trace that produced it.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import logging
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from opentelemetry import context, propagate, trace
@@ -17,38 +20,48 @@ from opentelemetry import context, propagate, trace
 _configured = False
 
 
-def tracing_enabled() -> bool:
-    return bool(os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")) or os.environ.get("ENABLE_TRACING") == "1"
-
-
 def setup_tracing(service_name: str) -> None:
-    """Installs the tracer provider with an OTLP/HTTP exporter (once per process)."""
+    """Installs the tracer provider and its exporters (once per process)."""
     global _configured
-    if _configured or not tracing_enabled():
+    if _configured:
         return
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(), schedule_delay_millis=500))
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(), schedule_delay_millis=500))
+    if traces_dir := os.environ.get("OTEL_TRACES_DIR"):
+        provider.add_span_processor(BatchSpanProcessor(file_exporter(Path(traces_dir), service_name),
+                                                       schedule_delay_millis=500))
     trace.set_tracer_provider(provider)
     HTTPXClientInstrumentor().instrument()
     _configured = True
 
 
-def instrument_app(app) -> None:
-    if tracing_enabled():
-        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+def file_exporter(traces_dir: Path, service_name: str):
+    """Spans as one JSON object per line in `<dir>/<service>-<pid>.jsonl` (a file per process, so
+    several workers never interleave their writes)."""
+    from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
-        FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,health")
+    traces_dir.mkdir(parents=True, exist_ok=True)
+    out = open(traces_dir / f"{service_name}-{os.getpid()}.jsonl", "a", buffering=1, encoding="utf-8")  # noqa: SIM115 (lives as long as the process)
+    return ConsoleSpanExporter(service_name=service_name, out=out, formatter=lambda span: span.to_json(indent=None) + "\n")
+
+
+def instrument_app(app) -> None:
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,health,metrics")
 
 
 def shutdown_tracing() -> None:
     provider = trace.get_tracer_provider()
-    if hasattr(provider, "shutdown"):
+    if hasattr(provider, "force_flush"):
         provider.force_flush()
 
 
