@@ -109,7 +109,7 @@ def main() -> int:
     try:
         for svc in mesh():
             # Spans go to var/traces (read one with `ocrmesh trace ID`) unless an OTLP endpoint is set.
-            env = dict({"OTEL_TRACES_DIR": str(VAR / "traces")}, **os.environ, OTEL_SERVICE_NAME=svc.name, **svc.env)
+            env = {"OTEL_TRACES_DIR": str(VAR / "traces"), **os.environ, "OTEL_SERVICE_NAME": svc.name, **svc.env}
             env.pop("PORT", None)
             procs[svc.name] = subprocess.Popen(svc.command, env=env, cwd=REPO, start_new_session=True)
             if svc.ready_url:
