@@ -45,6 +45,7 @@ class Settings(BaseServiceSettings):
     # The whole request at most (504 `request_timeout` past it). A proxy in front must wait longer (the
     # chart sets the ingress to REQUEST_TIMEOUT + 10 s), so the client gets the gateway's answer.
     REQUEST_TIMEOUT: float = Field(110.0, gt=0)
+    IDEMPOTENCY_TTL_HOURS: float = Field(24.0, gt=0, description="how long an Idempotency-Key's answer is kept")
     # Crops per recognition request; at most the recognition service's MAX_LINES. Longer pages go in chunks.
     RECOGNITION_MAX_LINES: int = Field(512, ge=1)
 

@@ -67,6 +67,17 @@ rate_bucket = sa.Table(
     sa.Column("granted", sa.Boolean, nullable=False),         # whether the last take got a token
 )
 
+idempotency_key = sa.Table(
+    "idempotency_key", metadata,
+    sa.Column("owner", sa.String(255), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("response", JSONB),
+    sa.Column("locked_until", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+sa.Index("ix_idempotency_key_created_at", idempotency_key.c.created_at)
+
 
 def database_url(url: str) -> str:
     """postgres:// and postgresql:// (as PostgreSQL's own tools write them) use the psycopg2 driver."""

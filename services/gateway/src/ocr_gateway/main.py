@@ -2,6 +2,7 @@
 import asyncio
 import logging
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
@@ -18,6 +19,7 @@ from .clients import DetectionClient, ImageStoreClient, RecognitionClient
 from .config import Settings, get_settings
 from .db import make_engine, upgrade_database
 from .deadline import RequestDeadline
+from .idempotency import IdempotencyStore
 from .keys import ApiKeyStore
 from .limits import RateLimiter
 from .outbox import Outbox
@@ -54,11 +56,15 @@ class Services:
             settings.API_KEY_CACHE_SECONDS)
         self.limiter = RateLimiter(self.engine, settings.RATE_LIMIT_PER_MINUTE, settings.RATE_LIMIT_BURST)
         self.usage = UsageLedger(self.engine)
+        # A request that died with its replica frees its key once its deadline has passed.
+        self.idempotency = IdempotencyStore(self.engine, timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS),
+                                            timedelta(seconds=settings.REQUEST_TIMEOUT + 10))
 
     def prune(self) -> None:
         """Old ledger rows and idle rate-limit buckets go (any replica may do it; it is idempotent)."""
         self.usage.prune()
         self.limiter.prune()
+        self.idempotency.prune()
 
     async def close(self) -> None:
         self.publisher.stop()

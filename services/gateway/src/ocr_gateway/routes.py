@@ -19,6 +19,7 @@ from ocr_common.messages import TextCorrectionMessage, amqp_headers
 from ocr_common.search import DEFAULT_SEARCH_LIMIT, MAX_QUERY_LENGTH, MAX_SEARCH_LIMIT, QUERY_SYNTAX, SearchHit, SearchResults
 from ocr_common.tracing import inject_headers
 
+from .idempotency import IdempotencyKey, once
 from .schemas import (
     CorrectionAccepted,
     CorrectionIn,
@@ -75,14 +76,16 @@ async def _run_ocr(request: Request, caller: Caller, data: bytes) -> OcrResult:
     return result
 
 
-@ocr_router.post("", response_model=OcrResult, responses=ERRORS)
+@ocr_router.post("", response_model=OcrResult, responses=ERRORS | {409: {"model": ErrorResponse}})
 async def create_ocr(request: Request, caller: CallerDep,
-                     image: Annotated[UploadFile, File(description="a photo or scan")]) -> OcrResult:
+                     image: Annotated[UploadFile, File(description="a photo or scan")],
+                     idempotency_key: IdempotencyKey = None) -> OcrResult:
     """Reads an image: its text lines with their boxes, in reading order, at once.
 
-    `priority=high` (or header `X-Priority: high`) is served ahead of normal work when the caller may ask for it."""
+    `priority=high` (or header `X-Priority: high`) is served ahead of normal work when the caller may ask for it.
+    With `Idempotency-Key`, a retry of the same upload answers the first result (idempotency.py)."""
     data = await _read_upload(request, image)
-    return await _run_ocr(request, caller, data)
+    return await once(request, caller, idempotency_key, data, lambda: _run_ocr(request, caller, data))
 
 
 def _utc_iso(when: datetime) -> str:
