@@ -60,7 +60,8 @@ def test_end_to_end_from_the_queues(settings, engine, publisher):
     assert body["file_url"] == f"/v1/images/{request_id}/file" and body["file_size"] == len(png)
     assert [ln["index"] for ln in body["lines"]] == [0, 1]
     assert body["lines"][1] == {"index": 1, "points": [[2, 10], [50, 10], [50, 18], [2, 18]], "text": "line 1",
-                                "confidence": pytest.approx(0.89), "start_x": 2, "start_y": 10, "width": 48, "height": 8}
+                                "confidence": pytest.approx(0.89), "start_x": 2, "start_y": 10, "width": 48, "height": 8,
+                                "page": 1, "words": None}
     assert {(c["line_index"], c["text"]) for c in body["corrections"]} == {(None, "corrected text"), (0, "line zero")}
     assert file.status_code == 200 and file.headers["content-type"] == "image/png" and file.content == png
 

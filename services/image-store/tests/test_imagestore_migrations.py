@@ -46,7 +46,7 @@ def test_migrations_create_the_original_tables(fresh_url):
         assert any(ix["column_names"] == ["creation_timestamp"] for ix in insp.get_indexes("image"))
         assert {"image_id", "line_index"} == set(insp.get_unique_constraints("image_box")[0]["column_names"])
         with engine.connect() as conn:
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0005"
             assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata) == []
             serial = conn.scalar(text("SELECT column_default FROM information_schema.columns "
                                       "WHERE table_name = 'image_box' AND column_name = 'id'"))
@@ -72,7 +72,7 @@ def test_alembic_command_line(fresh_url):
     alembic = [sys.executable, "-m", "alembic", "-c", str(SERVICE / "alembic.ini")]
     subprocess.run([*alembic, "upgrade", "head"], env=env, check=True, capture_output=True, timeout=60)
     current = subprocess.run([*alembic, "current"], env=env, check=True, capture_output=True, text=True, timeout=60)
-    assert "0004 (head)" in current.stdout
+    assert "0005 (head)" in current.stdout
 
 
 def test_search_upgrade_indexes_what_is_already_stored(fresh_url):

@@ -68,6 +68,8 @@ class Image(Base):
     data_received: Mapped[bool] = mapped_column(Boolean, server_default=false())
     data_received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     owner: Mapped[str | None] = mapped_column(String(255))
+    pages: Mapped[list | None] = mapped_column(JSONB(none_as_null=True),
+                                               comment="a document's pages [{page,width,height,dpi}]; NULL: one image")
     # search (set by search_index.refresh; deferred, so that ordinary reads do not load them): the whole
     # text as a person sees it, and its tsvector (its lines' tsvectors, or a whole-text correction's),
     # kept inline by STORAGE MAIN (migration 0002)
@@ -82,7 +84,7 @@ class Image(Base):
 
 
 class ImageBox(Base):
-    """One text line of an image."""
+    """One text line of an image (or of a page of a document), with its words."""
     __tablename__ = "image_box"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -95,6 +97,9 @@ class ImageBox(Base):
     line_index: Mapped[int] = mapped_column(Integer)
     points: Mapped[list | None] = mapped_column(JSONB)
     confidence: Mapped[float | None] = mapped_column(Float)
+    page: Mapped[int] = mapped_column(Integer, server_default="1", comment="1-based page of a document")
+    words: Mapped[list | None] = mapped_column(JSONB(none_as_null=True),
+                                               comment="the line's words [{points,text,confidence}]; NULL: not stored")
 
     __table_args__ = (UniqueConstraint("image_id", "line_index"),)
 

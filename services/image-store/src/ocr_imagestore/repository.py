@@ -58,10 +58,10 @@ def record_data(conn: Connection, msg: ImageDataMessage) -> bool:
     stmt, common = _image_upsert(dict(
         id=rid, creation_timestamp=msg.created_at, width=msg.width, height=msg.height, text=msg.text,
         detection_model=msg.models.detection, recognition_model=msg.models.recognition, owner=msg.owner,
-        data_received=True, data_received_at=utcnow()))
+        pages=[p.model_dump() for p in msg.pages] if msg.pages else None, data_received=True, data_received_at=utcnow()))
     stmt = stmt.on_conflict_do_update(index_elements=[Image.id], where=Image.data_received.is_(False), set_={
         **common,
-        **{c: stmt.excluded[c] for c in ("width", "height", "text", "detection_model", "recognition_model")},
+        **{c: stmt.excluded[c] for c in ("width", "height", "text", "detection_model", "recognition_model", "pages")},
         "owner": func.coalesce(stmt.excluded.owner, Image.owner),
         "data_received": True,
         "data_received_at": stmt.excluded.data_received_at,
@@ -71,7 +71,8 @@ def record_data(conn: Connection, msg: ImageDataMessage) -> bool:
     if msg.lines:
         conn.execute(insert(ImageBox).on_conflict_do_nothing(index_elements=[ImageBox.image_id, ImageBox.line_index]), [
             dict(image_id=rid, line_index=ln.index, start_x=ln.start_x, start_y=ln.start_y, width=ln.width,
-                 height=ln.height, text=ln.text, points=[list(p) for p in ln.points], confidence=ln.confidence)
+                 height=ln.height, text=ln.text, points=[list(p) for p in ln.points], confidence=ln.confidence,
+                 page=ln.page, words=[w.model_dump(mode="json") for w in ln.words] if ln.words is not None else None)
             for ln in msg.lines])
     search_index.refresh(conn, rid)
     return True

@@ -18,6 +18,12 @@ class ModelVersionsOut(BaseModel):
     recognition: str | None = None
 
 
+class WordOut(BaseModel):
+    points: list[list[float]]
+    text: str
+    confidence: float
+
+
 class LineOut(BaseModel):
     index: int
     points: list[list[float]] | None = Field(None, description="[[x,y]x4]: top-left, top-right, bottom-right, bottom-left")
@@ -27,6 +33,15 @@ class LineOut(BaseModel):
     start_y: int
     width: int
     height: int
+    page: int = Field(1, description="1-based page of a document (1 for an image)")
+    words: list[WordOut] | None = Field(None, description="the line's words; null when they were not stored")
+
+
+class PageOut(BaseModel):
+    page: int
+    width: int
+    height: int
+    dpi: float | None = None
 
 
 class CorrectionOut(_Timed):
@@ -55,6 +70,7 @@ class ImageDetail(ImageSummary):
     models: ModelVersionsOut
     file_url: str | None
     file_size: int | None
+    pages: list[PageOut] | None = Field(None, description="a document's pages; null for one image")
     lines: list[LineOut]
     corrections: list[CorrectionOut]
 

@@ -7,7 +7,7 @@ import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from ocr_common.images import sniff_format
+from ocr_common.pages import sniff_kind
 
 # sniffed format -> (extension, content type)
 FORMATS = {
@@ -17,6 +17,7 @@ FORMATS = {
     "bmp": ("bmp", "image/bmp"),
     "gif": ("gif", "image/gif"),
     "webp": ("webp", "image/webp"),
+    "pdf": ("pdf", "application/pdf"),
 }
 DAY_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TEMP_SUFFIX = ".tmp"
@@ -30,7 +31,7 @@ def image_format(data: bytes) -> tuple[str, str]:
     """(extension, content type) from the bytes themselves; the declared type is not trusted."""
     if not data:
         raise UnsupportedImage("the image is empty")
-    fmt = sniff_format(data)
+    fmt = sniff_kind(data)
     if fmt not in FORMATS:
         raise UnsupportedImage(f"not a supported image (starts with {data[:8]!r})")
     return FORMATS[fmt]

@@ -91,8 +91,10 @@ def get_image(image_id: UUID, session: SessionDep, settings: SettingsDep) -> Ima
         models=ModelVersionsOut(detection=image.detection_model, recognition=image.recognition_model),
         file_url=f"/v1/images/{image.id}/file" if summary["file_available"] else None,
         file_size=image.file_size,
+        pages=image.pages,
         lines=[LineOut(index=b.line_index, points=b.points, text=b.text, confidence=b.confidence, start_x=b.start_x,
-                       start_y=b.start_y, width=b.width, height=b.height) for b in record.lines],
+                       start_y=b.start_y, width=b.width, height=b.height, page=b.page, words=b.words)
+               for b in record.lines],
         corrections=[CorrectionOut(id=c.correction_id, text=c.value, line_index=c.line_index, points=c.points,
                                    deleted=c.deleted, author=c.author, created_at=c.created_at)
                      for c in record.corrections],
@@ -100,9 +102,9 @@ def get_image(image_id: UUID, session: SessionDep, settings: SettingsDep) -> Ima
 
 
 @router.get("/{image_id}/file", response_class=FileResponse, responses={
-    200: {"content": {"image/*": {}}, "description": "the image as uploaded"}, **NOT_FOUND})
+    200: {"content": {"image/*": {}, "application/pdf": {}}, "description": "the image or PDF as uploaded"}, **NOT_FOUND})
 def get_image_file(image_id: UUID, session: SessionDep, settings: SettingsDep) -> FileResponse:
-    """The uploaded image, with its sniffed content type; 404 until it has been received."""
+    """The uploaded image or document, with its sniffed content type; 404 until it has been received."""
     image = session.get(Image, str(image_id))
     if image is None:
         raise ApiError(404, "not_found", f"no image {image_id}")
