@@ -40,7 +40,8 @@ def gateway_workers(port: int) -> list[int]:
             procs[int(entry.name)] = (ppid, cmdline)
     supervisors = [pid for pid, (_, cmd) in procs.items()
                    if b"ocr_gateway.main:create_app" in cmd and str(port).encode() in cmd]
-    return [pid for pid, (ppid, _) in procs.items() if ppid in supervisors]
+    # Workers are spawned by multiprocessing (spawn_main); the supervisor's resource tracker is not one.
+    return [pid for pid, (ppid, cmd) in procs.items() if ppid in supervisors and any(b"spawn_main" in c for c in cmd)]
 
 
 def test_up_serves_ocr_and_stops_everything_on_sigint(tmp_path, database_url, evaldata):
