@@ -26,7 +26,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from rapidfuzz.distance import Levenshtein
+from ocr_common.corrections import split_like
 
 DEFAULT_MIN_CONFIDENCE = 0.9
 
@@ -38,27 +38,6 @@ class TrainingLine:
     confidence: float | None
     reviewed: bool = False
     deleted: bool = False
-
-
-def split_like(read: list[str], corrected: str) -> list[str]:
-    """The corrected text cut into len(read) pieces where the read lines' breaks align to it."""
-    if len(corrected.split("\n")) == len(read):
-        return [t.strip() for t in corrected.split("\n")]
-    src = "\n".join(read)
-    dest_of = [0] * (len(src) + 1)          # where each position of the read text lands in the correction
-    for op in Levenshtein.opcodes(src, corrected):
-        span_src, span_dest = op.src_end - op.src_start, op.dest_end - op.dest_start
-        for k in range(span_src):
-            dest_of[op.src_start + k] = op.dest_start + (k * span_dest // span_src if op.tag != "delete" else 0)
-    dest_of[len(src)] = len(corrected)
-    pieces, start, pos = [], 0, 0
-    for text in read[:-1]:
-        pos += len(text)
-        cut = dest_of[pos]                  # the line break after this line
-        pieces.append(corrected[start:cut])
-        start, pos = cut + (1 if corrected[cut: cut + 1] == "\n" else 0), pos + 1
-    pieces.append(corrected[start:])
-    return [" ".join(p.split()) for p in pieces]
 
 
 def final_lines(detail: dict) -> list[TrainingLine]:

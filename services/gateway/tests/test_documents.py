@@ -1,11 +1,15 @@
 """Documents at the gateway: PDFs and multi-page TIFFs in, pages with lines and words out (stand-in peers)."""
 import io
 import json
+import shutil
+import subprocess
 import time
+import xml.etree.ElementTree as ET
 
 import httpx
 import pytest
-from fastapi import FastAPI, File, UploadFile
+from fastapi import FastAPI, File, Response, UploadFile
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from ocr_gateway.config import Settings
 from ocr_gateway.main import create_app
@@ -98,3 +102,74 @@ def test_bad_pdfs_are_refused_quickly_with_a_json_error(gateway, bad_pdf_cases, 
     assert (r.status_code, r.json()["error"]) == (status, code)
     assert r.json()["detail"] and time.monotonic() - start < 3.0
     assert s.outbox.oldest() == []
+
+
+def stand_in_store(image_body: bytes, data: dict, corrections: list[dict]) -> FastAPI:
+    """An image-store that answers what the real one stores from these two messages (its read API's shape)."""
+    store = FastAPI()
+    rid = data["request_id"]
+
+    @store.get("/v1/images/{image_id}")
+    def one(image_id: str):
+        if image_id != rid:
+            return JSONResponse({"error": "not_found", "detail": "no"}, status_code=404)
+        return {"id": rid, "owner": None, "width": data["width"], "height": data["height"], "text": data["text"],
+                "pages": data["pages"], "file_available": True, "corrections": corrections,
+                "lines": [{k: ln[k] for k in ("index", "points", "text", "confidence", "page", "words")}
+                          for ln in data["lines"]]}
+
+    @store.get("/v1/images/{image_id}/file")
+    def file(image_id: str):
+        return Response(image_body, media_type="application/pdf")
+    return store
+
+
+@pytest.fixture()
+def exported(gateway, text_pdf):
+    """A 3-page PDF read through the gateway, stored (stand-in), with a correction of line 1 (page 2)."""
+    client, s = gateway
+    rid = client.post("/v1/ocr", files={"image": ("doc.pdf", text_pdf([["one"], ["two"], ["three"]]), "application/pdf")}
+                      ).json()["request_id"]
+    image, data = s.outbox.oldest()[:2]
+    corrections = [{"id": "7d9d4a57-0d55-4a4e-8f43-1f1d1b2a8c01", "text": "corrected words here", "line_index": 1,
+                    "points": None, "deleted": False, "author": None, "created_at": "2026-11-30T10:00:00Z"}]
+    s.imagestore.http = httpx.AsyncClient(base_url="http://image-store", transport=httpx.ASGITransport(
+        stand_in_store(image.body, json.loads(data.body), corrections)))
+    return client, rid
+
+
+def test_a_stored_document_has_its_pages_and_words(exported):
+    client, rid = exported
+    body = client.get(f"/v1/ocr/{rid}").json()
+    assert [len(p["lines"]) for p in body["pages"]] == [1, 1, 1]
+    assert [w["text"] for w in body["pages"][1]["lines"][0]["words"]] == ["line", "0"]
+    assert body["corrections"][0]["text"] == "corrected words here"
+
+
+def test_exports_carry_the_correction(exported):
+    client, rid = exported
+    txt = client.get(f"/v1/ocr/{rid}/export", params={"format": "txt"})
+    assert txt.status_code == 200 and txt.headers["content-type"].startswith("text/plain")
+    assert txt.text.split("\f") == ["line 0\n", "corrected words here\n", "line 0\n"]
+    hocr = ET.fromstring(client.get(f"/v1/ocr/{rid}/export", params={"format": "hocr"}).content)
+    words = [w.text for w in hocr.iter("{http://www.w3.org/1999/xhtml}span") if w.get("class") == "ocrx_word"]
+    assert words == ["line", "0", "corrected", "words", "here", "line", "0"]
+    alto = ET.fromstring(client.get(f"/v1/ocr/{rid}/export", params={"format": "alto"}).content)
+    assert len(alto.findall(".//{http://www.loc.gov/standards/alto/ns-v4#}Page")) == 3
+    assert "attachment" in txt.headers["content-disposition"]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+def test_the_exported_pdf_is_searchable_with_the_corrected_text(exported):
+    client, rid = exported
+    r = client.get(f"/v1/ocr/{rid}/export", params={"format": "pdf"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    text = subprocess.run(["pdftotext", "-", "-"], input=r.content, capture_output=True, check=True).stdout.decode()
+    assert [p.split() for p in text.split("\f")[:3]] == [["line", "0"], ["corrected", "words", "here"], ["line", "0"]]
+
+
+def test_export_refuses_unknown_formats_and_results(exported):
+    client, rid = exported
+    assert client.get(f"/v1/ocr/{rid}/export", params={"format": "docx"}).status_code == 422
+    missing = client.get("/v1/ocr/6f1d8a44-44f4-4a3c-9d59-0d2b3f1f7f13/export", params={"format": "txt"})
+    assert (missing.status_code, missing.json()["error"]) == (404, "not_found")

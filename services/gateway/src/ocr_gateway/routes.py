@@ -7,18 +7,22 @@ not exist, and the listing and the search show only the caller's own results.
 import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from ocr_common.corrections import stored_pages
 from ocr_common.errors import ApiError
+from ocr_common.export import FORMATS as EXPORT_TYPES
 from ocr_common.messages import TextCorrectionMessage, amqp_headers
+from ocr_common.ocr_result import page_text
 from ocr_common.search import DEFAULT_SEARCH_LIMIT, MAX_QUERY_LENGTH, MAX_SEARCH_LIMIT, QUERY_SYNTAX, SearchHit, SearchResults
 from ocr_common.tracing import inject_headers
 
+from . import exports
 from .idempotency import IdempotencyKey, once
 from .schemas import (
     CorrectionAccepted,
@@ -124,11 +128,26 @@ async def get_result(request: Request, caller: CallerDep, request_id: str) -> St
     """A stored result with its corrections (kept for 7 days)."""
     rid = _request_id(request_id)
     body = await _stored(request, caller, rid)
-    lines = [{"points": ln.get("points") or [], "text": ln.get("text") or "", "confidence": ln.get("confidence") or 0.0}
-             for ln in sorted(body.get("lines", []), key=lambda ln: ln.get("index", 0))]
+    pages, lines = stored_pages(body)
+    for number, line in lines.values():
+        pages[min(max(number, 1), len(pages)) - 1].lines.append(line)
+    for page in pages:
+        page.text = page_text(page.lines)
     return StoredResult(request_id=rid, width=body.get("width") or 0, height=body.get("height") or 0,
-                        text=body.get("text") or "", lines=lines, created_at=body.get("created_at"),
-                        corrections=body.get("corrections", []), image_available=bool(body.get("file_available")))
+                        text=body.get("text") or "", lines=[line for _, line in lines.values()], pages=pages,
+                        created_at=body.get("created_at"), corrections=body.get("corrections", []),
+                        image_available=bool(body.get("file_available")))
+
+
+@ocr_router.get("/{request_id}/export", responses=ERRORS | {200: {"content": {t: {} for t in EXPORT_TYPES.values()},
+                                                                   "description": "the result in the format asked for"}})
+async def export_result(request: Request, caller: CallerDep, request_id: str,
+                        format: Annotated[Literal["txt", "hocr", "alto", "pdf"], Query(
+                            description="txt, hocr (hOCR 1.2), alto (ALTO v4) or pdf (searchable PDF)")] = "txt") -> Response:
+    """A stored result with its corrections applied, as plain text, hOCR, ALTO XML or a searchable PDF (the pages'
+    images with an invisible text layer whose words sit on their boxes)."""
+    rid = _request_id(request_id)
+    return await exports.export(_services(request), rid, await _stored(request, caller, rid), format)
 
 
 @ocr_router.get("/{request_id}/image", responses=ERRORS | {200: {"content": {"image/*": {}}}})
