@@ -35,6 +35,11 @@ class Settings(BaseServiceSettings):
     MAX_UPLOAD_BYTES: int = 20 * 1024 * 1024
     MAX_IMAGE_PIXELS: int = 40_000_000
     MAX_IMAGE_SIDE: int = 20_000
+    # Documents (PDF, multi-page TIFF): MAX_IMAGE_PIXELS and MAX_IMAGE_SIDE hold per page.
+    MAX_PAGES: int = Field(50, ge=1, description="pages per document; more is 413 too_many_pages")
+    PDF_DPI: float = Field(200.0, ge=50, le=600, description="PDF pages are rendered at this resolution ...")
+    PDF_MIN_DPI: float = Field(100.0, ge=36, le=600, description="... or lower, down to this, to fit MAX_IMAGE_PIXELS; "
+                               "a page too large even then is 413 page_too_large")
 
     # Peer calls: timeouts in seconds; connect errors are retried, nothing else is.
     CONNECT_TIMEOUT: float = 2.0

@@ -12,6 +12,7 @@ from ocr_common.errors import install_error_handlers
 from ocr_common.health import health_router
 from ocr_common.images import ImageLimits
 from ocr_common.logging import configure_logging
+from ocr_common.pages import DocumentLimits
 from ocr_common.tracing import current_trace_id, inject_headers, instrument_app, setup_tracing, shutdown_tracing
 
 from .auth import Authenticator
@@ -48,8 +49,10 @@ class Services:
                                          [self.queues.image, self.queues.data, self.queues.correction],
                                          poll_interval=settings.OUTBOX_POLL_SECONDS)
         self.limits = ImageLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_IMAGE_PIXELS, settings.MAX_IMAGE_SIDE)
+        documents = DocumentLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_PAGES, settings.MAX_IMAGE_PIXELS,
+                                   settings.MAX_IMAGE_SIDE, settings.PDF_DPI, settings.PDF_MIN_DPI)
         self.pipeline = OcrPipeline(self.detection, self.recognition, self.outbox, self.limits, self.queues,
-                                    settings.MIN_LINE_CONFIDENCE)
+                                    settings.MIN_LINE_CONFIDENCE, documents)
         self.auth = Authenticator.from_settings(
             settings.JWT_SECRET, settings.JWKS_URL, settings.JWT_ISSUER, settings.JWT_AUDIENCE,
             ApiKeyStore(self.engine) if settings.AUTH_ENABLED else None, settings.JWT_LEEWAY, settings.PRIORITY_SCOPE,
