@@ -12,10 +12,13 @@ from pydantic import BaseModel
 class HealthStatus(BaseModel):
     status: str
     checks: dict[str, bool] = {}
+    details: dict[str, float] = {}   # figures for operators (e.g. a backlog); they do not decide readiness
 
 
-def health_router(readiness_checks: Callable[[], dict[str, bool] | Awaitable[dict[str, bool]]]) -> APIRouter:
-    """`readiness_checks` returns (or awaits to) named booleans; the service is ready when all are true."""
+def health_router(readiness_checks: Callable[[], dict[str, bool] | Awaitable[dict[str, bool]]],
+                  details: Callable[[], dict[str, float]] | None = None) -> APIRouter:
+    """`readiness_checks` returns (or awaits to) named booleans; the service is ready when all are true.
+    `details`, called after the checks, adds figures to the answer."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", response_model=HealthStatus)
@@ -30,7 +33,7 @@ def health_router(readiness_checks: Callable[[], dict[str, bool] | Awaitable[dic
         if inspect.isawaitable(checks):
             checks = await checks
         ok = all(checks.values())
-        body = HealthStatus(status="ok" if ok else "unavailable", checks=checks)
+        body = HealthStatus(status="ok" if ok else "unavailable", checks=checks, details=details() if details else {})
         return body if ok else JSONResponse(body.model_dump(), status_code=503)
 
     return router

@@ -95,3 +95,25 @@ def test_keys_made_by_the_command_work_on_every_replica(replicas, database_url, 
     monkeypatch.delenv("DATABASE_URL")
     rc, _, err = keys("list")
     assert rc == 2 and "DATABASE_URL" in err
+
+
+def test_readiness_needs_the_database_and_reports_the_outbox_backlog(database_url):
+    from fastapi.testclient import TestClient
+    from ocr_gateway.config import Settings
+    from ocr_gateway.main import create_app
+
+    settings = Settings(DETECTION_URL="http://detection", RECOGNITION_URL="http://recognition",
+                        IMAGESTORE_URL="http://image-store", RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F")
+    app = create_app(settings)
+    with TestClient(app) as client:
+        s = app.state.services
+        s.outbox.add_many([("q", b"12345", "text/plain", {}), ("q", b"678", "text/plain", {})])
+        body = client.get("/readyz").json()
+        assert body["checks"]["database"] is True
+        assert body["details"]["outbox_rows"] == 2 and body["details"]["outbox_bytes"] == 8
+        assert body["details"]["broker_connected"] == 0.0
+        s.engine.dispose()
+        s.outbox.engine = make_engine(database_url.rsplit("/", 1)[0] + "/no_such_database", pool_size=1)
+        r = client.get("/readyz")
+        assert r.status_code == 503 and r.json()["checks"]["database"] is False
+        s.outbox.engine.dispose()

@@ -121,11 +121,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     instrument_app(app)
 
-    async def peers_ready() -> dict[str, bool]:
-        s: Services = app.state.services
-        return {"detection": await s.detection.ready(), "recognition": await s.recognition.ready()}
+    backlog: dict[str, float] = {}
 
-    app.include_router(health_router(peers_ready))
+    async def ready() -> dict[str, bool]:
+        """The peers answer, and the database does (within 2 s; the request path needs it for every
+        upload): its outbox backlog goes into the answer's details."""
+        s: Services = app.state.services
+        try:
+            rows, size = await asyncio.wait_for(run_in_threadpool(s.outbox.backlog), 2.0)
+            backlog.update(outbox_rows=rows, outbox_bytes=size)
+            database = True
+        except Exception:   # unreachable, or too slow to count on
+            backlog.clear()
+            database = False
+        # The broker is a detail, not a condition: without it requests are still answered (the outbox waits).
+        backlog["broker_connected"] = float(s.publisher.connected)
+        return {"detection": await s.detection.ready(), "recognition": await s.recognition.ready(),
+                "database": database}
+
+    app.include_router(health_router(ready, lambda: dict(backlog)))
     app.include_router(ocr_router)
     app.include_router(search_router)
     app.include_router(compat_router)
