@@ -82,9 +82,10 @@ async def _run_ocr(request: Request, caller: Caller, data: bytes) -> OcrResult:
 
 @ocr_router.post("", response_model=OcrResult, responses=ERRORS | {409: {"model": ErrorResponse}})
 async def create_ocr(request: Request, caller: CallerDep,
-                     image: Annotated[UploadFile, File(description="a photo or scan")],
+                     image: Annotated[UploadFile, File(description="a photo or scan, a multi-page TIFF or a PDF")],
                      idempotency_key: IdempotencyKey = None) -> OcrResult:
-    """Reads an image: its text lines with their boxes, in reading order, at once.
+    """Reads an image: its text lines with their boxes and words, in reading order, at once. A PDF or a multi-page
+    TIFF is read page by page (`pages`); too many pages, a page too large, an encrypted or damaged PDF are 4xx.
 
     `priority=high` (or header `X-Priority: high`) is served ahead of normal work when the caller may ask for it.
     With `Idempotency-Key`, a retry of the same upload answers the first result (idempotency.py)."""
