@@ -59,9 +59,11 @@ export interface paths {
         put?: never;
         /**
          * Create Ocr
-         * @description Reads an image: its text lines with their boxes, in reading order, at once.
+         * @description Reads an image: its text lines with their boxes and words, in reading order, at once. A PDF or a multi-page
+         *     TIFF is read page by page (`pages`); too many pages, a page too large, an encrypted or damaged PDF are 4xx.
          *
          *     `priority=high` (or header `X-Priority: high`) is served ahead of normal work when the caller may ask for it.
+         *     With `Idempotency-Key`, a retry of the same upload answers the first result (idempotency.py).
          */
         post: operations["create_ocr_v1_ocr_post"];
         delete?: never;
@@ -82,6 +84,27 @@ export interface paths {
          * @description A stored result with its corrections (kept for 7 days).
          */
         get: operations["get_result_v1_ocr__request_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ocr/{request_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Result
+         * @description A stored result with its corrections applied, as plain text, hOCR, ALTO XML or a searchable PDF (the pages'
+         *     images with an invisible text layer whose words sit on their boxes).
+         */
+        get: operations["export_result_v1_ocr__request_id__export_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -221,7 +244,7 @@ export interface components {
         Body_create_ocr_v1_ocr_post: {
             /**
              * Image
-             * @description a photo or scan
+             * @description a photo or scan, a multi-page TIFF or a PDF
              */
             image: string;
         };
@@ -295,6 +318,13 @@ export interface components {
             checks: {
                 [key: string]: boolean;
             };
+            /**
+             * Details
+             * @default {}
+             */
+            details: {
+                [key: string]: number;
+            };
         };
         /**
          * LineCorrectionIn
@@ -334,8 +364,44 @@ export interface components {
             text: string;
             /** Confidence */
             confidence: number;
+            /**
+             * Words
+             * @description the line's words, left to right; their boxes come from where the recognizer emitted their characters
+             */
+            words?: components["schemas"]["OcrWord"][];
         };
-        /** OcrResult */
+        /** OcrPage */
+        OcrPage: {
+            /**
+             * Page
+             * @description 1-based page number
+             * @default 1
+             */
+            page: number;
+            /** Width */
+            width: number;
+            /** Height */
+            height: number;
+            /**
+             * Dpi
+             * @description the resolution a PDF page was rendered at; null for an image
+             */
+            dpi?: number | null;
+            /**
+             * Text
+             * @description the page's lines joined with \n in reading order
+             * @default
+             */
+            text: string;
+            /** Lines */
+            lines?: components["schemas"]["OcrLine"][];
+        };
+        /**
+         * OcrResult
+         * @description One image is one page; a PDF or a multi-page TIFF has `pages`. The top-level fields are the first page's
+         *     size, the whole text (pages separated by a form feed) and every line of every page, in order: a line's
+         *     index here is the one corrections use.
+         */
         OcrResult: {
             /** Request Id */
             request_id: string;
@@ -345,13 +411,30 @@ export interface components {
             height: number;
             /**
              * Text
-             * @description all lines joined with \n in reading order
+             * @description all lines joined with \n in reading order; pages separated by \f
              */
             text: string;
             /** Lines */
             lines: components["schemas"]["OcrLine"][];
+            /**
+             * Pages
+             * @description each page with its lines and their words
+             */
+            pages?: components["schemas"]["OcrPage"][];
             /** Trace Id */
             trace_id?: string | null;
+        };
+        /** OcrWord */
+        OcrWord: {
+            /**
+             * Points
+             * @description [[x,y] x 4]: top-left, top-right, bottom-right, bottom-left
+             */
+            points: number[][];
+            /** Text */
+            text: string;
+            /** Confidence */
+            confidence: number;
         };
         /**
          * ReadResult
@@ -454,11 +537,16 @@ export interface components {
             height: number;
             /**
              * Text
-             * @description all lines joined with \n in reading order
+             * @description all lines joined with \n in reading order; pages separated by \f
              */
             text: string;
             /** Lines */
             lines: components["schemas"]["OcrLine"][];
+            /**
+             * Pages
+             * @description each page with its lines and their words
+             */
+            pages?: components["schemas"]["OcrPage"][];
             /** Trace Id */
             trace_id?: string | null;
             /** Created At */
@@ -676,7 +764,10 @@ export interface operations {
                 /** @description `high` is served first (if allowed) */
                 priority?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the same key (per caller) with the same upload answers the first result again */
+                "idempotency-key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -693,6 +784,139 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OcrResult"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_result_v1_ocr__request_id__get: {
+        parameters: {
+            query?: {
+                /** @description `high` is served first (if allowed) */
+                priority?: string | null;
+            };
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredResult"];
                 };
             };
             /** @description Bad Request */
@@ -796,9 +1020,11 @@ export interface operations {
             };
         };
     };
-    get_result_v1_ocr__request_id__get: {
+    export_result_v1_ocr__request_id__export_get: {
         parameters: {
             query?: {
+                /** @description txt, hocr (hOCR 1.2), alto (ALTO v4) or pdf (searchable PDF) */
+                format?: "txt" | "hocr" | "alto" | "pdf";
                 /** @description `high` is served first (if allowed) */
                 priority?: string | null;
             };
@@ -810,13 +1036,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description the result in the format asked for */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StoredResult"];
+                    "application/json": unknown;
+                    "text/plain; charset=utf-8": unknown;
+                    "text/html; charset=utf-8": unknown;
+                    "application/xml; charset=utf-8": unknown;
+                    "application/pdf": unknown;
                 };
             };
             /** @description Bad Request */
