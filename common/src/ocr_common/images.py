@@ -1,12 +1,24 @@
-"""Safe image decoding for uploads: sniffed formats, size and pixel limits checked before decoding."""
+"""Safe image decoding for uploads: sniffed formats, size and pixel limits checked before decoding, and a
+bounded memory peak while decoding.
+
+Memory: Pillow holds the decoded image in its own storage (4 bytes a pixel for RGB, RGBA and 32-bit modes,
+1 for grey). The BGR array the caller gets is allocated once and filled a strip of rows at a time, with
+the EXIF orientation applied by writing through a rotated view of it. A decode therefore peaks at
+Pillow's image plus the result (about 7 bytes a pixel: 280 MB at 40 megapixels), never at the several
+full-size copies that a whole-image `convert`, `np.asarray` (which goes through `tobytes`), alpha
+composite or float64 rescale would make. `max_side` decodes a reduced copy for callers that need no
+more (the detector reads a page at 1600 px): JPEG is decoded reduced by libjpeg itself (`draft`: the
+full-size pixels never exist), other formats are reduced strip by strip (`Image.reduce`, box averages).
+"""
 from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from .errors import ApiError
 
@@ -22,6 +34,22 @@ _SIGNATURES = {
 }
 ACCEPTED_FORMATS = ("png", "jpeg", "tiff", "bmp", "webp", "gif")
 
+STRIP_PIXELS = 1 << 20          # source pixels converted at a time: a few MiB of temporaries
+_WIDE_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")   # rescaled from their range to 0-255
+_EXIF_ORIENTATION = 0x0112
+
+# EXIF orientation -> the view of the upright result through which the stored rows are written
+# (the inverse of the transposition Pillow's ImageOps.exif_transpose applies).
+_STORED_VIEW: dict[int, Callable[[np.ndarray], np.ndarray]] = {
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.transpose(1, 0, 2),
+    6: lambda a: np.rot90(a, 1),
+    7: lambda a: a[::-1, ::-1].transpose(1, 0, 2),
+    8: lambda a: np.rot90(a, -1),
+}
+
 
 @dataclass(frozen=True)
 class ImageLimits:
@@ -34,6 +62,12 @@ class ImageLimits:
 class DecodedImage:
     pixels: np.ndarray   # BGR uint8, EXIF orientation applied
     format: str
+    reduction: int = 1   # original pixels per decoded pixel along each side (> 1: decoded reduced, see max_side)
+    original_size: tuple[int, int] = field(default=(0, 0))   # (width, height) upright, whatever the reduction
+
+    def __post_init__(self) -> None:
+        if self.original_size == (0, 0):
+            self.original_size = (self.width, self.height)
 
     @property
     def width(self) -> int:
@@ -53,11 +87,13 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
-def decode_image(data: bytes, limits: ImageLimits = ImageLimits(), what: str = "image") -> DecodedImage:
+def decode_image(data: bytes, limits: ImageLimits = ImageLimits(), what: str = "image",
+                 max_side: int | None = None) -> DecodedImage:
     """Decodes an uploaded image or raises ApiError (400/413/415) with a clear message.
 
-    The dimensions are read from the header and checked before any pixel is decoded, so a
-    decompression bomb is refused without allocating its pixels.
+    The dimensions are read from the header and checked before any pixel is decoded, so a decompression
+    bomb is refused without allocating its pixels. With `max_side`, an image whose long side is at least
+    twice that is decoded reduced by a whole factor, its long side staying at least `max_side`.
     """
     if not data:
         raise ApiError(400, "empty_file", f"{what} is empty")
@@ -76,30 +112,69 @@ def decode_image(data: bytes, limits: ImageLimits = ImageLimits(), what: str = "
                 raise ApiError(413, "image_too_large",
                                f"{what} is {w}x{h} pixels; the limits are {limits.max_pixels} pixels "
                                f"and {limits.max_side} px per side")
+            wanted = max(1, max(w, h) // max_side) if max_side else 1
+            drafted = 1
+            if wanted > 1 and fmt == "jpeg":
+                # libjpeg scales by 1/2, 1/4 or 1/8 while decoding, to no less than the size asked for.
+                img.draft(img.mode, (-(-w // wanted), -(-h // wanted)))
+                drafted = max(1, round(w / img.size[0]))
             img.load()
-            img = ImageOps.exif_transpose(img)
-            pixels = to_bgr(img)
+            orientation = _orientation(img)
+            rest = max(1, wanted // drafted)
+            pixels = to_bgr(img, rest, orientation)
+            del img
     except ApiError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ApiError(413, "image_too_large", f"{what} has too many pixels") from None
     except Exception as exc:  # truncated or corrupt data, unsupported mode
         raise ApiError(400, "invalid_image", f"{what} could not be decoded: {exc}") from None
-    return DecodedImage(pixels, fmt)
+    size = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+    return DecodedImage(pixels, fmt, drafted * rest, size)
 
 
-def to_bgr(img: Image.Image) -> np.ndarray:
-    """Any PIL mode (palette, 16-bit, CMYK, alpha) to 8-bit BGR; transparency goes onto white."""
-    if getattr(img, "n_frames", 1) > 1:
-        img.seek(0)
-    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        arr = np.asarray(img, dtype=np.float64)
-        lo, hi = float(arr.min()), float(arr.max())
-        arr = ((arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)).astype(np.uint8)
-        return np.repeat(arr[:, :, None], 3, axis=2)
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        img = Image.alpha_composite(background, rgba)
-    rgb = np.asarray(img.convert("RGB"))
-    return np.ascontiguousarray(rgb[:, :, ::-1])
+def _orientation(img: Image.Image) -> int:
+    try:
+        value = int(img.getexif().get(_EXIF_ORIENTATION, 1))
+    except Exception:   # a damaged EXIF block does not make the image unreadable
+        return 1
+    return value if value in _STORED_VIEW else 1
+
+
+def to_bgr(img: Image.Image, reduce: int = 1, orientation: int = 1) -> np.ndarray:
+    """Any Pillow mode (palette, 16/32-bit, float, CMYK, alpha) as an upright 8-bit BGR array: transparency
+    goes onto white, wide modes are stretched from their own range to 0-255. `reduce` > 1 box-averages
+    `reduce`x`reduce` pixels into one; `orientation` is an EXIF orientation (1-8) to apply."""
+    w, h = img.size
+    ow, oh = -(-w // reduce), -(-h // reduce)
+    out = np.empty((ow, oh, 3) if orientation in (5, 6, 7, 8) else (oh, ow, 3), np.uint8)
+    target = _STORED_VIEW.get(orientation, lambda a: a)(out)        # shape (oh, ow, 3), a view of `out`
+    extrema = _extrema(img) if img.mode in _WIDE_MODES else None
+    rows = max(1, STRIP_PIXELS // (w * reduce)) * reduce
+    for y in range(0, h, rows):
+        strip = _rgb_or_grey(img.crop((0, y, w, min(h, y + rows))), extrema)
+        if reduce > 1:
+            strip = strip.reduce(reduce)
+        a = np.asarray(strip)
+        y0 = y // reduce
+        target[y0:y0 + a.shape[0]] = a[:, :, ::-1] if a.ndim == 3 else a[:, :, None]
+    return out
+
+
+def _extrema(img: Image.Image) -> tuple[float, float]:
+    lo, hi = img.getextrema()
+    return float(lo), float(hi)
+
+
+def _rgb_or_grey(strip: Image.Image, extrema: tuple[float, float] | None) -> Image.Image:
+    """One strip as an 8-bit RGB or L image."""
+    mode = strip.mode
+    if extrema is not None:
+        lo, hi = extrema
+        a = np.asarray(strip, dtype=np.float64)
+        a = (a - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(a)
+        return Image.fromarray(a.astype(np.uint8))
+    if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in strip.info):
+        rgba = strip.convert("RGBA")
+        return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
+    return strip if mode in ("RGB", "L") else strip.convert("RGB")

@@ -191,6 +191,6 @@ def _tiff_frame(data: bytes, index: int, what: str) -> np.ndarray:
         img = Image.open(io.BytesIO(data))
         img.seek(index)
         img.load()
-        return to_bgr(img.copy())
+        return to_bgr(img)
     except Exception as exc:
         raise ApiError(400, "invalid_image", f"page {index + 1} of {what} could not be decoded: {exc}") from None
