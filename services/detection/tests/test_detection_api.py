@@ -72,3 +72,31 @@ def test_tiny_blank_and_extreme_images_give_no_lines(client):
 
 def test_openapi_lists_the_routes(client):
     assert {"/v1/detect", "/boxes", "/minimal-boxes", "/healthz", "/readyz"} <= set(client.get("/openapi.json").json()["paths"])
+
+
+def test_a_large_image_is_decoded_reduced_and_answered_in_its_own_pixels(client, monkeypatch):
+    """The detector reads pages at 1600 px at most: a 3400 px wide page is decoded at half size (not 3400 px),
+    and the lines come back in the upload's pixels."""
+    import cv2
+    import numpy as np
+
+    from ocr_models.detection.predictor import TextDetector
+
+    seen = []
+
+    def fake(self, pixels):
+        seen.append(pixels.shape)
+        return DetectionResult(pixels.shape[1], pixels.shape[0],
+                               [Line([[100, 10], [700, 10], [700, 40], [100, 40]], 0.9),
+                                Line([[1600, 250], [1700, 250], [1700, 300], [1600, 300]], 0.8)], scale=0.94)
+
+    monkeypatch.setattr(TextDetector, "detect", fake)
+    page = np.full((600, 3400, 3), 255, np.uint8)
+    cv2.putText(page, "Total 12.50", (200, 100), cv2.FONT_HERSHEY_SIMPLEX, 2, (0, 0, 0), 3)
+    r = client.post("/v1/detect", files={"image": ("p.png", cv2.imencode(".png", page)[1].tobytes(), "image/png")})
+    assert r.status_code == 200, r.text
+    assert seen == [(300, 1700, 3)]
+    body = r.json()
+    assert (body["width"], body["height"], body["scale"]) == (3400, 600, 0.47)
+    assert [ln["points"] for ln in body["lines"]] == [[[200, 20], [1400, 20], [1400, 80], [200, 80]],
+                                                      [[3200, 500], [3400, 500], [3400, 600], [3200, 600]]]

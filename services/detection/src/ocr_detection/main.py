@@ -30,7 +30,23 @@ class DetectionEngine:
                                   settings.MAX_QUEUE_WAIT, name="detection")
 
     async def detect(self, image: DecodedImage):
-        return await run_in_threadpool(self.detector.detect, image.pixels)
+        return await run_in_threadpool(self._detect, image)
+
+    def _detect(self, image: DecodedImage):
+        """Lines in the original image's pixels: an image decoded reduced (`decode_max_side`) is mapped back."""
+        result = self.detector.detect(image.pixels)
+        r = image.reduction
+        if r > 1:
+            w, h = image.original_size
+            for ln in result.lines:
+                ln.points = [[round(min(x * r, w), 1), round(min(y * r, h), 1)] for x, y in ln.points]
+            result.width, result.height, result.scale = w, h, result.scale / r
+        return result
+
+    @property
+    def decode_max_side(self) -> int:
+        """The detector reads a page at most this long (it downscales larger ones): decoding more is waste."""
+        return self.detector.max_side
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Decoding and detecting both take the model's slot: `X-Priority: high` waits ahead of normal work.
         async with eng.gate.slot(Priority.from_headers(request.headers)):
             data = await upload.read(settings.MAX_UPLOAD_BYTES + 1)
-            image = await run_in_threadpool(decode_image, data, limits)
+            image = await run_in_threadpool(decode_image, data, limits, "image", eng.decode_max_side)
             return image, await eng.detect(image)
 
     @app.post("/v1/detect", response_model=DetectResponse, responses=ERRORS, tags=["detection"])
@@ -55,8 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         Send `X-Priority: high` to be served ahead of normal requests; a full queue answers 503 `overloaded`
         with Retry-After."""
-        img, result = await run(eng, image, request)
-        return DetectResponse(width=img.width, height=img.height, scale=round(result.scale, 4), model_version=eng.version,
+        _, result = await run(eng, image, request)
+        return DetectResponse(width=result.width, height=result.height, scale=round(result.scale, 4), model_version=eng.version,
                               lines=[DetectedLine(points=ln.points, score=round(ln.score, 4)) for ln in result.lines])
 
     @app.post("/boxes", response_model=list[OriginalBox], responses=ERRORS, tags=["compatibility"])
@@ -73,8 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/minimal-boxes", response_model=list[MinimalBox], responses=ERRORS, tags=["compatibility"])
     async def minimal_boxes(eng: EngineDep, image: ImageFile, request: Request) -> list[MinimalBox]:
         """The original system's endpoint: axis-aligned boxes, clamped to the image, top-down."""
-        img, result = await run(eng, image, request)
-        found = [minimal_box(ln.points, img.width, img.height) for ln in result.lines]
+        _, result = await run(eng, image, request)
+        found = [minimal_box(ln.points, result.width, result.height) for ln in result.lines]
         found.sort(key=lambda b: (b[1], b[0]))
         return [MinimalBox(start_x=x, start_y=y, width=w, height=h) for x, y, w, h in found]
 
