@@ -40,6 +40,11 @@ class Settings(BaseServiceSettings):
     PDF_DPI: float = Field(200.0, ge=50, le=600, description="PDF pages are rendered at this resolution ...")
     PDF_MIN_DPI: float = Field(100.0, ge=36, le=600, description="... or lower, down to this, to fit MAX_IMAGE_PIXELS; "
                                "a page too large even then is 413 page_too_large")
+    # Memory: a page's pixels (up to MAX_IMAGE_PIXELS x 3 bytes, about 7 bytes a pixel while decoding) exist only
+    # inside one of DECODE_CONCURRENCY slots per process, from the decode to the crops; other pages wait (high
+    # priority first), at most DECODE_QUEUE of them, then 503 overloaded.
+    DECODE_CONCURRENCY: int = Field(2, ge=1, description="pages decoded or held as pixels at once, per process")
+    DECODE_QUEUE: int = Field(32, ge=0, description="pages waiting for a decode slot; more is 503 overloaded")
 
     # Peer calls: timeouts in seconds; connect errors are retried, nothing else is.
     CONNECT_TIMEOUT: float = 2.0

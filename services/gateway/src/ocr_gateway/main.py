@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from ocr_common.admission import AdmissionGate
 from ocr_common.errors import install_error_handlers
 from ocr_common.health import health_router
 from ocr_common.images import ImageLimits
@@ -51,8 +52,10 @@ class Services:
         self.limits = ImageLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_IMAGE_PIXELS, settings.MAX_IMAGE_SIDE)
         documents = DocumentLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_PAGES, settings.MAX_IMAGE_PIXELS,
                                    settings.MAX_IMAGE_SIDE, settings.PDF_DPI, settings.PDF_MIN_DPI)
+        pixels = AdmissionGate(settings.DECODE_CONCURRENCY, settings.DECODE_QUEUE, max(1, settings.DECODE_QUEUE // 4),
+                               settings.REQUEST_TIMEOUT, name="gateway")
         self.pipeline = OcrPipeline(self.detection, self.recognition, self.outbox, self.limits, self.queues,
-                                    settings.MIN_LINE_CONFIDENCE, documents)
+                                    settings.MIN_LINE_CONFIDENCE, documents, pixels)
         self.auth = Authenticator.from_settings(
             settings.JWT_SECRET, settings.JWKS_URL, settings.JWT_ISSUER, settings.JWT_AUDIENCE,
             ApiKeyStore(self.engine) if settings.AUTH_ENABLED else None, settings.JWT_LEEWAY, settings.PRIORITY_SCOPE,

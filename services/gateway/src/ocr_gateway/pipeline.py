@@ -2,7 +2,11 @@
 recognizer's limit), place each line's words; queue the result.
 
 An image is one page. A PDF or a multi-page TIFF is opened and checked whole first (pages, sizes, encryption:
-ocr_common.pages), then rendered and read one page at a time, so memory holds one page's pixels."""
+ocr_common.pages), then rendered and read one page at a time, so memory holds one page's pixels.
+
+A page's pixels exist only inside a slot of `pixels` (DECODE_CONCURRENCY slots per process, high priority first):
+from its decode through detection to its crops; recognition reads the crops after the slot is given back. So a
+process holds at most DECODE_CONCURRENCY decoded pages whatever the number of requests (docs/reliability.md)."""
 from __future__ import annotations
 
 import uuid
@@ -13,7 +17,7 @@ import cv2
 import numpy as np
 from starlette.concurrency import run_in_threadpool
 
-from ocr_common.admission import Priority
+from ocr_common.admission import AdmissionGate, Priority
 from ocr_common.geometry import crop_quad, minimal_box
 from ocr_common.images import ImageLimits
 from ocr_common.lines import MIN_LINE_CONFIDENCE, is_text_line
@@ -63,11 +67,12 @@ def document_limits(limits: ImageLimits, max_pages: int = 100, dpi: float = 200.
 class OcrPipeline:
     def __init__(self, detection: DetectionClient, recognition: RecognitionClient, outbox: Outbox,
                  limits: ImageLimits, queues: Queues, min_line_confidence: float = MIN_LINE_CONFIDENCE,
-                 documents: DocumentLimits | None = None):
+                 documents: DocumentLimits | None = None, pixels: AdmissionGate | None = None):
         self.detection, self.recognition, self.outbox = detection, recognition, outbox
         self.min_line_confidence = min_line_confidence
         self.limits, self.queues = limits, queues
         self.documents = documents or document_limits(limits)
+        self.pixels = pixels or AdmissionGate(2, max_waiting=32, max_waiting_high=8, max_wait=110.0, name="gateway")
 
     async def run(self, data: bytes, owner: str | None = None, request_id: str | None = None,
                   priority: Priority = Priority.NORMAL) -> OcrResult:
@@ -76,11 +81,9 @@ class OcrPipeline:
         versions = ModelVersions(detection="none", recognition="none")
         try:
             for i in range(len(doc)):
-                image = await run_in_threadpool(doc.render, i)
                 single = len(doc) == 1 and doc.kind != "pdf"   # the upload itself goes to detection
-                page, versions = await self._read_page(image, data if single else None, doc.kind, priority, versions)
+                page, versions = await self._read_page(doc, i, data if single else None, doc.kind, priority, versions)
                 pages.append(page)
-                del image
         finally:
             await run_in_threadpool(doc.close)
         lines = [ln for p in pages for ln in p.lines]
@@ -92,15 +95,19 @@ class OcrPipeline:
                                 len(doc) > 1 or doc.kind == "pdf")
         return result
 
-    async def _read_page(self, image: PageImage, original: bytes | None, kind: str, priority: Priority,
+    async def _read_page(self, doc: Document, index: int, original: bytes | None, kind: str, priority: Priority,
                          versions: ModelVersions) -> tuple[OcrPage, ModelVersions]:
-        if original is not None:
-            body, content_type = original, MIME[kind]
-        else:
-            body, content_type = await run_in_threadpool(_encode_page, image.pixels), "image/png"
-        detection = await self.detection.detect(body, content_type, priority)
-        quads = [ln.points for ln in detection.lines]
-        crops = await run_in_threadpool(_encode_crops, image.pixels, quads)
+        async with self.pixels.slot(priority):
+            image: PageImage = await run_in_threadpool(doc.render, index)
+            if original is not None:
+                body, content_type = original, MIME[kind]
+            else:
+                body, content_type = await run_in_threadpool(_encode_page, image.pixels), "image/png"
+            detection = await self.detection.detect(body, content_type, priority)
+            quads = [ln.points for ln in detection.lines]
+            crops = await run_in_threadpool(_encode_crops, image.pixels, quads)
+            number, width, height, dpi = image.number, image.width, image.height, image.dpi
+            del image   # the pixels go before the slot does
         recognition = await self.recognition.recognize(crops, priority) if crops else None
         read = recognition.lines if recognition else []
         lines = [OcrLine(points=q, text=r.text, confidence=r.confidence,
@@ -108,7 +115,7 @@ class OcrPipeline:
                  for q, r in zip(quads, read, strict=True) if is_text_line(r.text, r.confidence, self.min_line_confidence)]
         versions = ModelVersions(detection=detection.model_version,
                                  recognition=recognition.model_version if recognition else versions.recognition)
-        return OcrPage(page=image.number, width=image.width, height=image.height, dpi=image.dpi, text=page_text(lines),
+        return OcrPage(page=number, width=width, height=height, dpi=dpi, text=page_text(lines),
                        lines=lines), versions
 
     def _enqueue(self, result: OcrResult, data: bytes, content_type: str, versions: ModelVersions,
