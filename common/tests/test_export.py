@@ -46,7 +46,7 @@ def test_hocr_parses_as_xhtml_with_every_word_boxed_inside_its_page():
     assert len(divs) == 3
     for div, page in zip(divs, pages):
         assert f"bbox 0 0 {page.width} {page.height}" in div.get("title")
-        lines = div.findall(f"{XHTML}span[@class='ocr_line']")
+        lines = div.findall(f"{XHTML}p[@class='ocr_par']/{XHTML}span[@class='ocr_line']")
         assert len(lines) == len(page.lines)
         words = [w for ln in lines for w in ln.findall(f"{XHTML}span[@class='ocrx_word']")]
         assert [w.text for w in words] == page.text.split()

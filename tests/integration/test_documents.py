@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 
@@ -88,3 +89,22 @@ def test_bad_pdfs_are_refused_with_4xx(mesh, bad_pdf_cases):
         r = httpx.post(f"{mesh.url('gateway')}/v1/ocr", files={"image": (f"{name}.pdf", data, "application/pdf")}, timeout=30)
         assert (r.status_code, r.json()["error"]) == (status, code), name
         assert time.monotonic() - start < 5, name
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+def test_ocrmypdf_plugin_reads_through_the_gateway(mesh, text_pdf, tmp_path):
+    """`ocrmypdf --plugin ocrmesh.ocrmypdf --ocrmesh-url URL`: each page image goes to the running gateway (the PDF
+    already has text, so --force-ocr makes OCRmyPDF rasterize and read it again)."""
+    (tmp_path / "in.pdf").write_bytes(text_pdf(PAGES[:2]))
+    run = subprocess.run([sys.executable, "-m", "ocrmypdf", "--plugin", "ocrmesh.ocrmypdf", "--force-ocr",
+                          "--ocrmesh-url", mesh.url("gateway"), "in.pdf", "out.pdf"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    text = subprocess.run(["pdftotext", "-raw", "out.pdf", "-"], cwd=tmp_path, capture_output=True, check=True,
+                          text=True).stdout
+    pages = text.split("\f")[:2]
+    for page, truth in zip(pages, PAGES[:2]):
+        assert sum(a != b for a, b in zip(" ".join(page.split()), " ".join(truth))) <= 3, page
+        assert len(" ".join(page.split())) == len(" ".join(truth))
+    recent = httpx.get(f"{mesh.url('gateway')}/v1/ocr", timeout=30).json()
+    assert recent["items"], "the gateway stored the pages it read"

@@ -39,19 +39,23 @@ def _words(line: OcrLine):
 
 # --- hOCR 1.2 -----------------------------------------------------------------------------------
 def to_hocr(pages: list[OcrPage], title: str = "") -> str:
-    """hOCR 1.2 (XHTML): ocr_page > ocr_line > ocrx_word, each with `bbox`, words with `x_wconf` (0-100)."""
+    """hOCR 1.2 (XHTML): ocr_page > ocr_par > ocr_line > ocrx_word, each with `bbox`, words with `x_wconf` (0-100)."""
     html = ET.Element("html", {"xmlns": "http://www.w3.org/1999/xhtml", "xml:lang": "en", "lang": "en"})
     head = ET.SubElement(html, "head")
     ET.SubElement(head, "title").text = title
     ET.SubElement(head, "meta", {"http-equiv": "Content-Type", "content": "text/html;charset=utf-8"})
     ET.SubElement(head, "meta", {"name": "ocr-system", "content": "ocrmesh"})
-    ET.SubElement(head, "meta", {"name": "ocr-capabilities", "content": "ocr_page ocr_line ocrx_word ocrp_wconf"})
+    ET.SubElement(head, "meta", {"name": "ocr-capabilities", "content": "ocr_page ocr_par ocr_line ocrx_word ocrp_wconf"})
     body = ET.SubElement(html, "body")
     for p in pages:
         page_title = f"bbox 0 0 {p.width} {p.height}; ppageno {p.page - 1}"
         if p.dpi:
             page_title += f"; scan_res {round(p.dpi)} {round(p.dpi)}"
         page = ET.SubElement(body, "div", {"class": "ocr_page", "id": f"page_{p.page}", "title": page_title})
+        if p.lines:   # one paragraph holds the page's lines: readers such as OCRmyPDF look for lines in paragraphs
+            px0, py0, px1, py1 = bbox([pt for line in p.lines for pt in line.points], p.width, p.height)
+            page = ET.SubElement(page, "p", {"class": "ocr_par", "id": f"par_{p.page}_1", "lang": "eng",
+                                             "title": f"bbox {px0} {py0} {px1} {py1}"})
         for li, line in enumerate(p.lines, 1):
             x0, y0, x1, y1 = bbox(line.points, p.width, p.height)
             span = ET.SubElement(page, "span", {"class": "ocr_line", "id": f"line_{p.page}_{li}",
