@@ -307,3 +307,33 @@ def test_logs_carry_the_request_and_trace_ids(start_consumer, publisher):
     assert stored["service"] == "image-store" and stored["level"] == "info"
     rejected = next(line for line in lines if "dead-lettered" in line["msg"])
     assert rejected["request_id"] == request_id and rejected["level"] == "warning"
+
+
+def test_image_bodies_in_memory_are_bounded_by_image_prefetch(settings, publisher, engine):
+    """Uploads of up to 20 MiB wait in the consumer's memory until stored: at most IMAGE_PREFETCH of them,
+    while the small data messages keep the larger PREFETCH."""
+    from ocr_imagestore.consumer import ImageStoreConsumer
+
+    ids = [rid() for _ in range(8)]
+    body = image_bytes("PNG", seed=3) + b"\0" * 1_000_000     # a PNG with 1 MB of trailing bytes
+    for request_id in ids:
+        publisher.image(request_id, body)
+        publisher.data(data_message(request_id, n_lines=1))
+    consumer = ImageStoreConsumer(settings.model_copy(update={"IMAGE_PREFETCH": 2, "PREFETCH": 16}))
+    in_hand: list[int] = []
+    store_image = consumer.handlers[settings.IMAGE_QUEUE]
+
+    def counting(delivery):
+        in_hand.append(1 + sum(1 for queue, *_ in consumer._pending if queue == settings.IMAGE_QUEUE))
+        time.sleep(0.05)
+        return store_image(delivery)
+
+    consumer.handlers[settings.IMAGE_QUEUE] = counting
+    consumer.start()
+    try:
+        wait_for(lambda: consumer.stats["stored"] == 16, what="8 images and their data stored")
+    finally:
+        consumer.stop(15)
+    assert len(in_hand) == 8 and max(in_hand) <= 2, in_hand
+    assert consumer.prefetch(settings.IMAGE_DATA_QUEUE) == 16
+    assert scalar(engine, "SELECT count(*) FROM image WHERE file_received AND data_received") == 8

@@ -39,7 +39,10 @@ class Settings(StorageSettings):
     IMAGE_QUEUE: str = IMAGE_QUEUE
     IMAGE_DATA_QUEUE: str = IMAGE_DATA_QUEUE
     TEXT_CORRECTION_QUEUE: str = TEXT_CORRECTION_QUEUE
-    PREFETCH: int = Field(16, ge=1, le=1000, description="unacknowledged messages per queue")
+    PREFETCH: int = Field(16, ge=1, le=1000, description="unacknowledged messages per queue (data and corrections: "
+                          "a few KB each)")
+    IMAGE_PREFETCH: int = Field(2, ge=1, le=1000, description="unacknowledged messages of IMAGE_QUEUE: each holds an "
+                                "upload (up to the gateway's MAX_UPLOAD_BYTES, 20 MiB) in memory until it is stored")
     RETRY_BACKOFF_INITIAL: float = Field(0.5, gt=0, description="seconds before the first retry of a transient failure")
     RETRY_BACKOFF_MAX: float = Field(15.0, gt=0, description="longest wait between retries (database or broker down)")
     CONSUMER_ENABLED: bool = Field(True, description="the API process also runs the queue consumer in a thread")

@@ -141,12 +141,14 @@ class ImageStoreConsumer:
     def _serve(self, connection: pika.BlockingConnection) -> None:
         try:
             channel = connection.channel()
-            channel.basic_qos(prefetch_count=self.settings.PREFETCH)
             for queue in self.handlers:
                 declare_queue(channel, queue)
+                # Per consumer (RabbitMQ applies a non-global prefetch to the consumers created after it): image
+                # bodies are uploads of up to 20 MiB, so few of them are in memory at once; data messages are small.
+                channel.basic_qos(prefetch_count=self.prefetch(queue))
                 channel.basic_consume(queue=queue, on_message_callback=functools.partial(self._on_message, queue))
             self.ready.set()
-            log.info("consuming %s (prefetch %d)", ", ".join(self.handlers), self.settings.PREFETCH)
+            log.info("consuming %s (prefetch %s)", ", ".join(self.handlers), [self.prefetch(q) for q in self.handlers])
             while not self.stopped:
                 if not self._pending:
                     connection.process_data_events(time_limit=0.2)
@@ -161,6 +163,10 @@ class ImageStoreConsumer:
                     connection.close()
             except Exception:  # already broken
                 pass
+
+    def prefetch(self, queue: str) -> int:
+        s = self.settings
+        return s.IMAGE_PREFETCH if queue == s.IMAGE_QUEUE else s.PREFETCH
 
     def _on_message(self, queue, channel, method, properties, body) -> None:
         # Called from inside process_data_events: only queue the delivery; _serve handles it outside.
