@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from .errors import ApiError, install_error_handlers
 from .health import health_router
 from .logging import configure_logging
+from .memory import return_large_buffers
 from .settings import BaseServiceSettings
 from .tracing import instrument_app, setup_tracing, shutdown_tracing
 
@@ -52,6 +53,7 @@ def model_service_app(settings, load_engine: Callable[[], Any], **fastapi_kw) ->
     """(app, engine dependency). The engine (which must have a `gate` admission queue) is built in the
     lifespan, so the weights load once per process; until then the dependency answers 503."""
     setup_tracing(settings.OTEL_SERVICE_NAME)
+    return_large_buffers()   # decoded uploads go back to the system when freed (ocr_common.memory)
     state: dict = {}
 
     @asynccontextmanager

@@ -21,6 +21,7 @@ from ocr_common.admission import AdmissionGate, Priority
 from ocr_common.geometry import crop_quad, minimal_box
 from ocr_common.images import ImageLimits
 from ocr_common.lines import MIN_LINE_CONFIDENCE, is_text_line
+from ocr_common.memory import return_large_buffers
 from ocr_common.messages import (
     IMAGE_BODY_CONTENT_TYPE,
     ImageDataMessage,
@@ -73,6 +74,7 @@ class OcrPipeline:
         self.limits, self.queues = limits, queues
         self.documents = documents or document_limits(limits)
         self.pixels = pixels or AdmissionGate(2, max_waiting=32, max_waiting_high=8, max_wait=110.0, name="gateway")
+        return_large_buffers()   # a freed page goes back to the system, whichever thread decoded it
 
     async def run(self, data: bytes, owner: str | None = None, request_id: str | None = None,
                   priority: Priority = Priority.NORMAL) -> OcrResult:
