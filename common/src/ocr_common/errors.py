@@ -6,7 +6,9 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY, RequestBodyLimitMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +36,42 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body("invalid_request", errors), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        if exc.status_code == 413:   # a streamed body passed the limit (install_body_limit)
+            return too_large(request.scope.get(MAX_BODY_SIZE_SCOPE_KEY))
         return JSONResponse(error_body(code, exc.detail), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)
+
+
+def too_large(limit: int | None) -> JSONResponse:
+    return JSONResponse(error_body("request_too_large", f"the request body is over the limit of {limit} bytes"),
+                        status_code=413, headers={"Connection": "close"})
+
+
+class ContentLengthLimit:
+    """Answers 413 at once to a request that declares a body over `max_bytes`, before any of it is read."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            length = Headers(scope=scope).get("content-length", "")
+            if length.isdigit() and int(length) > self.max_bytes:
+                await too_large(self.max_bytes)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def install_body_limit(app: FastAPI, max_bytes: int) -> None:
+    """Request bodies over `max_bytes`, files and multipart framing included, are refused with 413
+    `request_too_large` before they are spooled: at once from Content-Length, and a chunked body as soon as it
+    passes the limit (Starlette's RequestBodyLimitMiddleware counts it as it is received; the HTTPException handler
+    above answers). Not FastAPI's `max_body_size`: it sits outside every middleware and answers in plain text."""
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=max_bytes)
+    app.add_middleware(ContentLengthLimit, max_bytes=max_bytes)

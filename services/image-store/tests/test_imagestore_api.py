@@ -202,3 +202,11 @@ def test_listing_refuses_nul_and_accepts_any_utc_offset(client):
     assert client.get("/v1/images", params={"cursor": bad_cursor}).status_code == 422
     r = client.get("/v1/images", params={"since": "2026-01-01T00:00:00+23:30"})
     assert r.status_code == 200, r.text
+
+
+def test_a_request_body_over_the_limit_is_refused_before_it_is_read(client, db_settings):
+    limit = db_settings.MAX_REQUEST_BYTES
+    r = client.request("GET", "/v1/images", content=b"x" * (limit + 1))
+    assert_json_error(r, 413, "request_too_large")
+    assert str(limit) in r.json()["detail"]
+    assert client.request("GET", "/v1/images", content=b"x" * 100).status_code == 200

@@ -35,6 +35,8 @@ class Settings(BaseServiceSettings):
     MAX_UPLOAD_BYTES: int = 20 * 1024 * 1024
     MAX_IMAGE_PIXELS: int = 40_000_000
     MAX_IMAGE_SIDE: int = 20_000
+    MAX_REQUEST_BYTES: int | None = Field(None, ge=1, description="whole request body, multipart framing included; "
+                                          "413 before it is read (default MAX_UPLOAD_BYTES + 1 MiB)")
     # Documents (PDF, multi-page TIFF): MAX_IMAGE_PIXELS and MAX_IMAGE_SIDE hold per page.
     MAX_PAGES: int = Field(50, ge=1, description="pages per document; more is 413 too_many_pages")
     PDF_DPI: float = Field(200.0, ge=50, le=600, description="PDF pages are rendered at this resolution ...")
@@ -85,6 +87,10 @@ class Settings(BaseServiceSettings):
     DAILY_QUOTA: int = Field(5000, ge=0, description="images per owner per UTC day; 0 = no quota")
     LIMIT_ANONYMOUS: bool = False
     HIGH_PRIORITY_FOR_ALL: bool = False    # with auth on: anyone may ask for priority=high
+
+    @property
+    def request_body_limit(self) -> int:
+        return self.MAX_REQUEST_BYTES or self.MAX_UPLOAD_BYTES + 1024 * 1024
 
     @model_validator(mode="after")
     def _auth_is_usable(self) -> Settings:

@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from ocr_common.admission import AdmissionGate
-from ocr_common.errors import install_error_handlers
+from ocr_common.errors import install_body_limit, install_error_handlers
 from ocr_common.health import health_router
 from ocr_common.images import ImageLimits
 from ocr_common.logging import configure_logging
@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="The public API of ocrmesh: upload an image, get its text lines and boxes at once; "
                               "results are kept for 7 days and can be corrected.")
     install_error_handlers(app)
+    install_body_limit(app, settings.request_body_limit)
     app.add_middleware(RequestDeadline, seconds=settings.REQUEST_TIMEOUT)
 
     @app.middleware("http")

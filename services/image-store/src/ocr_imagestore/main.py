@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy import exc as sa_exc
 from starlette.concurrency import run_in_threadpool
 
-from ocr_common.errors import error_body, install_error_handlers
+from ocr_common.errors import error_body, install_body_limit, install_error_handlers
 from ocr_common.health import health_router
 from ocr_common.logging import configure_logging
 from ocr_common.tracing import instrument_app, setup_tracing, shutdown_tracing
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     install_error_handlers(app)
+    install_body_limit(app, settings.MAX_REQUEST_BYTES)
 
     @app.exception_handler(sa_exc.OperationalError)
     @app.exception_handler(sa_exc.InterfaceError)
