@@ -11,10 +11,10 @@ from ocr_models.detection.postprocess import (
     box_iou,
     build_lines,
     column_nms,
-    merge_row_pieces,
     nms,
     postprocess,
     reading_order,
+    split_at_blank_gaps,
 )
 from ocr_models.detection.predictor import KIND, TextDetector, export_onnx
 from ocr_models.detection.targets import assign_targets, boxes_to_quads, ctpn_loss, split_into_columns
@@ -120,8 +120,7 @@ def test_perfect_outputs_decode_back_to_the_ground_truth():
     t = assign_targets(boxes, (256, 448), DEFAULT_ANCHOR_HEIGHTS)
     scores = np.zeros(t.labels.shape + (2,), np.float32)
     scores[..., 1] = np.where(t.labels == 1, 8.0, -8.0)
-    # (row pieces stay apart: the second pass would join the two pieces of the second row)
-    quads, line_scores = postprocess(scores, t.regression, DEFAULT_ANCHOR_HEIGHTS, PostprocessParams(row_gap_per_height=0))
+    quads, line_scores = postprocess(scores, t.regression, DEFAULT_ANCHOR_HEIGHTS)
     pred = np.concatenate([quads.min(1), quads.max(1)], 1)
     iou = box_iou(boxes, pred)
     assert len(pred) == 4 and (iou.max(1) > 0.8).all(), iou
@@ -149,9 +148,12 @@ def test_adjacent_proposals_form_one_line():
 def test_separated_rows_and_columns_form_separate_lines():
     quads, _ = build_lines(_proposals([(2, 8, 100, 120, 0.9), (2, 8, 140, 160, 0.9), (20, 26, 100, 120, 0.9)]))
     assert len(quads) == 3
-    # A small hole (one missed column) inside a line is bridged.
-    quads, _ = build_lines(_proposals([(2, 8, 100, 124, 0.9), (10, 15, 100, 124, 0.9)]))
+    # A small hole (one missed column) inside a line of 40-px text is bridged; in 24-px text it is a
+    # space wider than the text height (gap_per_height), and the pieces stay apart.
+    quads, _ = build_lines(_proposals([(2, 8, 100, 140, 0.9), (10, 15, 100, 140, 0.9)]))
     assert len(quads) == 1
+    quads, _ = build_lines(_proposals([(2, 8, 100, 124, 0.9), (10, 15, 100, 124, 0.9)]))
+    assert len(quads) == 2
 
 
 def test_lines_of_different_height_are_not_linked():
@@ -173,26 +175,41 @@ def _quads(boxes):
     return np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]]], 1)
 
 
-def test_row_pieces_join_across_a_wide_space_that_the_rows_around_cross():
-    # A receipt: address lines above and below run across the space between "TEL: ..." and "FAX: ...".
-    boxes = [[20, 100, 400, 120], [20, 130, 180, 150], [260, 130, 420, 150], [20, 160, 400, 180]]
-    quads, scores = merge_row_pieces(_quads(boxes), np.array([0.9, 0.8, 0.6, 0.9], np.float32))
-    pred = np.concatenate([quads.min(1), quads.max(1)], 1).tolist()
-    assert len(pred) == 3 and [20, 130, 420, 150] in pred
-    assert float(scores[np.argmax([p[2] - p[0] for p in pred])]) < 0.9   # the joined line's score is the pieces'
+def _page_with_ink(width: int, height: int, spans: list[tuple[int, int]], top=100, bottom=120, ink=30):
+    """A white page with black bars (glyphs) between top and bottom at the given x spans."""
+    page = np.full((height, width), 245, np.uint8)
+    for x0, x1 in spans:
+        page[top:bottom, x0:x1] = ink
+    return page
 
 
-def test_row_pieces_keep_apart_across_a_column_gutter():
-    # Two text columns: the space between them is white in every row around.
-    left = [[20, 100 + 30 * i, 300, 120 + 30 * i] for i in range(6)]
-    right = [[340, 100 + 30 * i, 620, 120 + 30 * i] for i in range(6)]
-    quads, _ = merge_row_pieces(_quads(left + right), np.full(12, 0.9, np.float32))
-    assert len(quads) == 12
-    # Nor do pieces far apart (beyond row_gap_per_height text heights) or of different heights join.
-    far = [[20, 100, 400, 120], [20, 130, 100, 150], [300, 130, 420, 150], [20, 160, 400, 180]]
-    assert len(merge_row_pieces(_quads(far), np.full(4, 0.9, np.float32))[0]) == 4
-    tall = [[20, 100, 400, 120], [20, 130, 180, 150], [200, 122, 420, 158], [20, 160, 400, 180]]
-    assert len(merge_row_pieces(_quads(tall), np.full(4, 0.9, np.float32))[0]) == 4
+def test_a_line_is_cut_at_a_blank_space_wider_than_the_limit():
+    # "TOTAL      12.15": ink at 20-120 and 300-380 on a 20-px line; the model gave one line over both.
+    page = _page_with_ink(500, 200, [(20, 60), (66, 120), (300, 340), (346, 380)])
+    quads, scores = split_at_blank_gaps(_quads([[18, 98, 382, 122]]), np.array([0.8], np.float32), page)
+    boxes = np.concatenate([quads.min(1), quads.max(1)], 1)
+    assert len(boxes) == 2 and scores.tolist() == [pytest.approx(0.8)] * 2
+    assert boxes[0, 0] == 18 and 120 <= boxes[0, 2] < 300 and 120 < boxes[1, 0] <= 300 and boxes[1, 2] == 382
+
+
+def test_word_spaces_faint_boxes_and_short_lines_are_not_cut():
+    words = _page_with_ink(500, 200, [(20, 60), (72, 120), (150, 200), (212, 380)])   # spaces under 1.5 heights
+    assert len(split_at_blank_gaps(_quads([[18, 98, 382, 122]]), np.array([0.8], np.float32), words)[0]) == 1
+    faint = _page_with_ink(500, 200, [(20, 120), (300, 380)], ink=235)            # ink and paper hardly differ
+    assert len(split_at_blank_gaps(_quads([[18, 98, 382, 122]]), np.array([0.8], np.float32), faint)[0]) == 1
+    assert len(split_at_blank_gaps(_quads([[18, 98, 382, 122]]), np.array([0.8], np.float32), faint,
+                                   PostprocessParams(split_min_contrast=0))[0]) == 2
+
+
+def test_pieces_of_a_slanted_line_follow_its_edges():
+    page = _page_with_ink(500, 200, [(20, 120), (300, 380)], top=95, bottom=130)
+    slanted = np.array([[[18, 95], [382, 105], [382, 130], [18, 120]]], np.float32)   # drops 10 px over its width
+    quads, _ = split_at_blank_gaps(slanted, np.array([0.9], np.float32), page)
+    assert len(quads) == 2
+    right = quads[1]
+    x = right[0, 0]
+    assert right[0, 1] == pytest.approx(95 + 10 * (x - 18) / 364, abs=0.01)   # on the line's top edge
+    assert right[1].tolist() == pytest.approx([382, 105])
 
 
 def test_nms_keeps_the_best_of_overlapping_boxes():

@@ -10,7 +10,7 @@ from ocr_common.geometry import crop_quad as crop_line
 from ocr_models.detection.predictor import DetectionResult, Line
 from ocr_models.metrics import edit_distance
 from ocr_models.metrics import reference_edit_distance as slow_edit_distance
-from ocr_models.page_evaluation import coverage, evaluate_pages, match_boxes, prf
+from ocr_models.page_evaluation import coverage, evaluate_pages, match_boxes, prf, word_boxes_to_lines
 
 
 def test_one_to_one_matching_at_iou_half():
@@ -78,7 +78,7 @@ class _FakeRecognizer:
 
     def recognize(self, crops):
         assert all(c.size for c in crops)
-        return [SimpleNamespace(text=t, confidence=c) for t, c in zip(self.texts[: len(crops)], self.confidences)]
+        return [SimpleNamespace(text=t, confidence=c, words=[]) for t, c in zip(self.texts[: len(crops)], self.confidences)]
 
 
 def _quad(x0, y0, x1, y1):
@@ -116,3 +116,26 @@ def test_page_text_comparison_joins_words_hyphenated_across_lines():
     from ocr_models.page_evaluation import _dehyphenate
 
     assert _dehyphenate("com-\npleting the\nwork - done") == "completing the\nwork - done"
+
+
+def test_words_make_the_lines_a_reader_draws_and_columns_stay_apart():
+    words = [[10, 10, 60, 30], [68, 12, 120, 31], [128, 10, 170, 30],      # one line, word spaces
+             [260, 10, 300, 30], [306, 11, 350, 30],                       # the next column (a 90-px gutter)
+             [10, 50, 80, 70], [300, 300, 340, 400]]                       # a line below; a tall box alone
+    lines = word_boxes_to_lines(np.array(words, np.float32)).tolist()
+    assert sorted(lines) == sorted([[10, 10, 170, 31], [260, 10, 350, 30], [10, 50, 80, 70], [300, 300, 340, 400]])
+    assert len(word_boxes_to_lines(np.zeros((0, 4), np.float32))) == 0
+
+
+def test_pages_with_word_boxes_report_line_f1(tmp_path):
+    cv2.imwrite(str(tmp_path / "a.png"), np.full((100, 400, 3), 255, np.uint8))
+    row = {"image": "a.png", "subset": "paper", "box_level": "word", "text": "one two three",
+           "boxes": [{"points": _quad(10, 10, 60, 30), "text": "one"}, {"points": _quad(68, 10, 120, 30), "text": "two"},
+                     {"points": _quad(10, 50, 90, 70), "text": "three"}, {"points": _quad(200, 40, 380, 95), "text": "###", "ignore": True}]}
+    (tmp_path / "m.jsonl").write_text(json.dumps(row))
+    # Lines found: the first (both words), the second, and one inside the ignored figure (not counted).
+    det = _FakeDetector([_quad(9, 9, 121, 31), _quad(10, 50, 90, 70), _quad(210, 50, 370, 90)])
+    r = evaluate_pages(det, tmp_path / "m.jsonl")["subsets"]["paper"]
+    assert r["line_f1"] == 1.0 and r["f1"] < 0.7   # against the words themselves, one of three matches
+    det = _FakeDetector([_quad(9, 9, 60, 31), _quad(10, 50, 90, 70)])            # the first line half found
+    assert evaluate_pages(det, tmp_path / "m.jsonl")["subsets"]["paper"]["line_f1"] == 0.5   # 1 of 2 each way

@@ -6,6 +6,9 @@ from ocr_models.page_evaluation import evaluate_pages
 from ocr_models.recognition.predictor import LineRecognizer
 
 COVERAGE_F1 = {"sroie_receipt": 0.90, "docbank_born_digital": 0.90}
+# One-to-one IoU-0.5 F1 against the boxes a reader draws: receipt segments, and DocBank's words grouped
+# into lines (measured 0.867 and 0.834; before lines were cut at blank gaps, 0.776 and 0.820).
+LINE_F1 = {"sroie_receipt": ("f1", 0.85), "docbank_born_digital": ("line_f1", 0.82)}
 # The learning issue's targets, met by the committed weights (learn-20261130-2002; measured 3.94 %, 2.44 %,
 # 2.57 %): receipt pages at most 4.5 % (PP-OCR 5.0 %), and DocBank and old books no worse than the
 # synthetic-only weights (2.35 %, 2.56 %) by more than 0.15 points.
@@ -23,6 +26,13 @@ def report(evaldata, recognizer_path, detector_path):
 @pytest.mark.parametrize("subset", sorted(COVERAGE_F1))
 def test_detector_covers_the_text_lines(report, subset):
     assert report[subset]["cov_f1"] >= COVERAGE_F1[subset], report[subset]
+
+
+@pytest.mark.quality
+@pytest.mark.parametrize("subset", sorted(LINE_F1))
+def test_detected_boxes_match_the_lines_a_reader_draws(report, subset):
+    key, floor = LINE_F1[subset]
+    assert report[subset][key] >= floor, report[subset]
 
 
 @pytest.mark.quality

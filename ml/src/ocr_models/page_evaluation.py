@@ -6,6 +6,8 @@ Detection is compared on axis-aligned boxes (the bbox of each quad):
   so one prediction may cover several GT boxes. A GT box is covered when at least `min_cover` of its
   area lies inside one predicted line whose vertical extent matches it (vertical IoU >= 0.5); a
   predicted line is correct when at least half of its area is covered by GT boxes.
+- line_f1, where the boxes are words (DocBank): the same IoU-F1 against line boxes built from the words
+  (word_boxes_to_lines), i.e. against the lines a reader would draw.
 GT boxes marked "ignore" (figures, equations, illegible words) count for neither side, and predictions
 lying mostly inside them are dropped before scoring.
 
@@ -124,6 +126,33 @@ def prf(tp_p: int, n_pred: int, tp_g: int, n_gt: int) -> tuple[float, float, flo
     return round(p, 4), round(r, 4), round(f, 4)
 
 
+def word_boxes_to_lines(words: np.ndarray, min_overlap: float = 0.6, max_gap: float = 1.0) -> np.ndarray:
+    """Line boxes (L, 4) from word boxes (N, 4), as a reader draws them: two words are on one line when
+    they overlap vertically by min_overlap of the smaller height and the space between them is at most
+    max_gap text heights (wider spaces are column gutters or table cells)."""
+    words = np.asarray(words, np.float32).reshape(-1, 4)
+    n = len(words)
+    if n == 0:
+        return words
+    h = words[:, 3] - words[:, 1]
+    overlap = np.minimum(words[:, None, 3], words[None, :, 3]) - np.maximum(words[:, None, 1], words[None, :, 1])
+    space = np.maximum(words[None, :, 0] - words[:, None, 2], words[:, None, 0] - words[None, :, 2])
+    linked = (overlap >= min_overlap * np.minimum(h[:, None], h[None, :])) & (space <= max_gap * np.maximum(h[:, None], h[None, :]))
+    parent = np.arange(n)
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return int(k)
+
+    for i, j in zip(*np.nonzero(np.triu(linked, 1))):
+        parent[root(i)] = root(j)
+    roots = np.array([root(k) for k in range(n)])
+    return np.array([[words[roots == r, 0].min(), words[roots == r, 1].min(), words[roots == r, 2].max(),
+                      words[roots == r, 3].max()] for r in np.unique(roots)], np.float32)
+
+
 # --- pages -------------------------------------------------------------------------------------------
 @dataclass
 class PageRecord:
@@ -136,6 +165,7 @@ class PageRecord:
     case_sensitive: bool
     name: str
     scale: float = 1.0         # the image (and quads) were resized by this factor when loaded
+    box_level: str = "line"    # the manifest's box_level: "word" boxes are also grouped into lines (line_f1)
 
 
 def load_pages(manifest: str | Path, limit: int | None = None, max_side: int | None = None) -> list[PageRecord]:
@@ -154,7 +184,7 @@ def load_pages(manifest: str | Path, limit: int | None = None, max_side: int | N
         pages.append(PageRecord(image, quads, [b.get("text", "") for b in boxes],
                                 np.array([bool(b.get("ignore", False)) for b in boxes], bool),
                                 row.get("text", ""), row.get("subset", "all"), row.get("case_sensitive", True),
-                                row["image"], scale))
+                                row["image"], scale, row.get("box_level") or "line"))
     return pages
 
 
@@ -189,6 +219,15 @@ def evaluate_pages(detector, manifest, recognizer=None, limit: int | None = None
             gt = quads_to_boxes(page.quads)
             m = match_boxes(pred, gt, page.ignore, iou_threshold)
             c = coverage(pred, gt, page.ignore)
+            if page.box_level == "word":   # IoU-F1 against the lines a reader draws around these words
+                lines, ignored = word_boxes_to_lines(gt[~page.ignore]), gt[page.ignore]
+                lm = match_boxes(pred, np.concatenate([lines, ignored]),
+                                 np.r_[np.zeros(len(lines), bool), np.ones(len(ignored), bool)])
+                for key in (page.subset, "overall"):
+                    stats[key]["line_pages"] += 1
+                    stats[key]["line_tp"] += lm["tp"]
+                    stats[key]["line_n_pred"] += lm["n_pred"]
+                    stats[key]["line_n_gt"] += lm["n_gt"]
             for key in (page.subset, "overall"):
                 s = stats[key]
                 s["box_pages"] += 1
@@ -242,6 +281,8 @@ def _summary(s: dict, er: ErrorRate | None) -> dict:
         cp, cr, cf = prf(s["correct"], s["cov_pred"], s["covered"], s["cov_gt"])
         out.update({"gt_boxes": int(s["n_gt"]), "pred_lines": int(s["n_pred"]), "precision": p, "recall": r, "f1": f,
                     "cov_precision": cp, "cov_recall": cr, "cov_f1": cf})
+    if s["line_pages"]:
+        out["line_f1"] = prf(s["line_tp"], s["line_n_pred"], s["line_tp"], s["line_n_gt"])[2]
     if er is not None and er.lines:
         out.update({"cer": round(er.cer, 4), "wer": round(er.wer, 4)})
     return out

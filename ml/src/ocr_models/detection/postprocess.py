@@ -3,13 +3,13 @@
 1. decode_proposals: per-anchor text probability and vertical regression -> 16-px-wide proposals.
 2. column_nms: greedy NMS, vectorised across columns (proposals of different columns never overlap).
 3. build_lines: the CTPN text-line construction. A proposal's successor is the best-scoring proposal in
-   the nearest column to its right (centres within 1.5 text heights, i.e. ~50 px for 33-px text) that overlaps it
+   the nearest column to its right (centres within one text height, i.e. ~33 px for 33-px text) that overlaps it
    vertically and has a similar height; the link is kept when the proposal is also the best of that
    successor's candidates on the left. Chains become lines; a line is fitted through the proposals'
    tops and bottoms, giving a quad (TL, TR, BR, BL) and a score (mean proposal score).
-4. merge_row_pieces: a second, wider linking pass over the fitted lines. Pieces of one row separated by a
-   wide space (a receipt's "TOTAL      12.15", a monospace "4.90  0.00  4.90 S") become one line, unless
-   the space is a gutter: a white band that also separates the neighbouring rows (text columns, tables).
+4. split_at_blank_gaps: a line is cut where the page shows no ink across it for more than 1.5 text
+   heights. The model may fire over a narrow column gutter or a receipt's "TOTAL      12.15"; a reader
+   draws two boxes there (SROIE's segments and PP-OCR's boxes do), and reading order keeps the columns.
 5. reading_order: recursive XY-cut that only splits into columns when the pieces look like text columns
    (wide, several lines); otherwise lines are read in rows, top to bottom, left to right.
 """
@@ -29,13 +29,13 @@ class PostprocessParams:
     max_proposals: int = 20000
     min_vertical_overlap: float = 0.7
     min_size_similarity: float = 0.7
-    gap_per_height: float = 1.5      # linked proposals' centres are at most this many text heights apart
+    gap_per_height: float = 1.0      # linked proposals' centres are at most this many text heights apart
     max_gap: float = 128.0           # ... and at most this many pixels (never less than one column)
     line_min_score: float = 0.7
     min_proposals: int = 1
     min_height: float = 4.0
-    row_gap_per_height: float = 6.0  # second pass: row pieces at most this many text heights apart may join
-    row_window: float = 3.0          # ... judged against the rows within this many text heights
+    split_gap_per_height: float = 1.5  # a line is cut at a blank space wider than this many text heights
+    split_min_contrast: float = 24.0   # ... judged only where ink and paper differ by this many grey levels
 
 
 @dataclass
@@ -272,80 +272,59 @@ def postprocess(scores: np.ndarray, regression: np.ndarray, anchor_heights,
     params = params or PostprocessParams()
     props = decode_proposals(scores, regression, anchor_heights, params.score_threshold, params.max_proposals)
     props = column_nms(props, params.nms_iou)
-    quads, scores = build_lines(props, params)
-    return merge_row_pieces(quads, scores, params)
+    return build_lines(props, params)
 
 
-def merge_row_pieces(quads: np.ndarray, scores: np.ndarray,
-                     params: PostprocessParams | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Joins lines that continue one another along a row across a wide space, when the space is no gutter.
-
-    Two pieces are joined when each is the other's nearest neighbour along the row (vertical overlap
-    >= min_vertical_overlap, similar heights, gap <= row_gap_per_height text heights) and, among the
-    other lines within row_window text heights above and below, more of them run through the space
-    than stop on both sides of it. A column gutter is white from row to row, so it keeps its columns.
-    """
+def split_at_blank_gaps(quads: np.ndarray, scores: np.ndarray, gray: np.ndarray,
+                        params: PostprocessParams | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Cuts each line where no column of its box holds ink over more than split_gap_per_height text
+    heights; the pieces keep the line's slanted top and bottom edges and its score. `gray` is the page
+    the quads are in (uint8). Word spaces, even a monospace double space, are narrower than the cut."""
     params = params or PostprocessParams()
-    n = len(quads)
-    if n < 2 or params.row_gap_per_height <= 0:
-        return quads, scores
-    b = np.concatenate([quads.min(1), quads.max(1)], 1)
-    h = np.maximum(b[:, 3] - b[:, 1], 1.0)
-    cy = (b[:, 1] + b[:, 3]) / 2
-    inter = np.minimum(b[:, None, 3], b[None, :, 3]) - np.maximum(b[:, None, 1], b[None, :, 1])
-    hmin, hmax = np.minimum(h[:, None], h[None, :]), np.maximum(h[:, None], h[None, :])
-    gap = b[None, :, 0] - b[:, None, 2]                                    # j starts after i ends
-    ok = (inter >= params.min_vertical_overlap * hmin) & (hmin >= params.min_size_similarity * hmax)
-    ok &= (gap > -0.5 * hmin) & (gap <= params.row_gap_per_height * hmin) & (b[None, :, 0] > b[:, None, 0])
-    if not ok.any():
-        return quads, scores
-    dist = np.where(ok, gap, np.inf)
-    right = dist.argmin(1)                                                 # nearest piece to the right
-    left = dist.argmin(0)                                                  # nearest piece to the left
-    parent = np.arange(n)
-    for i in np.nonzero(np.isfinite(dist.min(1)))[0]:
-        j = right[i]
-        if left[j] != i or not _bridged(b, cy, h, i, j, params.row_window):
-            continue
-        ri, rj = _find(parent, i), _find(parent, j)
-        parent[max(ri, rj)] = min(ri, rj)
-    roots = np.array([_find(parent, k) for k in range(n)])
-    groups = np.unique(roots)
-    if len(groups) == n:
-        return quads, scores
+    h_img, w_img = gray.shape
     out_q, out_s = [], []
-    for r in groups:
-        members = np.nonzero(roots == r)[0]
-        members = members[np.argsort(b[members, 0])]
-        first, last = quads[members[0]], quads[members[-1]]
-        out_q.append(np.stack([first[0], last[1], last[2], first[3]]))
-        width = b[members, 2] - b[members, 0]
-        out_s.append(float(np.average(scores[members], weights=np.maximum(width, 1.0))))
-    return np.asarray(out_q, np.float32), np.asarray(out_s, np.float32)
+    for q, score in zip(quads, scores):
+        x0, y0 = (int(v) for v in np.floor(q.min(0)).clip(0))
+        x1, y1 = int(np.ceil(min(q[:, 0].max(), w_img))), int(np.ceil(min(q[:, 1].max(), h_img)))
+        height = max(y1 - y0, 1)
+        pieces = _ink_runs(gray[y0:y1, x0:x1], params.split_gap_per_height * height, params.split_min_contrast)
+        if len(pieces) < 2:
+            out_q.append(q)
+            out_s.append(score)
+            continue
+        pad = 0.15 * height   # a little paper around each piece, as around the ends of a line
+        lo, hi = float(q[:, 0].min()), float(q[:, 0].max())
+        for k, (start, end) in enumerate(pieces):
+            left = lo if k == 0 else max(lo, x0 + start - pad)
+            right = hi if k == len(pieces) - 1 else min(hi, x0 + end + pad)
+            out_q.append(_quad_between(q, left, right))
+            out_s.append(score)
+    return np.asarray(out_q, np.float32).reshape(-1, 4, 2), np.asarray(out_s, np.float32)
 
 
-def _bridged(b: np.ndarray, cy: np.ndarray, h: np.ndarray, i: int, j: int, window: float) -> bool:
-    """True when more neighbouring lines run through the space between pieces i and j than stop at it.
-    A neighbour runs through when it spans the whole space: the end of a short last line of a paragraph
-    beside a column gutter leaves a space that the paragraph's other lines cover only in part."""
-    x0, x1 = b[i, 2], b[j, 0]
-    row_h = max(h[i], h[j])
-    near = np.abs(cy - (cy[i] + cy[j]) / 2) <= window * row_h
-    near[[i, j]] = False
-    through = near & (b[:, 0] <= x0) & (b[:, 2] >= x1)                    # spans the whole space
-    beside = near & ~through & ((b[:, 2] <= x0) | (b[:, 0] >= x1))
-    # rows with text on both sides of the space and none in it: count rows, not pieces
-    left_rows = cy[beside & (b[:, 2] <= x0)]
-    right_rows = cy[beside & (b[:, 0] >= x1)]
-    split_rows = sum(bool((np.abs(right_rows - y) < 0.5 * row_h).any()) for y in left_rows)
-    return int(through.sum()) > split_rows
+def _ink_runs(region: np.ndarray, min_gap: float, min_contrast: float) -> list[tuple[int, int]]:
+    """(first, last + 1) columns of the inked stretches of a line's box separated by more than min_gap
+    blank columns; one stretch (no cut) when the box is too faint to tell ink from paper."""
+    if region.size == 0 or region.shape[1] < 3 * min_gap:
+        return []
+    paper, ink = np.percentile(region, 90), np.percentile(region, 5)
+    if paper - ink < min_contrast:
+        return []
+    cols = np.nonzero((region < (ink + paper) / 2).any(0))[0]
+    if len(cols) == 0:
+        return []
+    cuts = np.nonzero(np.diff(cols) > min_gap)[0]
+    return list(zip(np.r_[cols[0], cols[cuts + 1]].tolist(), (np.r_[cols[cuts], cols[-1]] + 1).tolist()))
 
 
-def _find(parent: np.ndarray, k: int) -> int:
-    while parent[k] != k:
-        parent[k] = parent[parent[k]]
-        k = parent[k]
-    return int(k)
+def _quad_between(q: np.ndarray, left: float, right: float) -> np.ndarray:
+    """The part of quad q (TL, TR, BR, BL) between two x positions, along its top and bottom edges."""
+    tl, tr, br, bl = q
+
+    def along(a: np.ndarray, b: np.ndarray, x: float) -> np.ndarray:
+        return a if b[0] == a[0] else a + (b - a) * ((x - a[0]) / (b[0] - a[0]))
+
+    return np.stack([along(tl, tr, left), along(tl, tr, right), along(bl, br, right), along(bl, br, left)]).astype(np.float32)
 
 
 # --- reading order -----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import torch
 from ..checkpoint import load_checkpoint
 from ..recognition.preprocess import to_gray
 from .model import CTPN, STRIDE, CTPNConfig, normalize_page
-from .postprocess import PostprocessParams, postprocess, reading_order
+from .postprocess import PostprocessParams, postprocess, reading_order, split_at_blank_gaps
 
 KIND = "detector"
 
@@ -125,6 +125,7 @@ class TextDetector:
             return result
         scores, regression = self._outputs(x)
         quads, line_scores = postprocess(scores[0], regression[0], self.config.anchor_heights, self.params)
+        quads, line_scores = split_at_blank_gaps(quads, line_scores, gray, self.params)
         quads, line_scores = self._keep_inked(quads, line_scores, gray)
         if len(quads) == 0:
             return result
