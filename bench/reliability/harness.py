@@ -6,6 +6,8 @@ Used by bench/reliability/run.py (the full campaign) and tests/reliability (its 
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import secrets
 import signal
@@ -14,15 +16,17 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocrmesh.paths import default_evaldata
 
+from .broker import PrivateBroker
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 POSTGRES = os.environ.get("OCRMESH_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
-RABBITMQ = os.environ.get("OCRMESH_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 EVALDATA = default_evaldata()
 SERVICES = ("detection", "recognition", "image-store", "gateway")
 MODULES = {"detection": "ocr_detection.main", "recognition": "ocr_recognition.main",
@@ -102,6 +106,7 @@ class Mesh:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.procs: dict[str, subprocess.Popen] = {}
         self.peak_rss: dict[str, float] = {}
+        self.broker = PrivateBroker(self.workdir / "broker")   # the mesh's own node: faults kill it, not the machine's
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -110,12 +115,12 @@ class Mesh:
         env = dict(os.environ, OTEL_SERVICE_NAME=name, LOG_LEVEL="WARNING", **self.queues)
         for key in ("PORT", "OTEL_EXPORTER_OTLP_ENDPOINT", "ENABLE_TRACING"):
             env.pop(key, None)
-        if name == "image-store":
-            env.update(DATABASE_URL=self.database_url, RABBITMQ_URL=RABBITMQ, IMAGE_ROOT=str(self.image_root),
-                       RETRY_BACKOFF_MAX="1")
+        if name == "image-store":   # INFO: its log has a line per message stored (see store_outcomes)
+            env.update(DATABASE_URL=self.database_url, RABBITMQ_URL=self.broker.url, IMAGE_ROOT=str(self.image_root),
+                       RETRY_BACKOFF_MAX="1", LOG_LEVEL="INFO")
         if name == "gateway":
             env.update(DETECTION_URL=self.url("detection"), RECOGNITION_URL=self.url("recognition"),
-                       IMAGESTORE_URL=self.url("image-store"), RABBITMQ_URL=RABBITMQ, DATABASE_URL=self.database_url)
+                       IMAGESTORE_URL=self.url("image-store"), RABBITMQ_URL=self.broker.url, DATABASE_URL=self.database_url)
         env.update(self.env.get("*", {}))
         env.update(self.env.get(name, {}))
         return env
@@ -142,6 +147,7 @@ class Mesh:
         raise RuntimeError(f"{name} did not become ready in {timeout:.0f}s")
 
     def start_all(self) -> None:
+        self.broker.start()
         for name in SERVICES:
             self.start(name)
 
@@ -168,19 +174,7 @@ class Mesh:
     def stop_all(self) -> None:
         for name in reversed([n for n in SERVICES if n in self.procs]):
             self.kill(name, signal.SIGTERM)
-
-    def delete_queues(self) -> None:
-        import pika
-
-        conn = pika.BlockingConnection(pika.URLParameters(RABBITMQ))
-        for q in self.queues.values():
-            for name in (q, f"{q}.dlq"):
-                ch = conn.channel()
-                try:
-                    ch.queue_delete(name)
-                except pika.exceptions.ChannelClosedByBroker:
-                    pass
-        conn.close()
+        self.broker.stop()
 
     # ----------------------------------------------------------------------------- end state
     def outbox_pending(self) -> int:
@@ -194,11 +188,18 @@ class Mesh:
         finally:
             engine.dispose()
 
+    def store_outcomes(self) -> Counter:
+        """(queue, request_id, outcome) -> deliveries the image-store handled, from its JSON log: "stored"
+        once per message, "duplicate" for every redelivery or second publish it recognised."""
+        return store_outcomes(self.logs / "image-store.log")
+
+    def expected_queues(self) -> set[str]:
+        return {q for base in self.queues.values() for q in (base, f"{base}.dlq")}
+
     def queue_counts(self) -> dict[str, tuple[int, int]]:
         """(ready, unacknowledged) of every work queue and dead-letter queue of this mesh."""
-        out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "name", "messages_ready", "messages_unacknowledged"],
-                             capture_output=True, text=True, timeout=60, check=True).stdout
-        names = {q for base in self.queues.values() for q in (base, f"{base}.dlq")}
+        out = self.broker.ctl("list_queues", "name", "messages_ready", "messages_unacknowledged")
+        names = self.expected_queues()
         counts = {}
         for line in out.splitlines():
             parts = line.split()
@@ -209,10 +210,6 @@ class Mesh:
 
 # ------------------------------------------------------------------------------------------ faults
 
-def rabbitmq(action: str) -> None:
-    subprocess.run(["rabbitmqctl", action], check=True, capture_output=True, timeout=120)
-
-
 def restart_postgres() -> None:
     version = sorted(os.listdir("/etc/postgresql"), key=lambda v: [int(x) for x in v.split(".")])[-1]
     subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True,
@@ -221,9 +218,33 @@ def restart_postgres() -> None:
 
 # -------------------------------------------------------------------------------------- invariants
 
-def check_stored(mesh: Mesh, accepted: dict[str, int], timeout: float = 180.0) -> dict:
-    """Waits until every accepted request (request_id -> lines) is stored exactly once with its file,
-    the outbox is empty and every queue of the mesh is empty; returns what was found."""
+def store_outcomes(log: Path) -> Counter:
+    """(queue, request_id, outcome) counts of the image-store's "stored"/"duplicate" log lines."""
+    counts: Counter = Counter()
+    if not log.exists():
+        return counts
+    for line in log.read_text(errors="replace").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict) and row.get("outcome") and row.get("request_id"):
+            counts[(row.get("queue"), row["request_id"], row["outcome"])] += 1
+    return counts
+
+
+def stored_twice(outcomes: Counter, ids) -> list[str]:
+    """Requests one of whose messages was stored more than once (a redelivery must be a "duplicate")."""
+    wanted = set(ids)
+    return sorted({rid for (_, rid, outcome), n in outcomes.items() if outcome == "stored" and n > 1 and rid in wanted})
+
+
+def check_stored(mesh: Mesh, accepted: dict[str, int], timeout: float = 180.0, sent: dict[str, str] | None = None,
+                 owners: dict[str, str] | None = None) -> dict:
+    """Waits until every accepted request (request_id -> lines) is stored with its file and all its lines,
+    the outbox is empty and every queue of the mesh exists and is empty; returns what was found, `ok`
+    False on a timeout (assert_stored raises then). With `sent` (request_id -> sha256 of the upload) the
+    stored files are compared byte for byte; with `owners` (request_id -> owner) the stored owners."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(mesh.database_url, pool_pre_ping=True)
@@ -231,7 +252,8 @@ def check_stored(mesh: Mesh, accepted: dict[str, int], timeout: float = 180.0) -
 
     def snapshot():
         with engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT id, path, data_received FROM image WHERE id = ANY(:ids)"), {"ids": ids}).all()
+            rows = conn.execute(sa.text("SELECT id, path, data_received, owner FROM image WHERE id = ANY(:ids)"),
+                                {"ids": ids}).all()
             boxes = dict(conn.execute(sa.text("SELECT image_id, count(*) FROM image_box WHERE image_id = ANY(:ids) "
                                               "GROUP BY image_id"), {"ids": ids}).all())
         return rows, boxes
@@ -245,7 +267,7 @@ def check_stored(mesh: Mesh, accepted: dict[str, int], timeout: float = 180.0) -
                     and boxes.get(r.id, 0) == accepted[r.id]}
         if len(complete) != len(ids) or mesh.outbox_pending():
             return False
-        return all(c == (0, 0) for c in mesh.queue_counts().values())
+        return queues_empty(mesh.queue_counts(), mesh.expected_queues())
 
     try:
         wait_until(settled, timeout, interval=1.0, what="everything accepted stored, outbox and queues empty")
@@ -253,16 +275,48 @@ def check_stored(mesh: Mesh, accepted: dict[str, int], timeout: float = 180.0) -
     except AssertionError:
         ok = False
     rows, boxes = snapshot()
-    with engine.connect() as conn:
-        duplicates = conn.execute(sa.text("SELECT count(*) FROM (SELECT image_id, line_index FROM image_box "
-                                          "WHERE image_id = ANY(:ids) GROUP BY 1, 2 HAVING count(*) > 1) d"), {"ids": ids}).scalar()
     engine.dispose()
     stored = {r.id for r in rows}
-    files = {r.id for r in rows if r.path and (mesh.image_root / r.path).is_file()}
-    return {"ok": ok, "accepted": len(ids), "stored": len(stored), "missing": sorted(set(ids) - stored)[:10],
-            "with_file": len(files), "lines_match": sum(1 for i in ids if boxes.get(i, 0) == accepted[i]),
-            "duplicate_lines": int(duplicates or 0), "outbox_pending": mesh.outbox_pending(),
-            "queues": mesh.queue_counts()}
+    files = {r.id: mesh.image_root / r.path for r in rows if r.path and (mesh.image_root / r.path).is_file()}
+    outcomes = mesh.store_outcomes()
+    deliveries: Counter = Counter()
+    for (_, rid, outcome), n in outcomes.items():
+        if rid in accepted:
+            deliveries[outcome] += n
+    queues = mesh.queue_counts()
+    state = {"ok": ok, "accepted": len(ids), "stored": len(stored), "missing": sorted(set(ids) - stored)[:10],
+             "with_file": len(files), "lines_match": sum(1 for i in ids if boxes.get(i, 0) == accepted[i]),
+             "stored_twice": stored_twice(outcomes, ids),
+             "deliveries": dict(deliveries),
+             "outbox_pending": mesh.outbox_pending(), "queues": queues,
+             "missing_queues": sorted(mesh.expected_queues() - set(queues))}
+    if sent is not None:
+        state["bytes_match"] = sum(1 for i, path in files.items()
+                                   if i in sent and hashlib.sha256(path.read_bytes()).hexdigest() == sent[i])
+    if owners is not None:
+        state["owners_match"] = sum(1 for r in rows if r.id in owners and r.owner == owners[r.id])
+    return state
+
+
+def queues_empty(counts: dict[str, tuple[int, int]], expected: set[str]) -> bool:
+    """Every expected queue is listed and has nothing ready or unacknowledged (an unlisted queue is not empty:
+    it may not exist, or the listing failed)."""
+    return expected <= set(counts) and all(counts[q] == (0, 0) for q in expected)
+
+
+def assert_stored(mesh: Mesh, accepted: dict[str, int], timeout: float = 180.0, sent: dict[str, str] | None = None,
+                  owners: dict[str, str] | None = None) -> dict:
+    """check_stored, raising with what it found unless all of it holds: every accepted request stored once
+    with its file (its bytes, its owner) and lines, no message stored twice, outbox and queues empty."""
+    state = check_stored(mesh, accepted, timeout, sent, owners)
+    n = state["accepted"]
+    good = (state["ok"] and state["stored"] == state["with_file"] == state["lines_match"] == n
+            and not state["stored_twice"] and state["outbox_pending"] == 0 and not state["missing_queues"]
+            and state.get("bytes_match", n) == n and state.get("owners_match", n) == n
+            and state["deliveries"].get("stored", 0) >= n)   # at least the image message of each was seen stored
+    if not good:
+        raise AssertionError(f"the mesh lost, duplicated or mangled accepted data: {state}")
+    return state
 
 
 def sample_images(limit_pixels: int = 4_000_000, lines: int = 60) -> list[tuple[str, bytes]]:

@@ -5,6 +5,7 @@ wait its Retry-After (at most `max_backoff` s) before the next request.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import statistics
 import time
@@ -24,6 +25,7 @@ class Outcome:
     error: str | None = None
     request_id: str | None = None
     lines: int = 0
+    sha256: str | None = None   # of the uploaded bytes, to compare with what was stored
     priority: str = "normal"
 
 
@@ -35,6 +37,10 @@ class LoadResult:
     def accepted(self) -> dict[str, int]:
         """request_id -> number of lines, for every upload answered 200."""
         return {o.request_id: o.lines for o in self.outcomes if o.status == 200 and o.request_id}
+
+    def sent(self) -> dict[str, str]:
+        """request_id -> sha256 of the uploaded bytes, for every upload answered 200."""
+        return {o.request_id: o.sha256 for o in self.outcomes if o.status == 200 and o.request_id}
 
     def summary(self, priority: str | None = None) -> dict:
         outs = [o for o in self.outcomes if priority is None or o.priority == priority]
@@ -76,6 +82,7 @@ async def _client(i: int, http: httpx.AsyncClient, images, headers: dict, stop_a
             if r.status_code == 200:
                 body = r.json()
                 out.request_id, out.lines = body["request_id"], len(body["lines"])
+                out.sha256 = hashlib.sha256(data).hexdigest()
             else:
                 try:
                     out.error = r.json().get("error")

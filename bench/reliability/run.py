@@ -85,7 +85,7 @@ def load_phase(mesh, creds, images, clients: int, duration: float) -> dict:
     log(f"load: {clients} clients for {duration:.0f}s")
     headers = [creds.jwt(f"user{i % 4}") if i % 2 else creds.key(f"machine{i % 4}") for i in range(clients)]
     result = asyncio.run(run_load(mesh.url("gateway"), images, clients, duration, headers=lambda i: headers[i]))
-    state = harness.check_stored(mesh, result.accepted(), timeout=300)
+    state = harness.check_stored(mesh, result.accepted(), timeout=300, sent=result.sent())
     return {"summary": result.summary(), "stored": state}
 
 
@@ -105,11 +105,11 @@ def fault_phase(mesh, creds, images, clients: int, duration: float) -> dict:
 
     def faults():
         at(0.10)
-        note("rabbitmqctl stop_app")
-        harness.rabbitmq("stop_app")
+        note("RabbitMQ node killed (SIGKILL)")
+        mesh.broker.kill()
         at(0.22)
-        harness.rabbitmq("start_app")
-        note("rabbitmqctl start_app")
+        mesh.broker.start()
+        note("RabbitMQ node restarted")
         at(0.32)
         mesh.kill("image-store")
         note("image-store killed (SIGKILL)")
@@ -136,7 +136,7 @@ def fault_phase(mesh, creds, images, clients: int, duration: float) -> dict:
     finally:
         thread.join()
     log("faults: waiting for the end state")
-    state = harness.check_stored(mesh, result.accepted(), timeout=300)
+    state = harness.check_stored(mesh, result.accepted(), timeout=300, sent=result.sent())
     windows = [(t, w) for t, w in timeline]
     errors_by_status = {}
     for o in result.outcomes:
@@ -152,7 +152,7 @@ def priority_phase(mesh, creds, images, clients: int, high_clients: int, duratio
     pages = [im for im in images if im[0].startswith("pages/")] or images
     result = asyncio.run(run_load(mesh.url("gateway"), pages, clients, duration, high_clients=high_clients,
                                   high_pause=1.0, headers=lambda i: vip if i >= clients else normal))
-    harness.check_stored(mesh, result.accepted(), timeout=300)
+    harness.assert_stored(mesh, result.accepted(), timeout=300, sent=result.sent())
     queues = {name: httpx.get(f"{mesh.url(name)}/v1/queue", timeout=10).json() for name in ("detection", "recognition")}
     return {"normal": result.summary("normal"), "high": result.summary("high"), "queues": queues}
 
@@ -247,10 +247,11 @@ def render(results: dict) -> str:
                 "| answer during the fault run | count | first at s | last at s |", "|---|---|---|---|",
                 *[f"| {k} | {v['count']} | {v['first_s']} | {v['last_s']} |" for k, v in f["errors"].items()], "",
                 f"End state: **{'OK' if st['ok'] else 'NOT OK'}**: {st['accepted']} accepted requests, {st['stored']} stored "
-                f"(each once: `image.id` is the primary key), {st['with_file']} with their file on disk, "
-                f"{st['lines_match']} with all their lines, {st['duplicate_lines']} duplicated lines, "
+                f"{st['with_file']} with their file on disk ({st.get('bytes_match', '?')} byte for byte as uploaded), "
+                f"{st['lines_match']} with all their lines; the image-store's deliveries {st['deliveries']} "
+                f"({len(st['stored_twice'])} messages stored twice: a redelivery must count as a duplicate), "
                 f"outbox {st['outbox_pending']}, queues (ready, unacked) "
-                f"{sorted(set(st['queues'].values())) or 'none'}.", ""]
+                f"{sorted(set(st['queues'].values())) or 'none'}, {len(st['missing_queues'])} queues missing.", ""]
     if "load" in results:
         st = results["load"]["stored"]
         out += [f"Without faults: {st['stored']}/{st['accepted']} stored with files, outbox {st['outbox_pending']}.", ""]
@@ -344,7 +345,6 @@ def main() -> int:
             mesh.sample_rss()
             results["peak_rss_mb"] = {k: round(v, 1) for k, v in mesh.peak_rss.items()}
             mesh.stop_all()
-            mesh.delete_queues()
             harness.drop_database(mesh.database_url)
     if "security" in phases:
         results["security"] = security_phase()

@@ -1,5 +1,6 @@
 """The real mesh for end-to-end tests: every service as its own process on free ports, a fresh
-database, unique queues, and an OTLP/HTTP receiver that collects the spans the services export."""
+database, a RabbitMQ node of its own (tests kill it), and an OTLP/HTTP receiver that collects the spans
+the services export."""
 from __future__ import annotations
 
 import os
@@ -14,11 +15,13 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pika
 import pytest
 import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "bench"))
+from reliability.broker import PrivateBroker  # noqa: E402
+
 BIN = Path(sys.executable).parent
 POSTGRES = os.environ.get("OCRMESH_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 RABBITMQ = os.environ.get("OCRMESH_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
@@ -68,12 +71,13 @@ class SpanReceiver:
 
 
 class Mesh:
-    def __init__(self, tmp: Path, database_url: str, spans: SpanReceiver):
+    def __init__(self, tmp: Path, database_url: str, spans: SpanReceiver, broker: PrivateBroker):
         suffix = secrets.token_hex(4)
         self.queues = {"IMAGE_QUEUE": f"e2e.imageQueue.{suffix}", "IMAGE_DATA_QUEUE": f"e2e.imageDataQueue.{suffix}",
                        "TEXT_CORRECTION_QUEUE": f"e2e.textCorrectionQueue.{suffix}"}
         self.ports = {name: free_port() for name in ("detection", "recognition", "image-store", "gateway")}
         self.database_url = database_url
+        self.broker = broker
         self.image_root = tmp / "images"
         self.spans = spans
         self.procs: dict[str, subprocess.Popen] = {}
@@ -88,11 +92,11 @@ class Mesh:
                    OTEL_BSP_SCHEDULE_DELAY="200", **self.queues)
         env.pop("PORT", None)
         if name == "image-store":
-            env.update(DATABASE_URL=self.database_url, RABBITMQ_URL=RABBITMQ, IMAGE_ROOT=str(self.image_root),
+            env.update(DATABASE_URL=self.database_url, RABBITMQ_URL=self.broker.url, IMAGE_ROOT=str(self.image_root),
                        RETRY_BACKOFF_MAX="1", TRAINING_OWNERS="*")
         if name == "gateway":
             env.update(DETECTION_URL=self.url("detection"), RECOGNITION_URL=self.url("recognition"),
-                       IMAGESTORE_URL=self.url("image-store"), RABBITMQ_URL=RABBITMQ, DATABASE_URL=self.database_url)
+                       IMAGESTORE_URL=self.url("image-store"), RABBITMQ_URL=self.broker.url, DATABASE_URL=self.database_url)
         return env
 
     def start(self, name: str) -> None:
@@ -161,26 +165,17 @@ def database():
 
 @pytest.fixture(scope="session")
 def mesh(tmp_path_factory, database_url, spans):
-    try:
-        pika.BlockingConnection(pika.URLParameters(RABBITMQ)).close()
-    except Exception as exc:
-        pytest.fail(f"RabbitMQ is not reachable: {exc}")
-    m = Mesh(tmp_path_factory.mktemp("mesh"), database_url, spans)
+    """The mesh on its own RabbitMQ node (its queues go with it), so a test may kill the broker."""
+    broker = PrivateBroker(tmp_path_factory.mktemp("broker"))
+    broker.start()
+    m = Mesh(tmp_path_factory.mktemp("mesh"), database_url, spans, broker)
     try:
         for name in ("detection", "recognition", "image-store", "gateway"):
             m.start(name)
         yield m
     finally:
         m.stop_all()
-        conn = pika.BlockingConnection(pika.URLParameters(RABBITMQ))
-        for q in m.queues.values():
-            for name in (q, f"{q}.dlq"):
-                ch = conn.channel()
-                try:
-                    ch.queue_delete(name)
-                except pika.exceptions.ChannelClosedByBroker:
-                    pass
-        conn.close()
+        broker.stop()
 
 
 @pytest.fixture(scope="session")

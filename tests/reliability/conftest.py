@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import jwt
-import pika
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,10 +48,6 @@ def images():
 @pytest.fixture(scope="session")
 def mesh(tmp_path_factory):
     try:
-        pika.BlockingConnection(pika.URLParameters(harness.RABBITMQ)).close()
-    except Exception as exc:
-        pytest.fail(f"RabbitMQ is not reachable: {exc}")   # `make test` starts it; never skip
-    try:
         database_url = harness.create_database()
     except Exception as exc:
         pytest.fail(f"PostgreSQL is not reachable: {exc}")
@@ -67,7 +62,4 @@ def mesh(tmp_path_factory):
         yield m
     finally:
         m.stop_all()
-        try:
-            m.delete_queues()
-        finally:
-            harness.drop_database(database_url)
+        harness.drop_database(database_url)

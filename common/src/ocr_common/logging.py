@@ -20,7 +20,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        for key in ("trace_id", "span_id", "request_id"):
+        for key in ("trace_id", "span_id", "request_id", "queue", "outcome"):
             value = getattr(record, key, None)
             if value:
                 row[key] = value

@@ -201,7 +201,8 @@ class ImageStoreConsumer:
         else:
             channel.basic_ack(delivery_tag=method.delivery_tag)
             self._failures = 0
-            extra["request_id"] = outcome.request_id
+            # queue and outcome go into the JSON log line: tests count deliveries by them (one "stored" per message)
+            extra.update(request_id=outcome.request_id, queue=queue, outcome="stored" if outcome.stored else "duplicate")
             self.stats["stored" if outcome.stored else "duplicate"] += 1
             log.info("%s: %s %s", queue, "stored" if outcome.stored else "already stored", outcome.detail, extra=extra)
 
