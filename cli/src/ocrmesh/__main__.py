@@ -9,6 +9,7 @@
   ocrmesh cleanup --older-than 7d       delete stored images and results past retention
   ocrmesh keys create --owner NAME      API keys of the gateway (create | list | revoke KEY_ID)
   ocrmesh trace TRACE_ID                one request's spans across the services, as a tree (make up)
+  ocrmesh dlq list|redrive QUEUE        dead-letter queues: their depths; move their messages back to work
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import sys
 
 from . import commands
 from .corrections import add_corrections
+from .dlq import add_dlq
 from .models import add_models
 from .traces import add_trace
 
@@ -33,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_cleanup(sub)
     commands.add_keys(sub)
     add_trace(sub)
+    add_dlq(sub)
     return p
 
 

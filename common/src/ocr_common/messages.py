@@ -19,6 +19,7 @@ blocking API; other clients build their declarations from :func:`queue_arguments
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
@@ -33,7 +34,12 @@ IMAGE_DATA_QUEUE = "imageDataQueue"
 TEXT_CORRECTION_QUEUE = "textCorrectionQueue"
 
 DEAD_LETTER_EXCHANGE = "ocr.dlx"
+# What a dead-letter queue keeps at most, the newest first (DLQ_MAX_LENGTH and DLQ_MAX_BYTES in the services that
+# declare the queues: both the gateway and the image-store, with the same values).
+DLQ_MAX_LENGTH = 10_000
+DLQ_MAX_BYTES = 1024**3
 IMAGE_BODY_CONTENT_TYPE = "application/octet-stream"
+log = logging.getLogger(__name__)
 JSON_CONTENT_TYPE = "application/json"
 PERSISTENT = 2   # AMQP delivery_mode of a message that survives a broker restart
 
@@ -243,13 +249,46 @@ class BlockingChannel(Protocol):  # the subset of pika.adapters.blocking_connect
     def queue_bind(self, queue: str, exchange: str, routing_key: str | None = ...) -> Any: ...
 
 
-def declare_queue(channel: BlockingChannel, queue: str) -> None:
-    """Declares the dead-letter exchange, `<queue>.dlq` bound to it, and the durable work queue."""
+def dead_letter_arguments(max_length: int | None = DLQ_MAX_LENGTH, max_bytes: int | None = DLQ_MAX_BYTES) -> dict[str, Any]:
+    """A dead-letter queue keeps its newest `max_length` messages and `max_bytes` of bodies: past either, RabbitMQ
+    drops the oldest (image bodies are uploads of up to 20 MiB, so a count alone bounds nothing)."""
+    arguments: dict[str, Any] = {"x-overflow": "drop-head"}
+    if max_length:
+        arguments["x-max-length"] = max_length
+    if max_bytes:
+        arguments["x-max-length-bytes"] = max_bytes
+    return arguments if len(arguments) > 1 else {}
+
+
+def declare_queue(channel: BlockingChannel, queue: str, dlq_max_length: int | None = DLQ_MAX_LENGTH,
+                  dlq_max_bytes: int | None = DLQ_MAX_BYTES) -> None:
+    """Declares the dead-letter exchange, `<queue>.dlq` bound to it (length-limited, dead_letter_arguments), and
+    the durable work queue."""
     dlq = dead_letter_queue(queue)
     channel.exchange_declare(exchange=DEAD_LETTER_EXCHANGE, exchange_type="direct", durable=True)
-    channel.queue_declare(queue=dlq, durable=True)
+    _declare_dead_letter_queue(channel, dlq, dead_letter_arguments(dlq_max_length, dlq_max_bytes))
     channel.queue_bind(queue=dlq, exchange=DEAD_LETTER_EXCHANGE, routing_key=dlq)
     channel.queue_declare(queue=queue, durable=True, arguments=queue_arguments(queue))
+
+
+def _declare_dead_letter_queue(channel: BlockingChannel, dlq: str, arguments: dict[str, Any]) -> None:
+    """A dead-letter queue that already exists with other arguments (declared before length limits, or with another
+    DLQ_MAX_LENGTH) keeps them: RabbitMQ refuses such a redeclaration (406 PRECONDITION_FAILED, closing the channel),
+    and deleting the queue would lose its messages. So the declaration is tried on a channel of its own, and a
+    refusal is logged, not raised (docs/reliability.md: how to put the limit on an old queue)."""
+    connection = getattr(channel, "connection", None)
+    if connection is None:      # not a pika channel
+        channel.queue_declare(queue=dlq, durable=True, arguments=arguments)
+        return
+    own = connection.channel()
+    try:
+        own.queue_declare(queue=dlq, durable=True, arguments=arguments)
+    except Exception as exc:
+        if getattr(exc, "reply_code", None) != 406:
+            raise
+        log.warning("dead-letter queue %s exists with other arguments than %s; it keeps them (%s)", dlq, arguments, exc)
+        return
+    own.close()
 
 
 __all__ = [
@@ -257,5 +296,5 @@ __all__ = [
     "PERSISTENT", "SCHEMA_VERSION", "TEXT_CORRECTION_QUEUE", "ImageDataMessage", "ImageMessageHeaders",
     "MAX_LINES", "MAX_PAGES", "MAX_TEXT", "NO_NUL", "LineCorrection", "LineData", "ModelVersions", "PageData", "WordData", "TextCorrectionMessage",
     "amqp_headers", "dead_letter_queue",
-    "declare_queue", "decode_headers", "queue_arguments",
+    "declare_queue", "decode_headers", "queue_arguments", "dead_letter_arguments", "DLQ_MAX_LENGTH", "DLQ_MAX_BYTES",
 ]

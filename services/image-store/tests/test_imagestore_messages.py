@@ -33,13 +33,15 @@ def test_declare_queue_declares_the_dead_letter_route():
     calls = []
 
     class Recorder:
+        connection = None
+
         def __getattr__(self, name):
             return lambda **kw: calls.append((name, kw))
 
-    declare_queue(Recorder(), "q")
+    declare_queue(Recorder(), "q", dlq_max_length=5, dlq_max_bytes=None)
     assert calls == [
         ("exchange_declare", {"exchange": "ocr.dlx", "exchange_type": "direct", "durable": True}),
-        ("queue_declare", {"queue": "q.dlq", "durable": True}),
+        ("queue_declare", {"queue": "q.dlq", "durable": True, "arguments": {"x-overflow": "drop-head", "x-max-length": 5}}),
         ("queue_bind", {"queue": "q.dlq", "exchange": "ocr.dlx", "routing_key": "q.dlq"}),
         ("queue_declare", {"queue": "q", "durable": True, "arguments": queue_arguments("q")}),
     ]

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import AnyHttpUrl, Field, model_validator
 
 from ocr_common.lines import MIN_LINE_CONFIDENCE
+from ocr_common.messages import DLQ_MAX_BYTES, DLQ_MAX_LENGTH
 from ocr_common.settings import BaseServiceSettings
 
 
@@ -30,6 +31,10 @@ class Settings(BaseServiceSettings):
     IMAGE_QUEUE: str = "imageQueue"
     IMAGE_DATA_QUEUE: str = "imageDataQueue"
     TEXT_CORRECTION_QUEUE: str = "textCorrectionQueue"
+    # Dead-letter queues keep at most this many messages and bytes, the newest (0: no limit). The gateway and the
+    # image-store both declare the queues: give them the same values. A DLQ that exists without them keeps its own.
+    DLQ_MAX_LENGTH: int = Field(DLQ_MAX_LENGTH, ge=0, description="messages per dead-letter queue, the newest kept")
+    DLQ_MAX_BYTES: int = Field(DLQ_MAX_BYTES, ge=0, description="message bytes per dead-letter queue, the newest kept")
 
     # Upload limits; every rejection is a 4xx JSON error.
     MAX_UPLOAD_BYTES: int = 20 * 1024 * 1024

@@ -48,7 +48,8 @@ class Services:
         self.outbox = Outbox(self.engine, settings.OUTBOX_BATCH_ROWS, settings.OUTBOX_BATCH_BYTES)
         self.publisher = OutboxPublisher(self.outbox, settings.RABBITMQ_URL,
                                          [self.queues.image, self.queues.data, self.queues.correction],
-                                         poll_interval=settings.OUTBOX_POLL_SECONDS)
+                                         poll_interval=settings.OUTBOX_POLL_SECONDS,
+                                         dlq_limits=(settings.DLQ_MAX_LENGTH, settings.DLQ_MAX_BYTES))
         self.limits = ImageLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_IMAGE_PIXELS, settings.MAX_IMAGE_SIDE)
         documents = DocumentLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_PAGES, settings.MAX_IMAGE_PIXELS,
                                    settings.MAX_IMAGE_SIDE, settings.PDF_DPI, settings.PDF_MIN_DPI)

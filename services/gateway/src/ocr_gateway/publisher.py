@@ -14,7 +14,7 @@ from opentelemetry.trace import SpanKind
 from pika.exceptions import AMQPError
 from sqlalchemy.exc import DBAPIError
 
-from ocr_common.messages import PERSISTENT, declare_queue
+from ocr_common.messages import DLQ_MAX_BYTES, DLQ_MAX_LENGTH, PERSISTENT, declare_queue
 from ocr_common.tracing import inject_headers, span_from_headers
 
 from .outbox import Outbox, OutboxMessage
@@ -27,8 +27,8 @@ class OutboxPublisher:
     """Owns the only AMQP connection of the gateway (pika connections are not thread-safe)."""
 
     def __init__(self, outbox: Outbox, url: str, queues: list[str], max_backoff: float = 5.0,
-                 poll_interval: float = 1.0):
-        self.outbox, self.url, self.queues = outbox, url, queues
+                 poll_interval: float = 1.0, dlq_limits: tuple[int | None, int | None] = (DLQ_MAX_LENGTH, DLQ_MAX_BYTES)):
+        self.outbox, self.url, self.queues, self.dlq_limits = outbox, url, queues, dlq_limits
         self.max_backoff, self.poll_interval = max_backoff, poll_interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="outbox-publisher", daemon=True)
@@ -54,7 +54,7 @@ class OutboxPublisher:
         self._channel = self._conn.channel()
         self._channel.confirm_delivery()
         for queue in self.queues:
-            declare_queue(self._channel, queue)
+            declare_queue(self._channel, queue, *self.dlq_limits)
         self.connected = True
         log.info("connected to RabbitMQ")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from ocr_common.messages import IMAGE_DATA_QUEUE, IMAGE_QUEUE, TEXT_CORRECTION_QUEUE
+from ocr_common.messages import DLQ_MAX_BYTES, DLQ_MAX_LENGTH, IMAGE_DATA_QUEUE, IMAGE_QUEUE, TEXT_CORRECTION_QUEUE
 from ocr_common.settings import BaseServiceSettings
 
 
@@ -39,6 +39,10 @@ class Settings(StorageSettings):
     IMAGE_QUEUE: str = IMAGE_QUEUE
     IMAGE_DATA_QUEUE: str = IMAGE_DATA_QUEUE
     TEXT_CORRECTION_QUEUE: str = TEXT_CORRECTION_QUEUE
+    # Dead-letter queues keep at most this many messages and bytes, the newest (0: no limit). The gateway and the
+    # image-store both declare the queues: give them the same values. A DLQ that exists without them keeps its own.
+    DLQ_MAX_LENGTH: int = Field(DLQ_MAX_LENGTH, ge=0, description="messages per dead-letter queue, the newest kept")
+    DLQ_MAX_BYTES: int = Field(DLQ_MAX_BYTES, ge=0, description="message bytes per dead-letter queue, the newest kept")
     PREFETCH: int = Field(16, ge=1, le=1000, description="unacknowledged messages per queue (data and corrections: "
                           "a few KB each)")
     IMAGE_PREFETCH: int = Field(2, ge=1, le=1000, description="unacknowledged messages of IMAGE_QUEUE: each holds an "

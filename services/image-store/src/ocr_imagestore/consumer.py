@@ -142,7 +142,7 @@ class ImageStoreConsumer:
         try:
             channel = connection.channel()
             for queue in self.handlers:
-                declare_queue(channel, queue)
+                declare_queue(channel, queue, self.settings.DLQ_MAX_LENGTH, self.settings.DLQ_MAX_BYTES)
                 # Per consumer (RabbitMQ applies a non-global prefetch to the consumers created after it): image
                 # bodies are uploads of up to 20 MiB, so few of them are in memory at once; data messages are small.
                 channel.basic_qos(prefetch_count=self.prefetch(queue))
