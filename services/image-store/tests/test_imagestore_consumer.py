@@ -130,7 +130,7 @@ def test_poison_messages_are_dead_lettered_and_the_consumer_goes_on(start_consum
     consumer = start_consumer()
     good = rid()
     publisher.raw(queues.image, image_bytes(), {"created_at": CREATED.isoformat()}, "application/octet-stream")  # no request_id
-    publisher.raw(queues.image, b"%PDF-1.4 not an image", {"request_id": rid()}, "application/octet-stream")
+    publisher.raw(queues.image, b"GIF8 not an image", {"request_id": rid()}, "application/octet-stream")
     publisher.raw(queues.image, b"", {"request_id": rid()}, "application/octet-stream")
     publisher.raw(queues.data, b"{not json", amqp_headers(good))
     publisher.raw(queues.data, json.dumps({"request_id": good, "text": "no lines, no models"}).encode())
