@@ -108,3 +108,32 @@ def test_bad_inputs_are_reported_per_image_and_blank_ones_read_as_nothing(page):
     assert "pixels" in results[3]["error"] or "large" in results[3]["error"]
     for r in results[5:]:
         assert r["lines"] == [] and r["text"] == "", r
+
+
+def test_a_page_lying_sideways_or_upside_down_is_read_upright(evaldata, tmp_path):
+    """A real receipt turned by 90, 180 and 270 degrees: each says the turn that put it upright, reads within 1 point
+    of CER of the upright page, and its boxes lie on the page as given, first point at the text's top-left."""
+    row = next(json.loads(x) for x in (evaldata / "pages" / "manifest.jsonl").read_text().splitlines()
+               if json.loads(x)["image"] == "sroie/066.png")
+    img = Image.open(evaldata / "pages" / row["image"]).convert("RGB")
+    turns = {0: img, 90: img.transpose(Image.Transpose.ROTATE_270), 180: img.transpose(Image.Transpose.ROTATE_180),
+             270: img.transpose(Image.Transpose.ROTATE_90)}                   # PIL's ROTATE_n turns anticlockwise
+    for turn, im in turns.items():
+        im.save(tmp_path / f"turned{turn}.png")
+    out = run("ocr", *(f"turned{t}.png" for t in turns), "--format", "json", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    results = dict(zip(turns, (json.loads(x) for x in out.stdout.splitlines())))
+    truth = row["text"].casefold()
+    upright = cer(results[0]["text"].casefold(), truth)
+    for turn, r in results.items():
+        assert r["rotation"] == (360 - turn) % 360, (turn, r["rotation"])
+        assert abs(cer(r["text"].casefold(), truth) - upright) <= 0.01, turn
+        assert (r["width"], r["height"]) == turns[turn].size
+    w, h = img.size
+    first = np.array(results[0]["lines"][0]["points"])                      # top-left of "PASARAYA ..." upright
+    turned = np.array(results[90]["lines"][0]["points"])
+    assert results[90]["lines"][0]["text"] == results[0]["lines"][0]["text"]
+    assert np.abs(turned - np.stack([h - first[:, 1], first[:, 0]], axis=1)).max() < 2   # turned by 90 clockwise
+    assert results[90]["lines"][0]["words"][0]["points"][0][0] > h / 2               # the text starts at the right
+    off = run("ocr", "turned90.png", "--no-orientation", "--format", "json", cwd=tmp_path)
+    assert json.loads(off.stdout)["rotation"] == 0

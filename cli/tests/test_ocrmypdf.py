@@ -66,3 +66,17 @@ def test_a_gateway_url_that_is_not_http_is_refused(document):
     run = subprocess.run([*OCRMYPDF, "--ocrmesh-url", "ftp://example", "in.pdf", "x.pdf"], cwd=d, capture_output=True,
                          text=True, timeout=120)
     assert run.returncode != 0 and "--ocrmesh-url must be an http(s) URL" in run.stderr
+
+
+def test_rotate_pages_asks_ocrmesh_which_way_is_up(document, evaldata):
+    """A page scanned sideways: OCRmyPDF's --rotate-pages turns it by ocrmesh's answer, then it reads like upright."""
+    from PIL import Image
+
+    d, result = document
+    Image.open(evaldata / "pages" / DEV_PAGES[1]).transpose(Image.Transpose.ROTATE_90).save(d / "sideways.png")
+    (d / "sideways.pdf").write_bytes(img2pdf.convert([str(d / "sideways.png")],
+                                                     layout_fun=img2pdf.get_fixed_dpi_layout_fun((200, 200))))
+    run = subprocess.run([*OCRMYPDF, "--rotate-pages", "sideways.pdf", "upright.pdf"], cwd=d, capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert cer(pdf_pages(d / "upright.pdf")[0], result["pages"][1]["text"]) <= 0.03

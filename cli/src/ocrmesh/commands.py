@@ -30,6 +30,8 @@ def add_ocr(sub) -> None:
     add_document_arguments(p)
     p.add_argument("--recognizer", type=Path, default=None, help="recognizer checkpoint (default: committed weights)")
     p.add_argument("--detector", type=Path, default=None, help="detector checkpoint (default: committed weights)")
+    p.add_argument("--no-orientation", dest="orientation", action="store_false",
+                   help="read pages as they are (by default a page lying sideways or upside down is read upright)")
     p.add_argument("--runtime", choices=("auto", "onnx", "torch"), default="auto")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--threads", type=int, default=2, help="batches read side by side (default 2)")
@@ -61,7 +63,8 @@ def run_ocr(args) -> int:
 
         from .documents import run_pages
 
-        return run_pages(args, items, PageReader(_load_detector(args.detector, args.runtime), recognizer))
+        reader = PageReader(_load_detector(args.detector, args.runtime), recognizer, orientation=args.orientation)
+        return run_pages(args, items, reader)
     if args.format not in ("json", "txt", "text"):
         print("ocrmesh ocr: --lines writes json or txt", file=sys.stderr)
         return 2

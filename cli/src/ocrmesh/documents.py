@@ -74,6 +74,8 @@ def json_row(name: str, pages: list[OcrPage], scale: float, is_document: bool) -
            "lines": [ln.model_dump() for p in pages for ln in p.lines]}
     if is_document:
         row["pages"] = [p.model_dump() for p in pages]
+    else:
+        row["rotation"] = first.rotation
     if scale < 1.0:
         row["downscaled"] = round(scale, 4)
     return row

@@ -84,7 +84,8 @@ def _page_reader():
     from .commands import _load_detector, _load_recognizer
 
     torch.set_num_threads(1)
-    return PageReader(_load_detector(None, "auto"), _load_recognizer(None, "auto", workers=1))
+    # OCRmyPDF turns pages itself (--rotate-pages, asking get_orientation): the reader reads them as they come.
+    return PageReader(_load_detector(None, "auto"), _load_recognizer(None, "auto", workers=1), orientation=False)
 
 
 def _open_page(path: Path) -> tuple[np.ndarray, float]:
@@ -95,14 +96,26 @@ def _open_page(path: Path) -> tuple[np.ndarray, float]:
     return np.ascontiguousarray(rgb[..., ::-1]), float(dpi)
 
 
+def _reader():
+    with _load_lock:
+        return _page_reader()
+
+
 def read_page(path: Path, settings: OcrmeshOptions) -> OcrPage:
     """ocrmesh's reading of one page image, at the image's resolution."""
     if settings.url:
         return _read_through_gateway(path, settings)
     pixels, dpi = _open_page(path)
-    with _load_lock:
-        reader = _page_reader()
-    return reader.read(pixels).to_page(1, dpi)
+    return _reader().read(pixels).to_page(1, dpi)
+
+
+def page_orientation(path: Path) -> OrientationConfidence:
+    """For --rotate-pages: OCRmyPDF's angle is the clockwise turn the page's content has (it turns the page back
+    by as much), ocrmesh's the clockwise turn that puts it upright. ocrmesh turns only when sure (confidence 15,
+    above OCRmyPDF's default threshold); in-process even with --ocrmesh-url."""
+    pixels, _ = _open_page(path)
+    rotation, _ = _reader().orient(pixels)
+    return OrientationConfidence(angle=(360 - rotation) % 360, confidence=15.0)
 
 
 def _read_through_gateway(path: Path, settings: OcrmeshOptions) -> OcrPage:
@@ -143,7 +156,7 @@ class OcrmeshEngine(OcrEngine):
 
     @staticmethod
     def get_orientation(input_file: Path, options) -> OrientationConfidence:
-        return OrientationConfidence(angle=0, confidence=0.0)
+        return page_orientation(Path(input_file))
 
     @staticmethod
     def generate_hocr(input_file: Path, output_hocr: Path, output_text: Path, options) -> None:

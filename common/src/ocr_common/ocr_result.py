@@ -34,6 +34,8 @@ class OcrPage(BaseModel):
     width: int
     height: int
     dpi: float | None = Field(None, description="the resolution a PDF page was rendered at; null for an image")
+    rotation: int = Field(0, description="clockwise degrees (0, 90, 180, 270) the page was turned to read it upright; "
+                          "points are on the page as given, each quad starting at its text's top-left corner")
     text: str = Field("", description="the page's lines joined with \\n in reading order")
     lines: list[OcrLine] = Field(default_factory=list)
 

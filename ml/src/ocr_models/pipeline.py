@@ -1,5 +1,6 @@
-"""The whole OCR in one process: detect lines, crop each one upright, read them all in one batch; each line's
-words are placed by the recognizer's alignment, mapped back through the crop onto the page."""
+"""The whole OCR in one process: detect lines, turn the page upright if it lies sideways or upside down
+(ocr_common.orientation), crop each line upright, read them all in one batch; each line's words are placed by the
+recognizer's alignment, mapped back through the crop onto the page as given."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ import numpy as np
 from ocr_common.geometry import crop_quad
 from ocr_common.lines import MIN_LINE_CONFIDENCE, is_text_line
 from ocr_common.ocr_result import OcrLine, OcrPage, OcrWord, build_words, page_text
+from ocr_common.orientation import orient, rotate, to_original
 
 
 @dataclass
@@ -26,6 +28,7 @@ class PageResult:
     height: int
     lines: list[PageLine] = field(default_factory=list)
     scale: float = 1.0           # < 1 when the detector read a downscaled copy
+    rotation: int = 0            # clockwise degrees the page was turned to read it upright
 
     @property
     def text(self) -> str:
@@ -39,25 +42,43 @@ class PageResult:
             out["words"] = [w.model_dump() for w in ln.words]
         if self.scale < 1.0:
             row["downscaled"] = round(self.scale, 4)
+        row["rotation"] = self.rotation
         return row
 
     def to_page(self, number: int = 1, dpi: float | None = None) -> OcrPage:
         lines = [OcrLine(points=[[round(x, 1), round(y, 1)] for x, y in ln.points], text=ln.text,
                          confidence=round(ln.confidence, 4), words=ln.words) for ln in self.lines]
-        return OcrPage(page=number, width=self.width, height=self.height, dpi=dpi, text=page_text(lines), lines=lines)
+        return OcrPage(page=number, width=self.width, height=self.height, dpi=dpi, rotation=self.rotation,
+                       text=page_text(lines), lines=lines)
 
 
 class PageReader:
     """Detector + recognizer, both loaded once. Boxes read as nothing, or read while guessing (mean
-    character confidence below min_confidence), are not text lines and are left out."""
+    character confidence below min_confidence), are not text lines and are left out. With `orientation`, a page
+    lying sideways or upside down is read upright; its points are still in the page's pixels as given."""
 
-    def __init__(self, detector, recognizer, min_confidence: float = MIN_LINE_CONFIDENCE):
+    def __init__(self, detector, recognizer, min_confidence: float = MIN_LINE_CONFIDENCE, orientation: bool = True):
         self.detector, self.recognizer, self.min_confidence = detector, recognizer, min_confidence
+        self.orientation = orientation
 
     def read(self, image: np.ndarray) -> PageResult:
         detection = self.detector.detect(image)
-        lines = self.read_lines(image, detection.lines)
-        return PageResult(int(image.shape[1]), int(image.shape[0]), lines, detection.scale)
+        rotation, detected = self.orient(image, detection.lines) if self.orientation else (0, detection.lines)
+        height, width = int(image.shape[0]), int(image.shape[1])
+        if rotation == 0:
+            return PageResult(width, height, self.read_lines(image, detected), detection.scale)
+        upright = rotate(image, rotation)
+        if detected is None:
+            detected = self.detector.detect(upright).lines
+        lines = [_turned_back(ln, rotation, width, height) for ln in self.read_lines(upright, detected)]
+        return PageResult(width, height, lines, detection.scale, rotation)
+
+    def orient(self, image: np.ndarray, detected=None):
+        """(clockwise degrees that turn the page upright, the detector's lines on the turned page or None)."""
+        if detected is None:
+            detected = self.detector.detect(image).lines
+        return orient(image, detected, lambda px: self.detector.detect(px).lines,
+                      lambda crops: [r.confidence for r in self.recognizer.recognize(crops)])
 
     def read_lines(self, image: np.ndarray, detected) -> list[PageLine]:
         """Reads detected lines (objects with .points and .score) on `image`; keeps the text lines."""
@@ -66,3 +87,9 @@ class PageReader:
         return [PageLine(ln.points, t.text, t.confidence, ln.score,
                          build_words(ln.points, ((w.text, w.confidence, w.x0, w.x1) for w in t.words)))
                 for ln, t in zip(detected, texts) if is_text_line(t.text, t.confidence, self.min_confidence)]
+
+
+def _turned_back(line: PageLine, rotation: int, width: int, height: int) -> PageLine:
+    """A line read on the page turned by `rotation` → on the page as given (its points keep the text's order)."""
+    words = [w.model_copy(update={"points": to_original(w.points, rotation, width, height)}) for w in line.words]
+    return PageLine(to_original(line.points, rotation, width, height), line.text, line.confidence, line.score, words)

@@ -1,0 +1,81 @@
+"""Page orientation's steps with stand-in models: the turns and the mapping back, the vote, and which models run."""
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from ocr_common.orientation import ANGLES, PROBE_LINES, orient, rotate, to_original, vote
+
+
+@pytest.mark.parametrize("angle", ANGLES)
+def test_a_point_found_on_the_turned_page_maps_back_onto_the_page_as_given(angle):
+    page = np.zeros((30, 50), np.uint8)
+    page[5, 7] = 255                                      # the pixel whose centre is (7.5, 5.5)
+    turned = rotate(page, angle)
+    assert turned.shape == ((30, 50) if angle in (0, 180) else (50, 30))
+    ys, xs = np.nonzero(turned)
+    assert to_original([[xs[0] + 0.5, ys[0] + 0.5]], angle, 50, 30) == [[7.5, 5.5]]
+
+
+def test_the_vote_needs_a_confident_reading_ahead_of_the_other_way_up():
+    assert vote([0.97] * 4 + [0.75] * 4) == 0
+    assert vote([0.75] * 4 + [0.97] * 4) == 180
+    assert vote([0.85] * 4 + [0.70] * 4) is None                 # not confident
+    assert vote([0.85] * 4 + [0.70] * 4, least=0.8) == 0
+    assert vote([0.95] * 4 + [0.90] * 4) is None                 # not far enough ahead
+    assert vote([]) is None
+
+
+def _line(x0, y0, x1, y1, score=0.9):
+    return SimpleNamespace(points=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]], score=score)
+
+
+PAGE = np.full((400, 300, 3), 255, np.uint8)
+WIDE = [_line(20, 40 + 30 * i, 280, 60 + 30 * i) for i in range(6)]       # long horizontal lines
+SHORT = [_line(20, 40, 40, 60)]
+
+
+class Models:
+    """Stand-ins: `reads` maps how many times the recognizer was asked to a confidence per crop pair."""
+
+    def __init__(self, readings, sideways=()):
+        self.readings, self.sideways, self.detections, self.reads = list(readings), list(sideways), 0, 0
+
+    def detect(self, pixels):
+        self.detections += 1
+        return self.sideways
+
+    def confidences(self, crops):
+        upright, turned = self.readings[self.reads]
+        self.reads += 1
+        n = len(crops) // 2
+        assert 0 < n <= PROBE_LINES
+        return [upright] * n + [turned] * n
+
+
+def test_an_upright_page_costs_one_reading_of_the_probe_lines():
+    m = Models([(0.97, 0.75)])
+    assert orient(PAGE, WIDE, m.detect, m.confidences) == (0, WIDE)
+    assert (m.detections, m.reads) == (0, 1)
+
+
+def test_an_upside_down_page_is_turned_by_180_and_detected_again():
+    m = Models([(0.75, 0.97)])
+    assert orient(PAGE, WIDE, m.detect, m.confidences) == (180, None)
+
+
+def test_a_sideways_page_is_turned_by_90_or_270_by_reading_its_turned_lines():
+    m = Models([(0.5, 0.5), (0.97, 0.75)], sideways=WIDE)
+    assert orient(PAGE, SHORT, m.detect, m.confidences) == (90, WIDE)
+    m = Models([(0.5, 0.5), (0.70, 0.95)], sideways=WIDE)
+    assert orient(PAGE, SHORT, m.detect, m.confidences) == (270, None)
+    assert (m.detections, m.reads) == (1, 2)
+
+
+def test_an_unsure_page_that_is_not_sideways_stays_unless_it_likely_reads_upside_down():
+    m = Models([(0.6, 0.6)], sideways=SHORT)
+    assert orient(PAGE, WIDE, m.detect, m.confidences) == (0, WIDE)
+    m = Models([(0.68, 0.84)], sideways=SHORT)
+    assert orient(PAGE, WIDE, m.detect, m.confidences) == (180, None)
+    m = Models([(0.5, 0.5)], sideways=[])
+    assert orient(PAGE, [], m.detect, m.confidences) == (0, [])
