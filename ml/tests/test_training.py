@@ -3,6 +3,7 @@ resumes and another fine-tunes from its weights."""
 import argparse
 
 from ocr_models.checkpoint import load_checkpoint
+from ocr_models.recognition.vocab import LATIN_CHARSET
 from ocr_models.training.train_recognizer import add_arguments, train
 
 
@@ -34,3 +35,16 @@ def test_overfit_one_batch_and_resume(tmp_path):
     tuned_run = load_checkpoint(tuned / "last.pt")
     assert tuned_run["step"] == 20 and tuned_run["config"]["channels"] == (8, 16, 32, 48, 64)
     assert [h for h in tuned_run["history"] if "loss" in h][0]["loss"] < 0.5 * losses[0]
+
+
+def test_fine_tuning_onto_the_latin_charset_extends_the_output_layer(tmp_path):
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    base = ["--batch-size", "4", "--workers", "0", "--channels", "8,16,32,48,64", "--rnn-hidden", "32",
+            "--eval-every", "10", "--val-lines", "0", "--lr", "1e-3", "--warmup", "2"]
+    train(p.parse_args(["--out", str(tmp_path / "a"), "--steps", "10", *base]))
+    train(p.parse_args(["--out", str(tmp_path / "b"), "--steps", "10", "--init", str(tmp_path / "a" / "last.pt"),
+                        "--charset", "latin", *base]))
+    tuned = load_checkpoint(tmp_path / "b" / "last.pt")
+    assert tuned["config"]["charset"] == LATIN_CHARSET
+    assert tuned["model"]["classifier.weight"].shape[0] == len(LATIN_CHARSET) + 1

@@ -1,6 +1,12 @@
 import pytest
 
-from ocr_models.recognition.vocab import DEFAULT_CHARSET, Charset
+import random
+
+import torch
+
+from ocr_models.data.text import TextSampler
+from ocr_models.recognition.model import CRNN, CRNNConfig, extend_charset
+from ocr_models.recognition.vocab import DEFAULT_CHARSET, LATIN_CHARSET, Charset
 
 
 def test_charset_has_printable_ascii_space_and_symbols():
@@ -33,3 +39,32 @@ def test_normalize_maps_lookalikes_and_drops_the_rest():
 def test_duplicate_characters_are_refused():
     with pytest.raises(ValueError):
         Charset("abca")
+
+
+def test_latin_charset_reads_the_letters_of_european_languages():
+    cs = Charset(LATIN_CHARSET)
+    text = "Größe « Œuvre » Señor Ærø façade § 12 ½ µm © über"
+    assert cs.normalize(text) == text and cs.decode(cs.encode(text)) == text
+    assert Charset().normalize("über façade") == "uber facade"     # the default charset falls back to base letters
+
+
+def test_an_extended_model_reads_as_before_until_trained():
+    model = CRNN(CRNNConfig(channels=(8, 16, 16, 32, 32), rnn_hidden=16)).eval()
+    bigger = extend_charset(model, LATIN_CHARSET).eval()
+    x = torch.rand(3, 1, 32, 120)
+    with torch.no_grad():
+        old, new = model(x), bigger(x)
+    assert new.shape[-1] == len(LATIN_CHARSET) + 1
+    assert torch.equal(old, new[..., : old.shape[-1]]) and torch.equal(old.argmax(-1), new.argmax(-1))
+    with pytest.raises(ValueError):
+        extend_charset(bigger, DEFAULT_CHARSET + "ü")            # not an extension of its charset
+
+
+def test_synthetic_text_in_other_languages_only_with_the_latin_charset():
+    latin = [TextSampler(random.Random(3)).line(LATIN_CHARSET) for _ in range(1)]
+    ts = TextSampler(random.Random(3))
+    lines = [ts.line(LATIN_CHARSET) for _ in range(400)]
+    accented = set("".join(lines)) & set(LATIN_CHARSET[len(DEFAULT_CHARSET):])
+    assert len(accented) >= 10 and latin[0] == lines[0]           # many new letters; seeded
+    plain = TextSampler(random.Random(3))
+    assert set("".join(plain.line(DEFAULT_CHARSET) for _ in range(400))) <= set(DEFAULT_CHARSET)

@@ -7,6 +7,9 @@ from functools import lru_cache
 from pathlib import Path
 
 WORD_LISTS = ("/usr/share/dict/american-english", "/usr/share/dict/words")
+# Word lists of Debian's w* packages (scripts/apt-packages.txt), for lines in other Latin-script languages.
+FOREIGN_WORD_LISTS = ("ngerman", "french", "spanish", "italian", "portuguese", "dutch", "swedish", "danish", "norsk")
+FOREIGN_SHARE = 0.3   # of lines, when the charset has accented letters
 _FALLBACK_WORDS = (
     "the of and to in is for on that by with from as at this be are or an it was total cash change "
     "invoice receipt date time tax amount price item qty unit page table figure results analysis data"
@@ -34,6 +37,20 @@ def load_words() -> tuple[str, ...]:
             if words:
                 return tuple(words)
     return tuple(_FALLBACK_WORDS)
+
+
+@lru_cache(maxsize=1)
+def load_foreign_words() -> tuple[tuple[str, ...], ...]:
+    """One tuple of words per installed foreign word list (alphabetic, up to 16 letters); () if none."""
+    lists = []
+    for name in FOREIGN_WORD_LISTS:
+        p = Path("/usr/share/dict") / name
+        if p.exists():
+            words = [w.strip() for w in p.read_text(encoding="utf-8", errors="ignore").splitlines()]
+            words = tuple(w for w in words if w.isalpha() and 1 <= len(w) <= 16)
+            if words:
+                lists.append(words)
+    return tuple(lists)
 
 
 class TextSampler:
@@ -207,12 +224,29 @@ class TextSampler:
         pool = charset.replace(" ", "") + " " * 6
         return "".join(self.rng.choice(pool) for _ in range(n)).strip() or "x"
 
+    def foreign_prose(self, n_words: int) -> str:
+        """Prose in one of the other Latin-script languages, with their quotes and a symbol now and then."""
+        rng = self.rng
+        words = rng.choice(load_foreign_words())
+        out = [rng.choice(words) for _ in range(n_words)]
+        for i in range(len(out)):
+            if rng.random() < 0.04:
+                q = rng.choice(["«»", "„“", "“”", "»«"])
+                out[i] = q[0] + out[i] + q[1]
+            if rng.random() < 0.12:
+                out[i] += rng.choice([",", ",", ".", ";", ":", "?", "!"])
+            if rng.random() < 0.03:
+                out[i] = rng.choice(["§ ", "© ", "® ", "½ ", f"{rng.randint(1, 99)}° ", f"{rng.randint(1, 999)} µm "]) + out[i]
+        return " ".join(out)
+
     def line(self, charset: str, max_chars: int = 96) -> str:
         """One random line of 1..max_chars characters."""
         rng = self.rng
         r = rng.random()
         n_words = max(1, int(rng.lognormvariate(1.5, 0.8)))
-        if r < 0.06:
+        if "é" in charset and rng.random() < FOREIGN_SHARE and load_foreign_words():
+            text = self._case(self.foreign_prose(min(n_words, 18)), "prose")
+        elif r < 0.06:
             text = self.random_chars(rng.randint(1, 30), charset)
         elif r < 0.12:
             text = rng.choice([self.date, self.price, self.code, self.number])()

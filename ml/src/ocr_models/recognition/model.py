@@ -69,6 +69,42 @@ class CRNN(nn.Module):
         return self.classifier(self.dropout(seq))
 
 
+def extend_charset(model: CRNN, charset: str) -> CRNN:
+    """The same network reading a larger charset (the old one as its prefix): the old classes keep their
+    weights; a new character starts from the weights of its base letter (é from e, ß from s, « from <)
+    with a much lower bias, so the extended model reads exactly as before until it is trained."""
+    old = model.config.charset
+    if not charset.startswith(old):
+        raise ValueError("the new charset must extend the model's charset (the old one as its prefix)")
+    config = CRNNConfig.from_dict({**model.config.to_dict(), "charset": charset})
+    bigger = CRNN(config)
+    state = {k: v for k, v in model.state_dict().items() if not k.startswith("classifier.")}
+    bigger.load_state_dict(state, strict=False)
+    old_set, new_set = Charset(old), Charset(charset)
+    with torch.no_grad():
+        w, b = model.classifier.weight, model.classifier.bias
+        bigger.classifier.weight[: len(old_set)] = w
+        bigger.classifier.bias[: len(old_set)] = b
+        for ch in charset[len(old):]:
+            base = _base_letter(ch, old)
+            i = new_set.encode(ch)[0]
+            source = old_set.encode(base)[0] if base else 0
+            bigger.classifier.weight[i] = w[source]
+            bigger.classifier.bias[i] = b[source] - 8.0
+    return bigger
+
+
+_BASE_OVERRIDES = {"ß": "s", "æ": "a", "Æ": "A", "œ": "o", "Œ": "O", "ø": "o", "Ø": "O", "«": "<", "»": ">",
+                   "„": '"', "§": "S", "©": "c", "®": "R", "µ": "u", "½": "1"}
+
+
+def _base_letter(ch: str, charset: str) -> str | None:
+    import unicodedata
+
+    base = _BASE_OVERRIDES.get(ch) or unicodedata.normalize("NFKD", ch)[:1]
+    return base if base in charset else None
+
+
 def output_lengths(widths: torch.Tensor) -> torch.Tensor:
     """Frames produced for inputs of the given widths."""
     return widths // WIDTH_STRIDE

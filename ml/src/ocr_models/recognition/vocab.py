@@ -1,4 +1,5 @@
-"""The recognizer's character set: printable ASCII (space included) plus a few common symbols."""
+"""The recognizer's character sets: printable ASCII (space included) plus a few common symbols, and the
+same with the letters and symbols of the main Latin-script European languages ("latin")."""
 from __future__ import annotations
 
 import string
@@ -6,6 +7,12 @@ import unicodedata
 
 EXTRA_SYMBOLS = "€£°–—‘’“”"
 DEFAULT_CHARSET = "".join(chr(c) for c in range(32, 127)) + EXTRA_SYMBOLS
+# German, French, Spanish, Italian, Portuguese, Dutch and the Nordic languages: accented vowels,
+# ç ñ ß æ œ ø å and their capitals (ß has none in print), and common symbols.
+LATIN_LETTERS = "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿœßÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝŸŒ"
+LATIN_SYMBOLS = "§©®µ½«»„"
+LATIN_CHARSET = DEFAULT_CHARSET + LATIN_LETTERS + LATIN_SYMBOLS
+CHARSETS = {"default": DEFAULT_CHARSET, "latin": LATIN_CHARSET}
 
 # Characters outside the charset that have an obvious stand-in inside it.
 _FALLBACKS = {"\u00a0": " ", "\u2010": "-", "\u2011": "-", "\u2212": "-", "\u2026": "...", "\u00b4": "'", "\t": " "}

@@ -19,9 +19,9 @@ from ..data.lines import LineSynthesizer, SyntheticLineBatches
 from ..data.real_lines import RealLineBatches, case_pairs, fold_case_log_probs
 from ..evaluation import evaluate_lines
 from ..metrics import ErrorRate
-from ..recognition.model import CRNN, CRNNConfig, output_lengths
+from ..recognition.model import CRNN, CRNNConfig, extend_charset, output_lengths
 from ..recognition.predictor import KIND, LineRecognizer
-from ..recognition.vocab import Charset
+from ..recognition.vocab import CHARSETS, Charset
 from .common import (
     add_real_data_arguments,
     append_jsonl,
@@ -49,6 +49,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=1, help="torch intra-op threads for the model")
     p.add_argument("--channels", default="16,48,96,160,256")
     p.add_argument("--rnn-hidden", type=int, default=128)
+    p.add_argument("--charset", choices=sorted(CHARSETS), default=None,
+                   help="characters to read: default (ASCII and a few symbols) or latin (plus the letters and symbols "
+                        "of the main Latin-script European languages); with --init, the model's output layer is "
+                        "extended to it (default: the charset of the weights, else default)")
     p.add_argument("--eval-every", type=int, default=500)
     p.add_argument("--val-lines", type=int, default=400, help="synthetic lines in held-out fonts")
     p.add_argument("--eval-manifest", type=Path, help="real lines to measure on at each evaluation (never trained on)")
@@ -85,13 +89,18 @@ def train(args: argparse.Namespace) -> Path:
 
     ckpt, init = starting_point(args.resume, last, args.init, KIND)
     source = ckpt or init
-    config = CRNNConfig.from_dict(source["config"]) if source else CRNNConfig(channels=tuple(int(c) for c in args.channels.split(",")), rnn_hidden=args.rnn_hidden)
-    charset = Charset(config.charset)
+    config = CRNNConfig.from_dict(source["config"]) if source else CRNNConfig(
+        charset=CHARSETS[args.charset or "default"], channels=tuple(int(c) for c in args.channels.split(",")),
+        rnn_hidden=args.rnn_hidden)
     model = CRNN(config)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    step, history, trained_s = 0, [], 0.0
     if source is not None:
         model.load_state_dict(source["model"])
+    if ckpt is None and args.charset and CHARSETS[args.charset] != config.charset:
+        model = extend_charset(model, CHARSETS[args.charset])   # --init weights learn more letters
+        config = model.config
+    charset = Charset(config.charset)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    step, history, trained_s = 0, [], 0.0
     if ckpt is not None:
         optimizer.load_state_dict(ckpt["optimizer"])
         step, history, trained_s = ckpt["step"], ckpt.get("history", []), ckpt.get("trained_s", 0.0)
