@@ -1,7 +1,6 @@
-import pytest
-
 import random
 
+import pytest
 import torch
 
 from ocr_models.data.text import TextSampler
