@@ -17,9 +17,8 @@ import json
 import os
 
 import pika
-import pika.exceptions
 
-from ocr_common.messages import IMAGE_DATA_QUEUE, IMAGE_QUEUE, PERSISTENT, TEXT_CORRECTION_QUEUE, dead_letter_queue
+from ocr_common.messages import IMAGE_DATA_QUEUE, IMAGE_QUEUE, PERSISTENT, TEXT_CORRECTION_QUEUE, dead_letter_queue, queue_depth
 
 DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 DLQ_SUFFIX = dead_letter_queue("")
@@ -31,26 +30,12 @@ def work_queues() -> list[str]:
             os.environ.get("TEXT_CORRECTION_QUEUE", TEXT_CORRECTION_QUEUE)]
 
 
-def _depth(connection: pika.BlockingConnection, queue: str) -> tuple[int, int] | None:
-    """(ready messages, consumers), or None when the queue does not exist (a refused passive declare closes its
-    channel, hence one channel per look)."""
-    channel = connection.channel()
-    try:
-        ok = channel.queue_declare(queue=queue, passive=True).method
-    except pika.exceptions.ChannelClosedByBroker as exc:
-        if exc.reply_code == 404:
-            return None
-        raise
-    channel.close()
-    return ok.message_count, ok.consumer_count
-
-
 def list_queues(url: str, queues: list[str]) -> list[dict]:
     connection = pika.BlockingConnection(pika.URLParameters(url))
     try:
         rows = []
         for queue in queues:
-            work, dlq = _depth(connection, queue), _depth(connection, dead_letter_queue(queue))
+            work, dlq = queue_depth(connection, queue), queue_depth(connection, dead_letter_queue(queue))
             rows.append({"queue": queue, "messages": work[0] if work else None, "consumers": work[1] if work else None,
                          "dlq": dead_letter_queue(queue), "dlq_messages": dlq[0] if dlq else None})
         return rows
@@ -64,9 +49,9 @@ def redrive(url: str, queue: str, limit: int | None = None) -> int:
     dlq = dead_letter_queue(queue)
     connection = pika.BlockingConnection(pika.URLParameters(url))
     try:
-        if _depth(connection, queue) is None:
+        if queue_depth(connection, queue) is None:
             raise ValueError(f"queue {queue} does not exist on this broker")
-        found = _depth(connection, dlq)
+        found = queue_depth(connection, dlq)
         if found is None:
             raise ValueError(f"queue {dlq} does not exist on this broker")
         todo = found[0] if limit is None else min(limit, found[0])

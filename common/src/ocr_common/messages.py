@@ -291,10 +291,24 @@ def _declare_dead_letter_queue(channel: BlockingChannel, dlq: str, arguments: di
     own.close()
 
 
+def queue_depth(connection: Any, queue: str) -> tuple[int, int] | None:
+    """(ready messages, consumers) of `queue` on a pika BlockingConnection, or None when it does not exist. A passive
+    declaration: it creates nothing, and a refusal (404) closes its channel, hence a channel per look."""
+    channel = connection.channel()
+    try:
+        ok = channel.queue_declare(queue=queue, passive=True).method
+    except Exception as exc:
+        if getattr(exc, "reply_code", None) == 404:
+            return None
+        raise
+    channel.close()
+    return ok.message_count, ok.consumer_count
+
+
 __all__ = [
     "DEAD_LETTER_EXCHANGE", "IMAGE_BODY_CONTENT_TYPE", "IMAGE_DATA_QUEUE", "IMAGE_QUEUE", "JSON_CONTENT_TYPE",
     "PERSISTENT", "SCHEMA_VERSION", "TEXT_CORRECTION_QUEUE", "ImageDataMessage", "ImageMessageHeaders",
     "MAX_LINES", "MAX_PAGES", "MAX_TEXT", "NO_NUL", "LineCorrection", "LineData", "ModelVersions", "PageData", "WordData", "TextCorrectionMessage",
     "amqp_headers", "dead_letter_queue",
-    "declare_queue", "decode_headers", "queue_arguments", "dead_letter_arguments", "DLQ_MAX_LENGTH", "DLQ_MAX_BYTES",
+    "declare_queue", "decode_headers", "queue_arguments", "queue_depth", "dead_letter_arguments", "DLQ_MAX_LENGTH", "DLQ_MAX_BYTES",
 ]

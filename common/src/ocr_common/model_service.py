@@ -18,6 +18,7 @@ from .errors import ApiError, install_error_handlers
 from .health import health_router
 from .logging import configure_logging
 from .memory import return_large_buffers
+from .metrics import admission, install_metrics
 from .settings import BaseServiceSettings
 from .tracing import instrument_app, setup_tracing, shutdown_tracing
 
@@ -75,6 +76,8 @@ def model_service_app(settings, load_engine: Callable[[], Any], **fastapi_kw) ->
     install_error_handlers(app)
     instrument_app(app)
     app.include_router(health_router(lambda: {"model_loaded": "engine" in state}))
+    # /metrics: requests by route and status, and the admission queue in front of the model
+    install_metrics(app).register(lambda: admission("ocrmesh_admission", "model admission queue", state["engine"].gate))
 
     def engine():
         if "engine" not in state:

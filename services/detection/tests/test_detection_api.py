@@ -100,3 +100,20 @@ def test_a_large_image_is_decoded_reduced_and_answered_in_its_own_pixels(client,
     assert (body["width"], body["height"], body["scale"]) == (3400, 600, 0.47)
     assert [ln["points"] for ln in body["lines"]] == [[[200, 20], [1400, 20], [1400, 80], [200, 80]],
                                                       [[3200, 500], [3400, 500], [3400, 600], [3200, 600]]]
+
+
+def test_metrics_count_requests_and_the_admission_queue(client, page_png):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def scrape():
+        text = client.get("/metrics").text
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for f in text_string_to_metric_families(text) for s in f.samples}
+
+    served = ("ocrmesh_admission_served_total", (("priority", "normal"),))
+    ok = ("ocrmesh_http_requests_total", (("method", "POST"), ("route", "/v1/detect"), ("status", "200")))
+    before = scrape()
+    assert client.post("/v1/detect", files={"image": ("p.png", page_png, "image/png")}).status_code == 200
+    after = scrape()
+    assert after[served] == before[served] + 1 and after[ok] == before.get(ok, 0) + 1
+    assert after[("ocrmesh_admission_running", ())] == 0 and after[("ocrmesh_admission_waiting", ())] == 0

@@ -13,6 +13,7 @@ from ocr_common.errors import install_body_limit, install_error_handlers
 from ocr_common.health import health_router
 from ocr_common.images import ImageLimits
 from ocr_common.logging import configure_logging
+from ocr_common.metrics import Throttled, admission, gauge, install_metrics
 from ocr_common.pages import DocumentLimits
 from ocr_common.tracing import current_trace_id, inject_headers, instrument_app, setup_tracing, shutdown_tracing
 
@@ -53,8 +54,9 @@ class Services:
         self.limits = ImageLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_IMAGE_PIXELS, settings.MAX_IMAGE_SIDE)
         documents = DocumentLimits(settings.MAX_UPLOAD_BYTES, settings.MAX_PAGES, settings.MAX_IMAGE_PIXELS,
                                    settings.MAX_IMAGE_SIDE, settings.PDF_DPI, settings.PDF_MIN_DPI)
-        pixels = AdmissionGate(settings.DECODE_CONCURRENCY, settings.DECODE_QUEUE, max(1, settings.DECODE_QUEUE // 4),
-                               settings.REQUEST_TIMEOUT, name="gateway")
+        self.decode_slots = pixels = AdmissionGate(settings.DECODE_CONCURRENCY, settings.DECODE_QUEUE,
+                                                   max(1, settings.DECODE_QUEUE // 4), settings.REQUEST_TIMEOUT,
+                                                   name="gateway")
         self.pipeline = OcrPipeline(self.detection, self.recognition, self.outbox, self.limits, self.queues,
                                     settings.MIN_LINE_CONFIDENCE, documents, pixels)
         self.auth = Authenticator.from_settings(
@@ -87,6 +89,27 @@ async def _housekeeping(services: Services, every: float = 600.0) -> None:
         except Exception:   # the database may be down for a while; the next round tries again
             log.warning("housekeeping failed", exc_info=True)
         await asyncio.sleep(every)
+
+
+def _install_metrics(app: FastAPI, every: float = 1.0) -> None:
+    """/metrics: the shared outbox's backlog (the same figures from every replica; read at most every second),
+    whether this process's relay reaches RabbitMQ, and its decode slots."""
+    backlog = Throttled(lambda: app.state.services.outbox.backlog(), every)
+
+    def outbox():
+        rows, size = backlog()
+        return [gauge("ocrmesh_outbox_rows", "messages waiting in the shared outbox for RabbitMQ", rows),
+                gauge("ocrmesh_outbox_bytes", "message bytes waiting in the shared outbox", size)]
+
+    def process():
+        s: Services = app.state.services
+        return [gauge("ocrmesh_outbox_relay_connected", "this process's relay is connected to RabbitMQ",
+                      s.publisher.connected),
+                *admission("ocrmesh_decode", "decode slots (pages in memory)", s.decode_slots)]
+
+    metrics = install_metrics(app)
+    metrics.register(outbox)    # left out while the database is unreachable, the rest still answered
+    metrics.register(process)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -125,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     instrument_app(app)
+    _install_metrics(app)
 
     backlog: dict[str, float] = {}
 

@@ -52,6 +52,8 @@ class Settings(StorageSettings):
     CONSUMER_ENABLED: bool = Field(True, description="the API process also runs the queue consumer in a thread")
     MIGRATE_ON_START: bool = Field(True, description="run the Alembic migrations when the API or the consumer starts")
     READY_DB_TIMEOUT: float = Field(2.0, gt=0, description="seconds /readyz waits for the database check")
+    QUEUE_METRICS_SECONDS: float = Field(15.0, ge=0, description="/metrics reads the queues' depths from the broker "
+                                         "(passive declarations on a connection of its own) at most this often")
     MAX_REQUEST_BYTES: int = Field(1024 * 1024, ge=1, description="request body (its API only reads): 413 before it "
                                    "is read")
 

@@ -5,6 +5,7 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager
 
+import pika
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
@@ -14,6 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from ocr_common.errors import error_body, install_body_limit, install_error_handlers
 from ocr_common.health import health_router
 from ocr_common.logging import configure_logging
+from ocr_common.messages import dead_letter_queue, queue_depth
+from ocr_common.metrics import Throttled, counter, gauge, install_metrics
 from ocr_common.tracing import instrument_app, setup_tracing, shutdown_tracing
 
 from .api.routes import images, search
@@ -49,6 +52,50 @@ class DatabaseProbe:
             return await asyncio.wait_for(asyncio.shield(self._running), self.timeout)
         except TimeoutError:
             return False
+
+
+def queue_depths(settings: Settings) -> dict[str, tuple[int, int]]:
+    """(ready messages, consumers) of each work queue and its dead-letter queue that exists, on a short-lived
+    connection of its own (the consumer's is not thread-safe)."""
+    params = pika.URLParameters(settings.RABBITMQ_URL)
+    params.connection_attempts, params.socket_timeout, params.blocked_connection_timeout = 1, 3, 5
+    params.client_properties = {"connection_name": f"{settings.OTEL_SERVICE_NAME} metrics"}
+    connection = pika.BlockingConnection(params)
+    try:
+        queues = [settings.IMAGE_QUEUE, settings.IMAGE_DATA_QUEUE, settings.TEXT_CORRECTION_QUEUE]
+        depths = {q: queue_depth(connection, q) for q in queues + [dead_letter_queue(q) for q in queues]}
+        return {q: d for q, d in depths.items() if d is not None}
+    finally:
+        connection.close()
+
+
+def _install_metrics(app: FastAPI, settings: Settings) -> None:
+    """/metrics: the depth of every queue and dead-letter queue (read from the broker at most every
+    QUEUE_METRICS_SECONDS), and what the consumer did with the messages it took."""
+    depths = Throttled(lambda: queue_depths(settings), settings.QUEUE_METRICS_SECONDS)
+
+    def queues():
+        try:
+            found = depths()
+        except Exception:   # the broker is down: say so, and show no stale depths
+            return [gauge("ocrmesh_queue_broker_reachable", "the last look at the queues reached RabbitMQ", 0)]
+        return [gauge("ocrmesh_queue_broker_reachable", "the last look at the queues reached RabbitMQ", 1),
+                gauge("ocrmesh_queue_messages", "messages ready in each queue and dead-letter queue",
+                      {(q,): d[0] for q, d in found.items()}, ["queue"]),
+                gauge("ocrmesh_queue_consumers", "consumers of each queue", {(q,): d[1] for q, d in found.items()},
+                      ["queue"])]
+
+    def consumer():
+        c: ImageStoreConsumer | None = getattr(app.state, "consumer", None)
+        if c is None:
+            return []
+        return [gauge("ocrmesh_consumer_connected", "the consumer is connected to RabbitMQ and consuming", c.ready.is_set()),
+                counter("ocrmesh_consumer_messages", "messages taken from the queues, by outcome (stored, duplicate, "
+                        "dead_lettered, retried)", {(k,): v for k, v in dict(c.stats).items()}, ["outcome"])]
+
+    metrics = install_metrics(app)
+    metrics.register(queues)
+    metrics.register(consumer)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -99,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router(readiness))
     app.include_router(images.router)
     app.include_router(search.router)
+    _install_metrics(app, settings)
     instrument_app(app)
     return app
 
