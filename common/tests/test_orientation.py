@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from ocr_common.orientation import ANGLES, PROBE_LINES, orient, rotate, to_original, vote
+from ocr_common.orientation import ANGLES, PROBE_LINES, lines_back, orient, rotate, small_turned, to_original, vote
 
 
 @pytest.mark.parametrize("angle", ANGLES)
@@ -40,9 +40,11 @@ class Models:
 
     def __init__(self, readings, sideways=()):
         self.readings, self.sideways, self.detections, self.reads = list(readings), list(sideways), 0, 0
+        self.shapes = []
 
     def detect(self, pixels):
         self.detections += 1
+        self.shapes.append(pixels.shape)
         return self.sideways
 
     def confidences(self, crops):
@@ -59,23 +61,40 @@ def test_an_upright_page_costs_one_reading_of_the_probe_lines():
     assert (m.detections, m.reads) == (0, 1)
 
 
-def test_an_upside_down_page_is_turned_by_180_and_detected_again():
-    m = Models([(0.75, 0.97)])
-    assert orient(PAGE, WIDE, m.detect, m.confidences) == (180, None)
+def _back(lines, angle):
+    return [to_original(ln.points, angle, 300, 400) for ln in lines]
+
+
+def test_an_upside_down_page_is_detected_again_turned_and_its_lines_come_back_onto_the_page():
+    m = Models([(0.75, 0.97)], sideways=WIDE)
+    angle, lines = orient(PAGE, WIDE, m.detect, m.confidences)
+    assert angle == 180 and [ln.points for ln in lines] == _back(WIDE, 180)
+    assert lines[0].points[0] == [280.0, 360.0]          # the text's top-left corner, now at the bottom right
+    assert m.shapes == [(400, 300, 3)]
 
 
 def test_a_sideways_page_is_turned_by_90_or_270_by_reading_its_turned_lines():
     m = Models([(0.5, 0.5), (0.97, 0.75)], sideways=WIDE)
-    assert orient(PAGE, SHORT, m.detect, m.confidences) == (90, WIDE)
+    angle, lines = orient(PAGE, SHORT, m.detect, m.confidences)
+    assert angle == 90 and [ln.points for ln in lines] == _back(WIDE, 90)
+    assert m.shapes == [(300, 400, 3)]
     m = Models([(0.5, 0.5), (0.70, 0.95)], sideways=WIDE)
-    assert orient(PAGE, SHORT, m.detect, m.confidences) == (270, None)
-    assert (m.detections, m.reads) == (1, 2)
+    angle, lines = orient(PAGE, SHORT, m.detect, m.confidences)
+    assert angle == 270 and [ln.points for ln in lines] == _back(WIDE, 270)
+    assert (m.detections, m.reads) == (2, 2)
 
 
 def test_an_unsure_page_that_is_not_sideways_stays_unless_it_likely_reads_upside_down():
     m = Models([(0.6, 0.6)], sideways=SHORT)
     assert orient(PAGE, WIDE, m.detect, m.confidences) == (0, WIDE)
     m = Models([(0.68, 0.84)], sideways=SHORT)
-    assert orient(PAGE, WIDE, m.detect, m.confidences) == (180, None)
+    assert orient(PAGE, WIDE, m.detect, m.confidences)[0] == 180
     m = Models([(0.5, 0.5)], sideways=[])
     assert orient(PAGE, [], m.detect, m.confidences) == (0, [])
+
+
+def test_turned_copies_are_made_at_the_detectors_size_and_lines_scale_back():
+    big = np.zeros((3200, 2000, 3), np.uint8)
+    small, scale = small_turned(big, 90)
+    assert small.shape == (1000, 1600, 3) and scale == 0.5
+    assert lines_back([_line(0, 0, 100, 10)], 90, 2000, 3200, scale)[0].points[0] == [0.0, 3200.0]

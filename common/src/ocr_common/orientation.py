@@ -11,14 +11,17 @@ two models ocrmesh already runs, no third one.
   larger mean wins); a page that is not sideways is turned by 180 degrees on a less confident reading (`LIKELY`).
 - **Unsure** (a photo with a few words, an empty page): the page is left as it is.
 
-`orient` runs these steps with the caller's models (in-process); the gateway runs the same steps through the model
-services. `to_original` maps points found on the turned page back to the page as given.
+`steps` is the decision; `orient` runs it with in-process models, the gateway through the model services. Turned
+copies are made at the detector's input size, never at full size; the lines come back on the page as given, so the
+caller crops them from it upright (their quads start at the text's top-left corner) and nothing else is turned. `to_original` maps points found on the turned page back to the page as given.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from statistics import fmean
 
+import cv2
 import numpy as np
 
 from .geometry import crop_quad
@@ -30,6 +33,7 @@ CONFIDENT = 0.9        # mean confidence of the probe lines read as text
 MARGIN = 0.1           # ... ahead of the same lines read the other way up
 LIKELY = 0.8           # enough to turn a page by 180 once it is known not to lie sideways
 TURNED_RATIO = 1.5     # horizontal evidence of the page turned by 90 degrees over the page as it is
+DETECT_SIDE = 1600     # the detector's input: its pages are downscaled to this long side (TextDetector.max_side)
 
 
 def rotate(pixels: np.ndarray, angle: int) -> np.ndarray:
@@ -92,24 +96,70 @@ def vote(confidences: Sequence[float], least: float = CONFIDENT, margin: float =
     return None
 
 
-def orient(pixels: np.ndarray, lines, detect: Callable[[np.ndarray], list], confidences: Callable[[list], list[float]]):
-    """(angle, lines on the page turned by angle, or None when they still need detecting). `lines` are the detector's
-    on the page as given; `detect(pixels)` gives lines (with .points, .score), `confidences(crops)` the recognizer's
-    confidence for each crop."""
+@dataclass
+class Found:
+    """A detected line: its quad ([[x, y] x 4], first point at the text's top-left) and the detector's score."""
+    points: list[list[float]]
+    score: float
+
+
+def small_turned(pixels: np.ndarray, angle: int) -> tuple[np.ndarray, float]:
+    """The page at most DETECT_SIDE long (never enlarged) and turned clockwise by `angle`; and its scale. The detector
+    reads pages at that size anyway, so it finds the same lines on this copy, and no full-size copy is made."""
+    height, width = pixels.shape[:2]
+    scale = min(1.0, DETECT_SIDE / max(height, width, 1))
+    if scale < 1.0:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+    return rotate(pixels, angle), scale
+
+
+def lines_back(lines, angle: int, width: int, height: int, scale: float) -> list[Found]:
+    """Lines found on `small_turned(page, angle)` → on the page as given (`width` x `height`)."""
+    small_w, small_h = max(1, round(width * scale)), max(1, round(height * scale))
+    if scale == 1.0:
+        small_w, small_h = width, height
+    return [Found([[round(x / scale, 1), round(y / scale, 1)] for x, y in to_original(ln.points, angle, small_w, small_h)],
+                  float(ln.score)) for ln in lines]
+
+
+def steps(pixels: np.ndarray, lines):
+    """The decision as a generator, so that in-process models and the model services (awaited) run the same steps:
+    it yields ("detect", pixels) and is sent the detector's lines (with .points, .score) on them, or yields
+    ("read", crops) and is sent the recognizer's confidence for each crop. It returns (angle, lines): the clockwise
+    turn that puts the page upright and the text lines on the page as given, each quad starting at its text's
+    top-left corner (`crop_quad` of such a quad is upright text). `lines` are the detector's on the page as given."""
     height, width = pixels.shape[:2]
 
-    def read(px, found) -> list[float]:
-        crops = probe_crops(px, found)
-        return confidences(crops) if crops else []
+    def detect_turned(angle: int):
+        small, scale = small_turned(pixels, angle)
+        return lines_back((yield "detect", small), angle, width, height, scale)
 
-    flat = read(pixels, lines)
+    crops = probe_crops(pixels, lines)
+    flat = (yield "read", crops) if crops else []
     decided = vote(flat)
-    if decided is not None:
-        return decided, (lines if decided == 0 else None)
-    turned = rotate(pixels, 90)
-    sideways = detect(turned)
-    if not sideways or evidence(sideways, height, width) <= TURNED_RATIO * evidence(lines, width, height):
-        return (180, None) if vote(flat, LIKELY) == 180 else (0, lines)
-    if vote(read(turned, sideways), least=0.0, margin=0.0) == 0:
-        return 90, sideways
-    return 270, None
+    if decided == 0:
+        return 0, lines
+    if decided == 180:
+        return 180, (yield from detect_turned(180))
+    turned, scale = small_turned(pixels, 90)
+    sideways = yield "detect", turned
+    if not sideways or evidence(sideways, *turned.shape[1::-1]) <= TURNED_RATIO * evidence(lines, width, height):
+        if vote(flat, LIKELY) == 180:
+            return 180, (yield from detect_turned(180))
+        return 0, lines
+    crops = probe_crops(turned, sideways)
+    if vote((yield "read", crops), least=0.0, margin=0.0) == 0:
+        return 90, lines_back(sideways, 90, width, height, scale)
+    return 270, (yield from detect_turned(270))
+
+
+def orient(pixels: np.ndarray, lines, detect: Callable[[np.ndarray], list], confidences: Callable[[list], list[float]]):
+    """`steps` with in-process models: `detect(pixels)` gives lines, `confidences(crops)` a confidence per crop."""
+    run = steps(pixels, lines)
+    try:
+        kind, arg = next(run)
+        while True:
+            kind, arg = run.send(detect(arg) if kind == "detect" else confidences(arg))
+    except StopIteration as done:
+        return done.value

@@ -1,5 +1,5 @@
-"""The whole OCR in one process: detect lines, turn the page upright if it lies sideways or upside down
-(ocr_common.orientation), crop each line upright, read them all in one batch; each line's words are placed by the
+"""The whole OCR in one process: detect lines (on the page turned upright when it lies sideways or upside down:
+ocr_common.orientation), crop each line upright, read them all in one batch; each line's words are placed by the
 recognizer's alignment, mapped back through the crop onto the page as given."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 from ocr_common.geometry import crop_quad
 from ocr_common.lines import MIN_LINE_CONFIDENCE, is_text_line
 from ocr_common.ocr_result import OcrLine, OcrPage, OcrWord, build_words, page_text
-from ocr_common.orientation import orient, rotate, to_original
+from ocr_common.orientation import orient
 
 
 @dataclass
@@ -64,17 +64,11 @@ class PageReader:
     def read(self, image: np.ndarray) -> PageResult:
         detection = self.detector.detect(image)
         rotation, detected = self.orient(image, detection.lines) if self.orientation else (0, detection.lines)
-        height, width = int(image.shape[0]), int(image.shape[1])
-        if rotation == 0:
-            return PageResult(width, height, self.read_lines(image, detected), detection.scale)
-        upright = rotate(image, rotation)
-        if detected is None:
-            detected = self.detector.detect(upright).lines
-        lines = [_turned_back(ln, rotation, width, height) for ln in self.read_lines(upright, detected)]
-        return PageResult(width, height, lines, detection.scale, rotation)
+        lines = self.read_lines(image, detected)     # a turned page's quads start at their text's top-left: crops are upright
+        return PageResult(int(image.shape[1]), int(image.shape[0]), lines, detection.scale, rotation)
 
     def orient(self, image: np.ndarray, detected=None):
-        """(clockwise degrees that turn the page upright, the detector's lines on the turned page or None)."""
+        """(clockwise degrees that turn the page upright, its text lines on the page as given)."""
         if detected is None:
             detected = self.detector.detect(image).lines
         return orient(image, detected, lambda px: self.detector.detect(px).lines,
@@ -88,8 +82,3 @@ class PageReader:
                          build_words(ln.points, ((w.text, w.confidence, w.x0, w.x1) for w in t.words)))
                 for ln, t in zip(detected, texts) if is_text_line(t.text, t.confidence, self.min_confidence)]
 
-
-def _turned_back(line: PageLine, rotation: int, width: int, height: int) -> PageLine:
-    """A line read on the page turned by `rotation` → on the page as given (its points keep the text's order)."""
-    words = [w.model_copy(update={"points": to_original(w.points, rotation, width, height)}) for w in line.words]
-    return PageLine(to_original(line.points, rotation, width, height), line.text, line.confidence, line.score, words)

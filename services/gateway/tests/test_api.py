@@ -48,7 +48,8 @@ def png_bytes(w=200, h=100) -> bytes:
 def gateway(tmp_path):
     settings = Settings(DETECTION_URL="http://detection", RECOGNITION_URL="http://recognition",
                         IMAGESTORE_URL="http://image-store", RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",
-                        OUTBOX_PATH=tmp_path / "outbox.sqlite3", MAX_UPLOAD_BYTES=2_000_000, MAX_IMAGE_PIXELS=4_000_000)
+                        OUTBOX_PATH=tmp_path / "outbox.sqlite3", MAX_UPLOAD_BYTES=2_000_000, MAX_IMAGE_PIXELS=4_000_000,
+                        ORIENTATION=False)   # the stand-in models answer a fixed number of lines
     app = create_app(settings)
     with TestClient(app) as client:
         s = app.state.services
@@ -79,7 +80,7 @@ def test_ocr_answers_lines_and_text_and_queues_image_and_data(gateway):
 def test_a_page_with_more_lines_than_recognition_takes_is_read_in_chunks(tmp_path):
     settings = Settings(DETECTION_URL="http://detection", RECOGNITION_URL="http://recognition",
                         IMAGESTORE_URL="http://image-store", RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",
-                        OUTBOX_PATH=tmp_path / "outbox.sqlite3", RECOGNITION_MAX_LINES=1)
+                        OUTBOX_PATH=tmp_path / "outbox.sqlite3", RECOGNITION_MAX_LINES=1, ORIENTATION=False)
     recognition = FastAPI()
 
     @recognition.post("/v1/recognize")

@@ -105,7 +105,8 @@ def make_gateway(tmp_path, **overrides):
     values = dict(DETECTION_URL="http://detection", RECOGNITION_URL="http://recognition",
                   IMAGESTORE_URL="http://image-store", RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",
                   AUTH_ENABLED=True, JWT_SECRET=SECRET,
-                  JWT_ISSUER=ISSUER, JWT_AUDIENCE=AUDIENCE, API_KEY_CACHE_SECONDS=0)
+                  JWT_ISSUER=ISSUER, JWT_AUDIENCE=AUDIENCE, API_KEY_CACHE_SECONDS=0,
+                  ORIENTATION=False)   # the tests count the model calls
     return create_app(Settings(**(values | overrides)))
 
 

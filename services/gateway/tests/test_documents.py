@@ -7,6 +7,7 @@ import time
 import xml.etree.ElementTree as ET
 
 import httpx
+import numpy as np
 import pytest
 from fastapi import FastAPI, File, Response, UploadFile
 from fastapi.responses import JSONResponse
@@ -173,3 +174,59 @@ def test_export_refuses_unknown_formats_and_results(exported):
     assert client.get(f"/v1/ocr/{rid}/export", params={"format": "docx"}).status_code == 422
     missing = client.get("/v1/ocr/6f1d8a44-44f4-4a3c-9d59-0d2b3f1f7f13/export", params={"format": "txt"})
     assert (missing.status_code, missing.json()["error"]) == (404, "not_found")
+
+
+def test_an_upside_down_page_is_read_upright_and_answered_on_the_page_as_given(gateway):
+    """Stand-in models: the recognizer is confident only on crops whose dark half is on the left ("upright text");
+    the page's band is dark on the right, so it lies upside down. The gateway asks for a second detection (on the
+    page turned by 180), crops the lines upright from the page as given, and says rotation 180."""
+    client, s = gateway
+    page = np.full((400, 600, 3), 255, np.uint8)
+    page[100:160, 100:300] = 40                          # the "text" starts light and ends dark; upside down,
+    page[100:160, 300:500] = 200                         # its dark end is on the left
+    detections, crops = [], []
+
+    detect = FastAPI()
+
+    @detect.post("/v1/detect")
+    async def detect_lines(image: UploadFile = File(...)):
+        w, h = Image.open(io.BytesIO(await image.read())).size
+        detections.append((w, h))
+        band = [[100, 100], [500, 100], [500, 160], [100, 160]] if len(detections) == 1 else \
+               [[100, 240], [500, 240], [500, 300], [100, 300]]     # the same band on the page turned by 180
+        return {"width": w, "height": h, "model_version": "det-test", "lines": [{"points": band, "score": 0.9}]}
+
+    recognize = FastAPI()
+
+    @recognize.post("/v1/recognize")
+    async def read_lines(images: list[UploadFile] = File(...)):
+        lines = []
+        for f in images:
+            crop = np.asarray(Image.open(io.BytesIO(await f.read())).convert("L"), dtype=float)
+            half = crop.shape[1] // 2
+            upright = crop[:, :half].mean() > crop[:, half:].mean()     # light start, dark end
+            crops.append(bool(upright))
+            lines.append({"text": "TOTAL", "confidence": 0.97 if upright else 0.7,
+                          "words": [{"text": "TOTAL", "confidence": 0.9, "x0": 0.1, "x1": 0.9}]})
+        return {"model_version": "rec-test", "lines": lines}
+
+    s.detection.http = httpx.AsyncClient(base_url="http://detection", transport=httpx.ASGITransport(detect))
+    s.recognition.http = httpx.AsyncClient(base_url="http://recognition", transport=httpx.ASGITransport(recognize))
+    buf = io.BytesIO()
+    Image.fromarray(page).save(buf, "PNG")
+    r = client.post("/v1/ocr", files={"image": ("turned.png", buf.getvalue(), "image/png")})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["pages"][0]["rotation"] == 180 and detections == [(600, 400), (600, 400)]
+    assert body["lines"][0]["points"][0] == [500.0, 160.0]     # the text's top-left corner, at the band's bottom right
+    assert crops[-1] is True                                    # the line was read upright
+    assert body["lines"][0]["words"][0]["points"][0][0] < 500    # words lie along the turned line
+
+
+def test_orientation_can_be_turned_off(tmp_path):
+    settings = Settings(DETECTION_URL="http://detection", RECOGNITION_URL="http://recognition",
+                        IMAGESTORE_URL="http://image-store", RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",
+                        OUTBOX_PATH=tmp_path / "outbox.sqlite3", ORIENTATION=False)
+    app = create_app(settings)
+    with TestClient(app):
+        assert app.state.services.pipeline.orientation is False

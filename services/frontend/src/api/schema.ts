@@ -388,6 +388,12 @@ export interface components {
              */
             dpi?: number | null;
             /**
+             * Rotation
+             * @description clockwise degrees (0, 90, 180, 270) the page was turned to read it upright; points are on the page as given, each quad starting at its text's top-left corner
+             * @default 0
+             */
+            rotation: number;
+            /**
              * Text
              * @description the page's lines joined with \n in reading order
              * @default

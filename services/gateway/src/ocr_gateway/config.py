@@ -47,6 +47,8 @@ class Settings(BaseServiceSettings):
     PDF_DPI: float = Field(200.0, ge=50, le=600, description="PDF pages are rendered at this resolution ...")
     PDF_MIN_DPI: float = Field(100.0, ge=36, le=600, description="... or lower, down to this, to fit MAX_IMAGE_PIXELS; "
                                "a page too large even then is 413 page_too_large")
+    ORIENTATION: bool = Field(True, description="read a page lying sideways or upside down upright (ocr_common."
+                              "orientation: 16 short crops more per page, a second detection when unsure)")
     # Memory: a page's pixels (up to MAX_IMAGE_PIXELS x 3 bytes, about 7 bytes a pixel while decoding) exist only
     # inside one of DECODE_CONCURRENCY slots per process, from the decode to the crops; other pages wait (high
     # priority first), at most DECODE_QUEUE of them, then 503 overloaded.

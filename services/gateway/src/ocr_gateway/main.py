@@ -58,7 +58,7 @@ class Services:
                                                    max(1, settings.DECODE_QUEUE // 4), settings.REQUEST_TIMEOUT,
                                                    name="gateway")
         self.pipeline = OcrPipeline(self.detection, self.recognition, self.outbox, self.limits, self.queues,
-                                    settings.MIN_LINE_CONFIDENCE, documents, pixels)
+                                    settings.MIN_LINE_CONFIDENCE, documents, pixels, settings.ORIENTATION)
         self.auth = Authenticator.from_settings(
             settings.JWT_SECRET, settings.JWKS_URL, settings.JWT_ISSUER, settings.JWT_AUDIENCE,
             ApiKeyStore(self.engine) if settings.AUTH_ENABLED else None, settings.JWT_LEEWAY, settings.PRIORITY_SCOPE,

@@ -33,6 +33,7 @@ from ocr_common.messages import (
     amqp_headers,
 )
 from ocr_common.ocr_result import OcrLine, OcrPage, build_words, document_text, page_text
+from ocr_common.orientation import steps as orientation_steps
 from ocr_common.pages import Document, DocumentLimits, PageImage
 from ocr_common.tracing import current_trace_id, inject_headers
 
@@ -56,6 +57,18 @@ def _encode_crops(pixels: np.ndarray, quads: list[list[list[float]]]) -> list[by
     return [cv2.imencode(".png", crop_quad(pixels, q), [cv2.IMWRITE_PNG_COMPRESSION, 1])[1].tobytes() for q in quads]
 
 
+def _encode_images(images: list[np.ndarray]) -> list[bytes]:
+    return [cv2.imencode(".png", im, [cv2.IMWRITE_PNG_COMPRESSION, 1])[1].tobytes() for im in images]
+
+
+def _advance(run, answer):
+    """(True, the generator's result) or (False, its next request): StopIteration cannot cross a thread's future."""
+    try:
+        return False, run.send(answer)
+    except StopIteration as done:
+        return True, done.value
+
+
 def _encode_page(pixels: np.ndarray) -> bytes:
     return cv2.imencode(".png", pixels, [cv2.IMWRITE_PNG_COMPRESSION, 1])[1].tobytes()
 
@@ -68,8 +81,9 @@ def document_limits(limits: ImageLimits, max_pages: int = 100, dpi: float = 200.
 class OcrPipeline:
     def __init__(self, detection: DetectionClient, recognition: RecognitionClient, outbox: Outbox,
                  limits: ImageLimits, queues: Queues, min_line_confidence: float = MIN_LINE_CONFIDENCE,
-                 documents: DocumentLimits | None = None, pixels: AdmissionGate | None = None):
+                 documents: DocumentLimits | None = None, pixels: AdmissionGate | None = None, orientation: bool = True):
         self.detection, self.recognition, self.outbox = detection, recognition, outbox
+        self.orientation = orientation
         self.min_line_confidence = min_line_confidence
         self.limits, self.queues = limits, queues
         self.documents = documents or document_limits(limits)
@@ -106,7 +120,10 @@ class OcrPipeline:
             else:
                 body, content_type = await run_in_threadpool(_encode_page, image.pixels), "image/png"
             detection = await self.detection.detect(body, content_type, priority)
-            quads = [ln.points for ln in detection.lines]
+            rotation, detected = 0, detection.lines
+            if self.orientation:   # a turned page's lines come back on the page as given, starting at the text's top-left
+                rotation, detected = await self._orient(image.pixels, detected, priority)
+            quads = [ln.points for ln in detected]
             crops = await run_in_threadpool(_encode_crops, image.pixels, quads)
             number, width, height, dpi = image.number, image.width, image.height, image.dpi
             del image   # the pixels go before the slot does
@@ -117,8 +134,23 @@ class OcrPipeline:
                  for q, r in zip(quads, read, strict=True) if is_text_line(r.text, r.confidence, self.min_line_confidence)]
         versions = ModelVersions(detection=detection.model_version,
                                  recognition=recognition.model_version if recognition else versions.recognition)
-        return OcrPage(page=number, width=width, height=height, dpi=dpi, text=page_text(lines),
+        return OcrPage(page=number, width=width, height=height, dpi=dpi, rotation=rotation, text=page_text(lines),
                        lines=lines), versions
+
+    async def _orient(self, pixels: np.ndarray, lines, priority: Priority):
+        """ocr_common.orientation's steps through the model services: (angle, the lines on the page as given)."""
+        run, answer = orientation_steps(pixels, lines), None
+        while True:
+            done, step = await run_in_threadpool(_advance, run, answer)
+            if done:
+                return step
+            kind, arg = step
+            if kind == "detect":
+                body = await run_in_threadpool(_encode_page, arg)
+                answer = (await self.detection.detect(body, "image/png", priority)).lines
+            else:
+                crops = await run_in_threadpool(_encode_images, arg)
+                answer = [ln.confidence for ln in (await self.recognition.recognize(crops, priority)).lines]
 
     def _enqueue(self, result: OcrResult, data: bytes, content_type: str, versions: ModelVersions,
                  traceparent: str | None, owner: str | None, priority: Priority = Priority.NORMAL,
