@@ -61,6 +61,23 @@ def peak_rss_mb(pid: int) -> float | None:
     return None
 
 
+def uvicorn_workers(port: int, module: str = "ocr_gateway.main") -> list[int]:
+    """Pids of the worker processes of the uvicorn (`--workers N`) serving `module` on `port`: children of its
+    supervisor spawned by multiprocessing (its resource tracker is not one)."""
+    procs = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            procs[int(entry.name)] = (ppid, cmdline)
+    supervisors = [pid for pid, (_, cmd) in procs.items()
+                   if f"{module}:create_app".encode() in cmd and str(port).encode() in cmd]
+    return [pid for pid, (ppid, cmd) in procs.items() if ppid in supervisors and any(b"spawn_main" in c for c in cmd)]
+
+
 def create_database() -> str:
     import sqlalchemy as sa
 

@@ -1,5 +1,5 @@
 """Closed-loop HTTP load on the gateway: N asyncio clients, each sending the next image as soon as the
-previous answer came back, for a fixed time. Every answer is recorded; a 429/503 makes that client
+previous answer came back, for a fixed time (or a fixed number of requests). Every answer is recorded; a 429/503 makes that client
 wait its Retry-After (at most `max_backoff` s) before the next request.
 """
 from __future__ import annotations
@@ -69,9 +69,9 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
 
 
 async def _client(i: int, http: httpx.AsyncClient, images, headers: dict, stop_at: float, t0: float,
-                  result: LoadResult, priority: str, pause: float, max_backoff: float) -> None:
+                  result: LoadResult, priority: str, pause: float, max_backoff: float, tickets) -> None:
     params = {"priority": "high"} if priority == "high" else {}
-    while time.monotonic() < stop_at:
+    while time.monotonic() < stop_at and next(tickets):
         name, data = next(images)
         started = time.monotonic()
         out = Outcome(i, started - t0, 0.0, 0, priority=priority)
@@ -106,10 +106,14 @@ async def _client(i: int, http: httpx.AsyncClient, images, headers: dict, stop_a
 
 async def run_load(base_url: str, images: list[tuple[str, bytes]], clients: int, duration: float,
                    headers: Callable[[int], dict] | dict | None = None, high_clients: int = 0,
-                   high_pause: float = 1.0, timeout: float = 120.0, max_backoff: float = 2.0) -> LoadResult:
+                   high_pause: float = 1.0, timeout: float = 120.0, max_backoff: float = 2.0,
+                   total: int | None = None, result: LoadResult | None = None) -> LoadResult:
     """`clients` normal clients plus `high_clients` priority=high ones (which pause `high_pause` s
-    between requests), for `duration` seconds; requests in flight at the end are awaited."""
-    result = LoadResult(duration)
+    between requests), for `duration` seconds or until `total` requests were sent; requests in flight at the
+    end are awaited. `result` (a fresh LoadResult) lets another thread watch the outcomes come in."""
+    result = result or LoadResult(duration)
+    tickets = itertools.chain(itertools.repeat(True, total), itertools.repeat(False)) if total is not None \
+        else itertools.repeat(True)
     t0 = time.monotonic()
     stop_at = t0 + duration
     limits = httpx.Limits(max_connections=clients + high_clients + 4, max_keepalive_connections=clients + high_clients + 4)
@@ -120,7 +124,7 @@ async def run_load(base_url: str, images: list[tuple[str, bytes]], clients: int,
             pool = itertools.cycle(images[i % len(images):] + images[:i % len(images)])
             high = i >= clients
             tasks.append(_client(i, http, pool, h, stop_at, t0, result, "high" if high else "normal",
-                                 high_pause if high else 0.0, max_backoff))
+                                 high_pause if high else 0.0, max_backoff, tickets))
         await asyncio.gather(*tasks)
     result.duration = time.monotonic() - t0
     return result

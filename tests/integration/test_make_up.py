@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from reliability.harness import uvicorn_workers
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
@@ -25,23 +26,6 @@ def free_port() -> int:
 def port_open(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def gateway_workers(port: int) -> list[int]:
-    """Pids of the worker processes of the uvicorn that serves `port` (children of its supervisor)."""
-    procs = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            procs[int(entry.name)] = (ppid, cmdline)
-    supervisors = [pid for pid, (_, cmd) in procs.items()
-                   if b"ocr_gateway.main:create_app" in cmd and str(port).encode() in cmd]
-    # Workers are spawned by multiprocessing (spawn_main); the supervisor's resource tracker is not one.
-    return [pid for pid, (ppid, cmd) in procs.items() if ppid in supervisors and any(b"spawn_main" in c for c in cmd)]
 
 
 def test_up_serves_ocr_and_stops_everything_on_sigint(tmp_path, database_url, evaldata):
@@ -69,7 +53,7 @@ def test_up_serves_ocr_and_stops_everything_on_sigint(tmp_path, database_url, ev
         assert r.status_code == 200 and r.json()["lines"], r.text
         trace_id = r.json()["trace_id"]   # no OTLP endpoint here: the tracing SDK runs all the same
         assert trace_id and len(trace_id) == 32 and r.headers["x-trace-id"] == trace_id
-        assert len(gateway_workers(ports["GATEWAY_PORT"])) == 2   # GATEWAY_WORKERS gateway processes, one port
+        assert len(uvicorn_workers(ports["GATEWAY_PORT"])) == 2   # GATEWAY_WORKERS gateway processes, one port
     finally:
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
