@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 EVAL_LINES := ../shared/evaldata/dev/lines/manifest.jsonl
 EVAL_PAGES := ../shared/evaldata/dev/pages/manifest.jsonl
 
-.PHONY: install web up test lint bench train-recognizer train-detector eval clean delivery-tools images images-test bench-reliability bench-search learn
+.PHONY: install web up test lint bench train-recognizer train-detector eval clean delivery-tools images images-test bench-reliability bench-search bench-documents learn
 
 install: $(VENV)/.installed web
 
@@ -52,6 +52,12 @@ bench-reliability: install
 bench-search: install
 	bash scripts/infra.sh
 	$(PY) bench/search.py --manifest $(EVAL_PAGES)
+
+# Page orientation on the dev pages turned 0/90/180/270, then searchable PDFs: ocrmesh (CLI, OCRmyPDF plugin) beside
+# OCRmyPDF with Tesseract on one PDF of the dev pages, same run (CPU-heavy: minutes; figures in docs/documents.md).
+bench-documents: install
+	nice -n 10 $(PY) bench/orientation.py --manifest $(EVAL_PAGES)
+	nice -n 10 $(PY) bench/documents.py --manifest $(EVAL_PAGES)
 
 # The exact commands that produced models/recognizer.pt: a run from scratch, then a fine-tune (docs/models.md).
 train-recognizer: install
