@@ -36,7 +36,7 @@ def split_like(read: list[str], corrected: str) -> list[str]:
 
 def stored_pages(detail: dict) -> tuple[list[OcrPage], dict[int, tuple[int, OcrLine]]]:
     """The image-store's record (GET /v1/images/{id}) as empty pages and its lines by index: (page, line)."""
-    pages = [OcrPage(page=p["page"], width=p["width"], height=p["height"], dpi=p.get("dpi"))
+    pages = [OcrPage(page=p["page"], width=p["width"], height=p["height"], dpi=p.get("dpi"), rotation=p.get("rotation") or 0)
              for p in detail.get("pages") or []]
     if not pages:
         pages = [OcrPage(page=1, width=detail.get("width") or 0, height=detail.get("height") or 0)]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Literal, Protocol
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -149,6 +149,7 @@ class PageData(BaseModel):
     width: int = Field(ge=0, le=_INT32)
     height: int = Field(ge=0, le=_INT32)
     dpi: float | None = Field(None, gt=0, le=10_000, description="a PDF page's rendering resolution")
+    rotation: Literal[0, 90, 180, 270] = Field(0, description="clockwise degrees the page was turned to read it upright")
 
 
 class LineData(BaseModel):

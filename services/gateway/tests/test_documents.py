@@ -221,6 +221,8 @@ def test_an_upside_down_page_is_read_upright_and_answered_on_the_page_as_given(g
     assert body["lines"][0]["points"][0] == [500.0, 160.0]     # the text's top-left corner, at the band's bottom right
     assert crops[-1] is True                                    # the line was read upright
     assert body["lines"][0]["words"][0]["points"][0][0] < 500    # words lie along the turned line
+    stored = json.loads(s.outbox.oldest()[1].body)               # the image-store keeps the turn (one page, not null)
+    assert stored["pages"] == [{"page": 1, "width": 600, "height": 400, "dpi": None, "rotation": 180}]
 
 
 def test_orientation_can_be_turned_off(tmp_path):

@@ -27,7 +27,7 @@ def document_message(request_id: str, created_at: datetime) -> ImageDataMessage:
                           text=f"page {page}", confidence=0.92, page=page, words=words))
     return ImageDataMessage(request_id=request_id, created_at=created_at, width=1654, height=2339,
                             text="page 1\fpage 2\fpage 3", lines=lines,
-                            pages=[dict(page=n, width=1654, height=2339, dpi=200) for n in (1, 2, 3)],
+                            pages=[dict(page=n, width=1654, height=2339, dpi=200, rotation=90 if n == 2 else 0) for n in (1, 2, 3)],
                             models=dict(detection="ctpn-test", recognition="crnn-test"), owner="alice")
 
 
@@ -44,7 +44,8 @@ def test_a_document_keeps_its_pdf_pages_and_words(db_settings, engine):
     with TestClient(create_app(db_settings)) as client:
         body = client.get(f"/v1/images/{rid}").json()
         file = client.get(f"/v1/images/{rid}/file")
-    assert body["pages"] == [{"page": n, "width": 1654, "height": 2339, "dpi": 200.0} for n in (1, 2, 3)]
+    assert body["pages"] == [{"page": n, "width": 1654, "height": 2339, "dpi": 200.0, "rotation": 90 if n == 2 else 0}
+                             for n in (1, 2, 3)]   # the second page lay sideways
     assert [(ln["index"], ln["page"]) for ln in body["lines"]] == [(0, 1), (1, 2), (2, 3)]
     assert [w["text"] for w in body["lines"][2]["words"]] == ["page", "3"]
     assert body["lines"][2]["words"][1]["points"][0] == [320, 100]

@@ -170,7 +170,10 @@ class OcrPipeline:
                 line_data.append(LineData(index=len(line_data), points=[tuple(p) for p in ln.points], start_x=x,
                                           start_y=y, width=w, height=h, text=ln.text, confidence=ln.confidence,
                                           page=page.page, words=words))
-        pages = [PageData(page=p.page, width=p.width, height=p.height, dpi=p.dpi) for p in result.pages] if document else None
+        # One upright image keeps pages null; a turned one sends its page, so that its rotation is kept too.
+        turned = any(p.rotation for p in result.pages)
+        pages = [PageData(page=p.page, width=p.width, height=p.height, dpi=p.dpi, rotation=p.rotation)
+                 for p in result.pages] if document or turned else None
         message = ImageDataMessage(request_id=rid, created_at=now, width=result.width, height=result.height,
                                    text=result.text, lines=line_data, pages=pages, models=versions, owner=owner)
         self.outbox.add_many([

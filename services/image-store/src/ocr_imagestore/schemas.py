@@ -42,6 +42,7 @@ class PageOut(BaseModel):
     width: int
     height: int
     dpi: float | None = None
+    rotation: int = Field(0, description="clockwise degrees the page was turned to read it upright")
 
 
 class CorrectionOut(_Timed):
