@@ -10,9 +10,13 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import types
+import urllib.request
 from pathlib import Path
 
 import numpy as np
+import pika
 import pytest
 from PIL import Image
 
@@ -88,24 +92,58 @@ def web_build(node) -> None:
 @pytest.fixture(scope="module")
 def web_mesh(tmp_path_factory, database_url, spans, web_build):  # noqa: F811
     try:
-        harness.pika.BlockingConnection(harness.pika.URLParameters(harness.RABBITMQ)).close()
+        pika.BlockingConnection(pika.URLParameters(harness.RABBITMQ)).close()
     except Exception as exc:
         pytest.fail(f"RabbitMQ is not reachable: {exc}")
-    mesh = WebMesh(tmp_path_factory.mktemp("web-mesh"), database_url, spans)
+    # These tests kill no broker: the machine's RabbitMQ, with queues of their own, deleted afterwards.
+    mesh = WebMesh(tmp_path_factory.mktemp("web-mesh"), database_url, spans, types.SimpleNamespace(url=harness.RABBITMQ))
     try:
         for name in ("detection", "recognition", "image-store", "gateway"):
             mesh.start(name)
         yield mesh
     finally:
         mesh.stop_all()
-        conn = harness.pika.BlockingConnection(harness.pika.URLParameters(harness.RABBITMQ))
+        conn = pika.BlockingConnection(pika.URLParameters(harness.RABBITMQ))
         for q in mesh.queues.values():
             for name in (q, f"{q}.dlq"):
                 try:
                     conn.channel().queue_delete(name)
-                except harness.pika.exceptions.ChannelClosedByBroker:
+                except pika.exceptions.ChannelClosedByBroker:
                     pass
         conn.close()
+
+
+@pytest.fixture(scope="module")
+def auth_gateway(web_mesh):
+    """A second gateway of the same mesh (same database, peers and queues) with authentication on and API keys
+    only, as the chart runs it; yields its URL and a key of the owner `e2e-user`."""
+    from ocr_gateway.db import make_engine
+    from ocr_gateway.keys import ApiKeyStore
+
+    port = harness.free_port()
+    env = dict(web_mesh.env("gateway"), AUTH_ENABLED="true")
+    log = open(web_mesh.logs / "gateway-auth.log", "ab")
+    proc = subprocess.Popen([str(harness.BIN / "uvicorn"), "ocr_gateway.main:create_app", "--factory", "--host",
+                             "127.0.0.1", "--port", str(port), "--no-access-log"], env=env, cwd=REPO, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            assert proc.poll() is None and time.time() < deadline, (web_mesh.logs / "gateway-auth.log").read_text()[-3000:]
+            try:
+                with urllib.request.urlopen(f"{url}/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        engine = make_engine(web_mesh.database_url, pool_size=1)
+        _, key = ApiKeyStore(engine).create("e2e-user", name="browser sign-in")
+        engine.dispose()
+        yield url, key
+    finally:
+        proc.terminate()
+        proc.wait(30)
 
 
 @pytest.fixture(scope="session")
@@ -127,9 +165,9 @@ def images(evaldata, tmp_path_factory) -> dict[str, Path]:
 def run_browser(web_mesh, chromium, node, images):
     """Runs one tests/e2e/web/<name>.test.mjs against the mesh; fails with its report and the logs."""
 
-    def run(name: str, timeout: float = 300) -> str:
-        env = dict(os.environ, BASE_URL=web_mesh.url("gateway"), CHROMIUM=chromium, SCREENSHOTS=str(SCREENSHOTS),
-                   **{k: str(v) for k, v in images.items()})
+    def run(name: str, timeout: float = 300, **extra: str) -> str:
+        env = {**os.environ, "BASE_URL": web_mesh.url("gateway"), "CHROMIUM": chromium, "SCREENSHOTS": str(SCREENSHOTS),
+               **{k: str(v) for k, v in images.items()}, **extra}
         cmd = [node, "--test", "--test-reporter=spec", "--test-concurrency=1", f"web/{name}.test.mjs"]
         try:
             r = subprocess.run(cmd, cwd=E2E, env=env, capture_output=True, text=True, timeout=timeout)

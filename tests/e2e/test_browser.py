@@ -25,3 +25,11 @@ def test_front_end_explains_failed_uploads(run_browser):
 def test_docs_portal_renders_every_service_offline(run_browser):
     """/portal/ with every non-local request blocked lists each service's operations."""
     run_browser("portal")
+
+
+def test_front_end_signs_in_to_a_gateway_with_authentication_on(run_browser, auth_gateway):
+    """The chart's gateway (AUTH_ENABLED=true, API keys): the front end asks for a key on the first 401, refuses a
+    wrong one, keeps the right one in the tab (reload: still signed in; another tab: asked again), sends it on every
+    call including the stored image, and forgets it on sign out."""
+    url, key = auth_gateway
+    run_browser("signin", BASE_URL=url, API_KEY=key)

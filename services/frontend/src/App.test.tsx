@@ -125,7 +125,7 @@ describe('reopening and correcting', () => {
     await user.click(await screen.findByRole('button', { name: /TOTAL 12.50/ }))
     await screen.findByText('Opened a result with 3 lines.')
     expect(getResult).toHaveBeenCalledWith(RID, expect.anything())
-    expect(container.querySelector('img')).toHaveAttribute('src', `http://test/v1/ocr/${RID}/image`)
+    expect(container.querySelector('img')?.getAttribute('src')).toMatch(/^blob:/)
     const line = container.querySelector('li.line[data-index="0"]') as HTMLElement
     expect(line).toHaveTextContent('TOTAL 13.50')
     expect(line).toHaveTextContent('corrected')
@@ -285,4 +285,63 @@ it('reads the result id from the hash', () => {
   expect(resultIdFromHash(`#/result/${RID}`)).toBe(RID)
   expect(resultIdFromHash('#/')).toBeNull()
   expect(resultIdFromHash('#/result/../../etc')).toBeNull()
+})
+
+describe('signing in', () => {
+  afterEach(() => sessionStorage.clear())
+
+  // A gateway with authentication on: only the key `ocm_good` is accepted.
+  const guarded = () =>
+    fakeApi({
+      listResults: async () => {
+        const key = sessionStorage.getItem('ocrmesh.credential')
+        if (key === null) throw new ApiError(401, 'unauthorized', 'credentials required')
+        if (key !== 'ocm_good') throw new ApiError(401, 'invalid_token', 'unknown key')
+        return {
+          items: [{ request_id: RID, created_at: '2026-11-22T10:00:00Z', width: 400, height: 200, text: 'TOTAL 12.50' }],
+          next_cursor: null,
+        }
+      },
+    })
+
+  it('asks for a key on the first 401 and keeps it in the tab', async () => {
+    const user = userEvent.setup()
+    render(<App api={guarded()} />)
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument()
+    expect(screen.queryByLabelText('Image file')).toBeNull()
+    await user.type(screen.getByLabelText('API key or token'), 'Bearer ocm_good')
+    await user.click(screen.getByRole('button', { name: 'Sign in' }))
+    expect(await screen.findByRole('button', { name: /TOTAL 12.50/ })).toBeInTheDocument()
+    expect(sessionStorage.getItem('ocrmesh.credential')).toBe('ocm_good')
+    expect(screen.queryByRole('heading', { name: 'Sign in' })).toBeNull()
+    expect(screen.getByRole('button', { name: 'Sign out' })).toBeInTheDocument()
+  })
+
+  it('asks again when the key is refused, and forgets it', async () => {
+    sessionStorage.setItem('ocrmesh.credential', 'ocm_revoked')
+    render(<App api={guarded()} />)
+    expect(await screen.findByText(/That key or token was not accepted/)).toHaveAttribute('role', 'alert')
+    expect(screen.getByRole('heading', { name: 'Sign in' })).toBeInTheDocument()
+    expect(sessionStorage.getItem('ocrmesh.credential')).toBeNull()
+  })
+
+  it('signing out forgets the key and asks for one again', async () => {
+    sessionStorage.setItem('ocrmesh.credential', 'ocm_good')
+    const user = userEvent.setup()
+    render(<App api={guarded()} />)
+    await screen.findByRole('button', { name: /TOTAL 12.50/ })
+    await user.click(screen.getByRole('button', { name: 'Sign out' }))
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument()
+    expect(sessionStorage.getItem('ocrmesh.credential')).toBeNull()
+  })
+
+  it('never asks when the gateway needs no credentials (make up)', async () => {
+    const listResults = vi.fn(async () => ({ items: [], next_cursor: null }))
+    render(<App api={fakeApi({ listResults })} />)
+    await waitFor(() => expect(listResults).toHaveBeenCalled())
+    expect(await screen.findByText('No results yet.')).toBeInTheDocument()
+    expect(screen.queryByRole('heading', { name: 'Sign in' })).toBeNull()
+    expect(screen.queryByRole('button', { name: 'Sign out' })).toBeNull()
+    expect(screen.getByLabelText('Image file')).toBeInTheDocument()
+  })
 })

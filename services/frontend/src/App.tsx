@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 
+import { credential, watchUnauthorized } from './api/auth'
 import { ApiError, createApi, type Api, type Correction, type CorrectionIn, type ResultSummary } from './api/client'
 import { describeError } from './api/errors'
 import { API_BASE, NOT_STORED_RETRIES, NOT_STORED_RETRY_MS } from './config'
@@ -9,6 +10,7 @@ import { prepareUpload } from './lib/resize'
 import { RecentList } from './components/RecentList'
 import { ResultView, type OpenResult } from './components/ResultView'
 import { SearchPanel } from './components/SearchPanel'
+import { SignIn } from './components/SignIn'
 import { StatusBar, type Status } from './components/StatusBar'
 import { Uploader } from './components/Uploader'
 
@@ -27,7 +29,16 @@ interface AppProps {
 }
 
 export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) {
-  const [api] = useState<Api>(() => givenApi ?? createApi(API_BASE))
+  // With authentication on, a 401 from any call asks for a key or token (again); with it off none comes.
+  const [signIn, setSignIn] = useState<null | 'needed' | 'rejected'>(null)
+  const [signedIn, setSignedIn] = useState(() => credential.get() !== null)
+  const [api] = useState<Api>(() =>
+    watchUnauthorized(givenApi ?? createApi(API_BASE, undefined, credential.get), (err) => {
+      credential.clear()
+      setSignedIn(false)
+      setSignIn(err.code === 'invalid_token' ? 'rejected' : 'needed')
+    }),
+  )
   const [status, setStatus] = useState<Status>({ kind: 'idle' })
   const [result, setResult] = useState<OpenResult | null>(null)
   const [imageSrc, setImageSrc] = useState<string | null>(null)
@@ -129,8 +140,10 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
             if (controller.signal.aborted) throw err
           }
         }
+        // Fetched with the credentials (an <img src> could not send them), shown from an object URL.
+        const image = stored.image_available ? await api.image(requestId, controller.signal) : null
         if (running.current !== controller) return
-        showImage(stored.image_available ? api.imageUrl(requestId) : null, false)
+        showImage(image ? URL.createObjectURL(image) : null, image !== null)
         setResult({ ...stored, corrections: stored.corrections ?? [] })
         setMatches(matching)
         if (resultIdFromHash(location.hash) !== requestId) history.replaceState(null, '', `#/result/${requestId}`)
@@ -218,6 +231,31 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
     setStatus({ kind: 'done', message: 'JSON downloaded.' })
   }, [result])
 
+  const signInWith = useCallback(
+    (value: string) => {
+      credential.set(value)
+      setSignedIn(true)
+      setSignIn(null)
+      setStatus({ kind: 'idle' })
+      void loadRecent()
+      const id = resultIdFromHash(location.hash)
+      if (id) void openResult(id)
+    },
+    [loadRecent, openResult],
+  )
+
+  const signOut = useCallback(() => {
+    credential.clear()
+    setSignedIn(false)
+    running.current?.abort()
+    running.current = null
+    setResult(null)
+    showImage(null, false)
+    setRecent([])
+    setStatus({ kind: 'idle' })
+    void loadRecent() // with authentication on, its 401 shows the sign-in
+  }, [loadRecent, showImage])
+
   return (
     <div className="app">
       <header className="topbar">
@@ -239,42 +277,53 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
         </a>
         <nav aria-label="Links">
           <a href="portal/">API docs</a>
+          {signedIn && (
+            <button type="button" className="small sign-out" onClick={signOut}>
+              Sign out
+            </button>
+          )}
         </nav>
       </header>
-      <main className="layout">
-        <div className="main-col">
-          <Uploader onFile={handleFile} disabled={busy} />
-          <StatusBar status={status} onCancel={busy ? () => running.current?.abort() : undefined} />
-          {result && (
-            <ResultView
-              key={result.request_id}
-              result={result}
-              imageSrc={imageSrc}
-              matches={matches}
-              onCorrectLine={(index, text) => addCorrection({ lines: [{ index, text, deleted: false }] }, `Correction of line ${index + 1} saved.`)}
-              onCorrectText={(text) => addCorrection({ text }, 'Correction of the full text saved.')}
-              onCorrectBoxes={(lines) =>
-                addCorrection({ lines }, `Changes to ${lines.length} ${lines.length === 1 ? 'line' : 'lines'} saved.`)
-              }
-              onCopy={copy}
-              onDownload={download}
+      {signIn ? (
+        <main className="sign-in-page">
+          <SignIn rejected={signIn === 'rejected'} onSignIn={signInWith} />
+        </main>
+      ) : (
+        <main className="layout">
+          <div className="main-col">
+            <Uploader onFile={handleFile} disabled={busy} />
+            <StatusBar status={status} onCancel={busy ? () => running.current?.abort() : undefined} />
+            {result && (
+              <ResultView
+                key={result.request_id}
+                result={result}
+                imageSrc={imageSrc}
+                matches={matches}
+                onCorrectLine={(index, text) => addCorrection({ lines: [{ index, text, deleted: false }] }, `Correction of line ${index + 1} saved.`)}
+                onCorrectText={(text) => addCorrection({ text }, 'Correction of the full text saved.')}
+                onCorrectBoxes={(lines) =>
+                  addCorrection({ lines }, `Changes to ${lines.length} ${lines.length === 1 ? 'line' : 'lines'} saved.`)
+                }
+                onCopy={copy}
+                onDownload={download}
+              />
+            )}
+          </div>
+          <aside className="side">
+            <SearchPanel api={api} currentId={result?.request_id ?? null} onOpen={(id, lines) => void openResult(id, lines)} />
+            <RecentList
+              items={recent}
+              currentId={result?.request_id ?? null}
+              loading={recentLoading}
+              error={recentError}
+              hasMore={nextCursor !== null}
+              onOpen={(id) => void openResult(id)}
+              onRefresh={() => void loadRecent()}
+              onLoadMore={() => void loadRecent(nextCursor)}
             />
-          )}
-        </div>
-        <aside className="side">
-          <SearchPanel api={api} currentId={result?.request_id ?? null} onOpen={(id, lines) => void openResult(id, lines)} />
-          <RecentList
-            items={recent}
-            currentId={result?.request_id ?? null}
-            loading={recentLoading}
-            error={recentError}
-            hasMore={nextCursor !== null}
-            onOpen={(id) => void openResult(id)}
-            onRefresh={() => void loadRecent()}
-            onLoadMore={() => void loadRecent(nextCursor)}
-          />
-        </aside>
-      </main>
+          </aside>
+        </main>
+      )}
     </div>
   )
 }

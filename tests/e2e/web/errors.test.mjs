@@ -33,7 +33,8 @@ describe('ocrmesh front end errors', () => {
     const answer = page.waitForResponse((r) => r.url() === `${BASE_URL}/v1/ocr`, { timeout: OCR_TIMEOUT })
     await page.locator('#file-input').setInputFiles(HUGE_IMAGE)
     assert.equal((await answer).status(), 413)
-    await expectError('file_too_large', /The image is too large to upload/)
+    // The request is over the gateway's MAX_REQUEST_BYTES: refused from its Content-Length, before it is read.
+    await expectError('request_too_large', /The image is too large to upload/)
     await screenshot(page, '05-error-too-large')
   })
 

@@ -62,7 +62,6 @@ describe('generated API client', () => {
       'POST http://gw/v1/ocr/r1/corrections',
     ])
     expect(bodies).toEqual([{ lines: [{ index: 2, text: 'fixed', deleted: false }] }])
-    expect(api.imageUrl('r1')).toBe('http://gw/v1/ocr/r1/image')
   })
 
   it('searches on GET /v1/search with the query and the cursor', async () => {
@@ -77,5 +76,24 @@ describe('generated API client', () => {
       'http://gw/v1/search?q=%22tax%20invoice%22%20-cash',
       'http://gw/v1/search?q=total&cursor=c2',
     ])
+  })
+
+  it('sends the credential, when there is one, as a bearer token on every call', async () => {
+    const seen: (string | null)[] = []
+    let key: string | null = null
+    const api = createApi(
+      'http://gw',
+      async (req) => {
+        seen.push(req.headers.get('authorization'))
+        return req.url.endsWith('/image') ? new Response(new Blob(['png-bytes'])) : json({ items: [], next_cursor: null })
+      },
+      () => key,
+    )
+    await api.listResults()
+    key = 'ocm_abc'
+    await api.listResults()
+    const image = await api.image('r1')
+    expect(seen).toEqual([null, 'Bearer ocm_abc', 'Bearer ocm_abc'])
+    expect(await image.text()).toBe('png-bytes')
   })
 })

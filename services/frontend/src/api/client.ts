@@ -80,16 +80,31 @@ export interface Api {
   listResults(cursor?: string | null, limit?: number): Promise<ResultList>
   /** A stored result with its corrections. */
   getResult(requestId: string, signal?: AbortSignal): Promise<StoredResult>
-  /** The URL of a stored result's image. */
-  imageUrl(requestId: string): string
+  /** A stored result's image (fetched with the credentials: an <img src> could not send them). */
+  image(requestId: string, signal?: AbortSignal): Promise<Blob>
   /** Stores a correction of single lines and/or of the whole text. */
   correct(requestId: string, correction: CorrectionIn): Promise<CorrectionAccepted>
   /** Stored results whose text matches `q` (words, "phrases", -excluded), best first. */
   search(q: string, cursor?: string | null, signal?: AbortSignal): Promise<SearchResults>
 }
 
-export function createApi(baseUrl: string, fetchImpl?: (request: Request) => Promise<Response>): Api {
+/**
+ * `credential` gives the API key or token to send, if any, as `Authorization: Bearer …` on every call
+ * (read at each call, so signing in or out needs no new client).
+ */
+export function createApi(
+  baseUrl: string,
+  fetchImpl?: (request: Request) => Promise<Response>,
+  credential: () => string | null = () => null,
+): Api {
   const client = createClient<paths>({ baseUrl, ...(fetchImpl ? { fetch: fetchImpl } : {}) })
+  client.use({
+    onRequest({ request }) {
+      const value = credential()
+      if (value) request.headers.set('Authorization', `Bearer ${value}`)
+      return request
+    },
+  })
   return {
     ocr: (image, filename, signal) =>
       call(
@@ -108,7 +123,10 @@ export function createApi(baseUrl: string, fetchImpl?: (request: Request) => Pro
       call(client.GET('/v1/ocr', { params: { query: { limit, ...(cursor ? { cursor } : {}) } } })),
     getResult: (requestId, signal) =>
       call(client.GET('/v1/ocr/{request_id}', { params: { path: { request_id: requestId } }, signal })),
-    imageUrl: (requestId) => `${baseUrl}/v1/ocr/${encodeURIComponent(requestId)}/image`,
+    image: (requestId, signal) =>
+      call(
+        client.GET('/v1/ocr/{request_id}/image', { params: { path: { request_id: requestId } }, parseAs: 'blob', signal }),
+      ) as Promise<Blob>,
     correct: (requestId, correction) =>
       call(
         client.POST('/v1/ocr/{request_id}/corrections', {

@@ -6,6 +6,7 @@ import { describeError } from './errors'
 describe('describeError', () => {
   it.each([
     [413, 'file_too_large', /too large to upload/],
+    [413, 'request_too_large', /too large to upload/],
     [413, 'image_too_large', /too many pixels/],
     [415, 'unsupported_media_type', /not an image/],
     [400, 'empty_file', /empty/],

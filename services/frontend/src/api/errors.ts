@@ -12,6 +12,8 @@ export interface ErrorMessage {
 
 const BY_CODE: Record<string, string> = {
   file_too_large: 'The image is too large to upload. Try a smaller photo or a lower camera resolution.',
+  // the whole request over the gateway's MAX_REQUEST_BYTES, refused from its Content-Length before it is read
+  request_too_large: 'The image is too large to upload. Try a smaller photo or a lower camera resolution.',
   image_too_large: 'The image has too many pixels to read. Try a smaller image.',
   unsupported_media_type:
     'This file is not an image ocrmesh can read. Use a photo or scan (JPEG, PNG, TIFF, BMP, WebP or GIF).',

@@ -27,7 +27,7 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
     ocr: async () => ocrResult(),
     listResults: async () => ({ items: [], next_cursor: null }),
     getResult: async () => storedResult(),
-    imageUrl: (id) => `http://test/v1/ocr/${id}/image`,
+    image: async () => new Blob(['image-bytes'], { type: 'image/png' }),
     correct: async (id) => ({ request_id: id, correction_id: 'c-1', status: 'accepted' }),
     search: async () => ({ items: [], next_cursor: null }),
     ...overrides,
