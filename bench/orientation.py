@@ -32,19 +32,13 @@ def main() -> int:
     p.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "orientation.json")
     args = p.parse_args()
 
-    import torch
-
     from ocr_common.images import ImageLimits, decode_image
     from ocr_common.orientation import ANGLES, rotate
-    from ocr_models.detection.predictor import TextDetector
     from ocr_models.evaluation import read_manifest, resolve_image
+    from ocr_models.loader import load_detector, load_recognizer
     from ocr_models.pipeline import PageReader
-    from ocr_models.recognition.predictor import LineRecognizer
 
-    torch.set_num_threads(1)
-    models = REPO / "models"
-    detector = TextDetector.from_checkpoint(models / "detector.pt", runtime="onnx")
-    recognizer = LineRecognizer.from_checkpoint(models / "recognizer.pt", runtime="onnx")
+    detector, recognizer = load_detector(runtime="onnx"), load_recognizer(runtime="onnx")
     oriented, plain = PageReader(detector, recognizer), PageReader(detector, recognizer, orientation=False)
     rows = read_manifest(args.manifest)
     limits = ImageLimits(max_bytes=500_000_000, max_pixels=200_000_000, max_side=40_000)

@@ -51,12 +51,9 @@ def best_of(fn, repeats: int) -> float:
 
 
 def run_ocrmesh(crops, threads: int, runtime: str, repeats: int, workers: int = 1):
-    import torch
+    from ocr_models.loader import load_recognizer
 
-    from ocr_models.recognition.predictor import LineRecognizer
-
-    torch.set_num_threads(threads)
-    rec = LineRecognizer.from_checkpoint(REPO / "models" / "recognizer.pt", runtime=runtime, workers=workers)
+    rec = load_recognizer(runtime=runtime, threads=threads, workers=workers)
     rec.recognize(crops[:8])  # warm-up
     out = []
     seconds = best_of(lambda: out.append(rec.recognize(crops)), repeats)

@@ -9,8 +9,8 @@
 # made with debootstrap (python3.11, venv and pip, this host's extra CA certificates) and handed
 # to the Dockerfiles as BASE_IMAGE; elsewhere they default to python:3.11-slim-bookworm.
 # Environment: BASE_IMAGE (skip debootstrap and use this image), CONTAINERS_ROOT (image storage),
-# DEBIAN_MIRROR, TORCH_WHEELS (a folder with a CPU torch wheel, for detection and recognition
-# when download.pytorch.org cannot be reached), SMOKE_PORT (host port of the smoke test).
+# DEBIAN_MIRROR, SMOKE_PORT (host port of the smoke test). detection and recognition carry no torch:
+# they run the ONNX models in ONNX Runtime.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -86,10 +86,6 @@ build_image() {
     frontend|docs-portal) ;;  # FROM node and nginx images: these need a registry (or NODE_IMAGE/NGINX_IMAGE)
     *) args+=(--build-arg "BASE_IMAGE=${BASE_IMAGE:-$LOCAL_BASE}") ;;
   esac
-  if [ -n "${TORCH_WHEELS:-}" ] && { [ "$name" = detection ] || [ "$name" = recognition ]; }; then
-    args+=(--volume "$TORCH_WHEELS:/wheels:ro" --build-arg "TORCH_INDEX_URL=https://pypi.org/simple"
-           --build-arg "TORCH_FIND_LINKS=/wheels")
-  fi
   # --format docker keeps the HEALTHCHECK (OCI images have none). No --layers: with vfs storage every
   # cached layer is a full copy of the file system, slower than installing again.
   log "building localhost/ocrmesh/$name:$TAG"

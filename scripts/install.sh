@@ -19,5 +19,5 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/pip install -q -c constraints.txt torch==2.13.0
 .venv/bin/pip install -q -c constraints.txt -r requirements-dev.txt \
-  -e common -e ml -e cli -e services/recognition -e services/detection -e services/gateway -e services/image-store
+  -e common -e "ml[train]" -e cli -e services/recognition -e services/detection -e services/gateway -e services/image-store
 echo "installed: $(.venv/bin/ocrmesh --help | head -1)"

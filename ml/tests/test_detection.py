@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ocr_models.checkpoint import save_checkpoint
-from ocr_models.detection.model import CTPN, DEFAULT_ANCHOR_HEIGHTS, CTPNConfig, count_parameters
+from ocr_models.detection.model import CTPN, DEFAULT_ANCHOR_HEIGHTS, KIND, CTPNConfig, count_parameters, export_onnx
 from ocr_models.detection.postprocess import (
     PostprocessParams,
     Proposals,
@@ -16,8 +16,8 @@ from ocr_models.detection.postprocess import (
     reading_order,
     split_at_blank_gaps,
 )
-from ocr_models.detection.predictor import KIND, TextDetector, export_onnx
 from ocr_models.detection.targets import assign_targets, boxes_to_quads, ctpn_loss, split_into_columns
+from ocr_models.loader import load_detector
 
 TINY = CTPNConfig(channels=(8, 8, 16, 16), stage_depths=(1, 1, 1, 1), top_dilations=(1,), rnn_hidden=8, fc=16)
 
@@ -252,7 +252,7 @@ def tiny_checkpoint(tmp_path):
 
 @pytest.mark.parametrize("shape", [(1, 1), (3, 3), (5, 7), (200, 300), (40, 3000), (3000, 24), (50, 60, 3), (50, 60, 4)])
 def test_predictor_survives_degenerate_images(tiny_checkpoint, shape):
-    det = TextDetector.from_checkpoint(tiny_checkpoint, max_side=640)
+    det = load_detector(tiny_checkpoint, runtime="torch", max_side=640)
     for fill in (255, 0):
         res = det.detect(np.full(shape, fill, np.uint8))
         assert res.lines == [] and res.width == shape[1] and res.height == shape[0]
@@ -260,10 +260,10 @@ def test_predictor_survives_degenerate_images(tiny_checkpoint, shape):
 
 
 def test_predictor_scales_and_clamps(tiny_checkpoint):
-    det = TextDetector.from_checkpoint(tiny_checkpoint, max_side=256)
+    det = load_detector(tiny_checkpoint, runtime="torch", max_side=256)
     with torch.no_grad():  # make the model see text everywhere
-        det.model.cls.bias.view(-1, 2)[:, 1] = 20.0
-        det.model.cls.bias.view(-1, 2)[:, 0] = -20.0
+        det.run.model.cls.bias.view(-1, 2)[:, 1] = 20.0
+        det.run.model.cls.bias.view(-1, 2)[:, 0] = -20.0
     img = (np.random.default_rng(0).random((300, 700)) * 255).astype(np.uint8)
     res = det.detect(img)
     assert res.scale == pytest.approx(256 / 700) and res.downscaled
@@ -276,15 +276,16 @@ def test_predictor_scales_and_clamps(tiny_checkpoint):
 
 
 def test_onnx_runtime_predictor_matches_torch(tiny_checkpoint):
-    det = TextDetector.from_checkpoint(tiny_checkpoint)
-    export_onnx(det.model, tiny_checkpoint.with_suffix(".onnx"))
-    onnx_det = TextDetector.from_checkpoint(tiny_checkpoint, runtime="onnx")
+    det = load_detector(tiny_checkpoint, runtime="torch")
+    export_onnx(det.run.model, tiny_checkpoint.with_suffix(".onnx"))
+    onnx_det = load_detector(tiny_checkpoint, runtime="onnx")
+    assert onnx_det.config == det.config   # from the ONNX metadata
     img = (np.random.default_rng(1).random((100, 150)) * 255).astype(np.uint8)
     x, _, _ = det.prepare(img)
     a, b = det._outputs(x), onnx_det._outputs(x)
     np.testing.assert_allclose(a[0], b[0], atol=1e-4)
     with pytest.raises(ValueError):
-        TextDetector.from_checkpoint(tiny_checkpoint, runtime="tensorrt")
+        load_detector(tiny_checkpoint, runtime="tensorrt")
 
 
 def test_postprocess_params_are_configurable():

@@ -2,7 +2,7 @@
 import argparse
 
 from ocr_models.checkpoint import load_checkpoint
-from ocr_models.detection.predictor import TextDetector
+from ocr_models.loader import load_detector
 from ocr_models.training.train_detector import add_arguments, train
 
 
@@ -21,7 +21,7 @@ def test_overfit_one_batch_and_resume(tmp_path):
     assert final.exists() and (tmp_path / "curve.png").stat().st_size > 1000
     rows = (tmp_path / "eval.jsonl").read_text().splitlines()
     assert len(rows) == 2 and "val_f1" in rows[0]
-    TextDetector.from_checkpoint(final)  # the final weights load as a detector
+    load_detector(final, runtime="torch")  # the final weights load as a detector
 
     # Resuming continues from the saved step instead of starting again.
     args.steps, args.resume = 66, True

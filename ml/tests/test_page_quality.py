@@ -1,9 +1,8 @@
 """The committed detector + recognizer on real pages (dev split; never trained on)."""
 import pytest
 
-from ocr_models.detection.predictor import TextDetector
+from ocr_models.loader import load_detector, load_recognizer
 from ocr_models.page_evaluation import evaluate_pages
-from ocr_models.recognition.predictor import LineRecognizer
 
 COVERAGE_F1 = {"sroie_receipt": 0.90, "docbank_born_digital": 0.90}
 # One-to-one IoU-0.5 F1 against the boxes a reader draws: receipt segments, and DocBank's words grouped
@@ -17,8 +16,8 @@ CER_TARGET = {"sroie_receipt": 0.045, "docbank_born_digital": 0.0250, "oldbooks_
 
 @pytest.fixture(scope="module")
 def report(evaldata, recognizer_path, detector_path):
-    detector = TextDetector.from_checkpoint(detector_path, runtime="onnx")
-    recognizer = LineRecognizer.from_checkpoint(recognizer_path, runtime="onnx", workers=2)
+    detector = load_detector(detector_path, "onnx")
+    recognizer = load_recognizer(recognizer_path, "onnx", workers=2)
     return evaluate_pages(detector, evaldata / "pages" / "manifest.jsonl", recognizer)["subsets"]
 
 

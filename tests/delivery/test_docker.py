@@ -80,15 +80,11 @@ def test_python_images(name):
 
 
 @pytest.mark.parametrize("name, weights", [("detection", "detector"), ("recognition", "recognizer")])
-def test_model_images_ship_weights_and_cpu_torch(name, weights):
+def test_model_images_ship_the_onnx_model_and_no_torch(name, weights):
     text = dockerfile(name)
-    assert "ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu" in text
-    # torch alone, from that index, before anything could pull the CUDA build from PyPI.
-    torch_step = next(args for op, args in instructions(text) if op == "RUN" and "torch.txt" in args)
-    assert '--index-url "$TORCH_INDEX_URL"' in torch_step and "--no-deps" in torch_step
-    assert text.index("torch.txt") < text.index("pydeps.py common ml")
-    assert f"COPY models/{weights}.* /opt/ocrmesh/models/" in text
-    assert f"MODEL_PATH=/opt/ocrmesh/models/{weights}.pt" in text
+    assert "torch" not in text.lower().replace("no torch", "")
+    assert f"COPY models/{weights}.onnx /opt/ocrmesh/models/" in text
+    assert f"MODEL_PATH=/opt/ocrmesh/models/{weights}.onnx RUNTIME=onnx" in text
 
 
 def test_pydeps_lists_third_party_requirements():
@@ -99,7 +95,9 @@ def test_pydeps_lists_third_party_requirements():
     names = gateway.stdout.split()
     assert "fastapi" in names and "pika" in names and not any(n.startswith("ocr") for n in names)
     assert "torch" not in names
-    assert "torch" in run("common", "ml", "services/detection").stdout.split()
+    # The model services install ocr-models without its train extra: ONNX Runtime, no torch.
+    detection = run("common", "ml", "services/detection").stdout.split()
+    assert "onnxruntime" in detection and "torch" not in detection and "matplotlib" not in detection
     assert run("services/gateway").returncode == 1   # ocr-common missing from the arguments
 
 

@@ -5,14 +5,18 @@ import json
 import sys
 from pathlib import Path
 
-from .paths import default_detector, default_recognizer
 
-
-def _single_threaded() -> None:
+def _load_recognizer(path: Path | None, runtime: str, batch_size: int = 32, workers: int = 1):
     """Parallelism comes from batches running side by side (--threads), each on one thread."""
-    import torch
+    from ocr_models.loader import load_recognizer
 
-    torch.set_num_threads(1)
+    return load_recognizer(path, runtime, threads=1, batch_size=batch_size, workers=workers)
+
+
+def _load_detector(path: Path | None, runtime: str):
+    from ocr_models.loader import load_detector
+
+    return load_detector(path, runtime, threads=1)
 
 
 # --- ocr ---------------------------------------------------------------------------------------
@@ -38,15 +42,6 @@ def add_ocr(sub) -> None:
     p.set_defaults(func=run_ocr)
 
 
-def _load_recognizer(path: Path | None, runtime: str, batch_size: int = 32, workers: int = 1):
-    from ocr_models.recognition.predictor import LineRecognizer
-
-    path = path or default_recognizer()
-    if runtime == "auto":
-        runtime = "onnx" if path.with_suffix(".onnx").exists() else "torch"
-    return LineRecognizer.from_checkpoint(path, runtime=runtime, batch_size=batch_size, workers=workers)
-
-
 def run_ocr(args) -> int:
     from tqdm import tqdm
 
@@ -55,7 +50,6 @@ def run_ocr(args) -> int:
     if bool(args.images) == bool(args.manifest):
         print("ocrmesh ocr: give image paths or --manifest, not both or neither", file=sys.stderr)
         return 2
-    _single_threaded()
     recognizer = _load_recognizer(args.recognizer, args.runtime, args.batch_size, args.threads)
     items = collect_inputs(args.images, args.manifest)
     if not args.lines:
@@ -86,15 +80,6 @@ def run_ocr(args) -> int:
         else:
             print(r.text)
     return 1 if failed else 0
-
-
-def _load_detector(path: Path | None, runtime: str):
-    from ocr_models.detection.predictor import TextDetector
-
-    path = path or default_detector()
-    if runtime == "auto":
-        runtime = "onnx" if path.with_suffix(".onnx").exists() else "torch"
-    return TextDetector.from_checkpoint(path, runtime=runtime)
 
 
 # --- train -------------------------------------------------------------------------------------
@@ -129,7 +114,6 @@ def add_eval(sub) -> None:
 def run_eval(args) -> int:
     from ocr_models.evaluation import evaluate_lines, read_manifest
 
-    _single_threaded()
     rows = read_manifest(args.manifest)
     if any("boxes" in r for r in rows):
         from ocr_models.page_evaluation import evaluate_pages
@@ -153,9 +137,10 @@ def add_export(sub) -> None:
 
 def run_export(args) -> int:
     from ocr_models.checkpoint import load_checkpoint, save_checkpoint
+    from ocr_models.loader import default_weights
     from ocr_models.registry import export_onnx_twin
 
-    path = args.checkpoint or (default_recognizer() if args.model == "recognizer" else default_detector())
+    path = args.checkpoint or default_weights(args.model)
     out = args.out or path
     if out != path:
         ckpt = load_checkpoint(path, args.model)

@@ -77,13 +77,10 @@ _load_lock = threading.Lock()
 @lru_cache(maxsize=1)
 def _page_reader():
     """Detector and recognizer from the committed weights, loaded once per process, on one thread."""
-    import torch
-
     from ocr_models.pipeline import PageReader
 
     from .commands import _load_detector, _load_recognizer
 
-    torch.set_num_threads(1)
     # OCRmyPDF turns pages itself (--rotate-pages, asking get_orientation): the reader reads them as they come.
     return PageReader(_load_detector(None, "auto"), _load_recognizer(None, "auto", workers=1), orientation=False)
 

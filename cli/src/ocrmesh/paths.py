@@ -10,15 +10,9 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 def model_dir() -> Path:
     """The model folder: its <kind>.pt are the current weights, versions/ holds every version."""
-    return Path(os.environ.get("OCRMESH_MODEL_DIR", REPO_ROOT / "models"))
+    from ocr_models.loader import model_dir
 
-
-def default_recognizer() -> Path:
-    return Path(os.environ.get("OCRMESH_RECOGNIZER", model_dir() / "recognizer.pt"))
-
-
-def default_detector() -> Path:
-    return Path(os.environ.get("OCRMESH_DETECTOR", model_dir() / "detector.pt"))
+    return model_dir()
 
 
 def default_evaldata() -> Path:

@@ -1,9 +1,11 @@
-"""Checkpoints carry the model config beside the weights, so a model is rebuilt from one file."""
+"""Checkpoints carry the model config beside the weights, so a model is rebuilt from one file; TorchRunner runs
+the rebuilt network like an ONNX session (the torch runtime of training and evaluation)."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import numpy as np
 import torch
 
 
@@ -23,3 +25,15 @@ def load_checkpoint(path: str | Path, kind: str | None = None) -> dict:
     if kind is not None and ckpt.get("kind") != kind:
         raise ValueError(f"{path} holds a {ckpt.get('kind')!r} model, expected {kind!r}")
     return ckpt
+
+
+class TorchRunner:
+    """Runs a network in PyTorch the way an ONNX session runs its export: numpy in, a list of numpy arrays out."""
+
+    def __init__(self, model: torch.nn.Module):
+        self.model = model.eval()
+
+    def __call__(self, x: np.ndarray) -> list[np.ndarray]:
+        with torch.inference_mode():
+            out = self.model(torch.from_numpy(x))
+        return [t.numpy() for t in (out if isinstance(out, tuple) else (out,))]

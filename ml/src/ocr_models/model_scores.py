@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .detection.predictor import TextDetector
 from .evaluation import evaluate_lines
+from .loader import load_detector, load_recognizer
 from .page_evaluation import evaluate_pages
-from .recognition.predictor import LineRecognizer
 
 PAGE_METRICS = ("cer", "f1", "cov_f1")
 
@@ -23,10 +22,10 @@ def scores_of(kind: str, weights: Path, evaldata: Path, models: Path, limit: int
     in PyTorch, so the runtime cannot make a difference between two versions."""
     lines, pages = evaldata / "lines" / "manifest.jsonl", evaldata / "pages" / "manifest.jsonl"
     if kind == "recognizer":
-        detector = TextDetector.from_checkpoint(models / "detector.pt")
-        return _recognizer_scores(LineRecognizer.from_checkpoint(weights), detector, lines, pages, limit)
-    recognizer = LineRecognizer.from_checkpoint(models / "recognizer.pt")
-    return _page_scores(evaluate_pages(TextDetector.from_checkpoint(weights), pages, recognizer, limit))
+        detector = load_detector(models / "detector.pt", runtime="torch")
+        return _recognizer_scores(load_recognizer(weights, runtime="torch"), detector, lines, pages, limit)
+    recognizer = load_recognizer(models / "recognizer.pt", runtime="torch")
+    return _page_scores(evaluate_pages(load_detector(weights, runtime="torch"), pages, recognizer, limit))
 
 
 def _recognizer_scores(recognizer, detector, lines: Path, pages: Path, limit: int | None) -> dict:

@@ -101,13 +101,13 @@ class ModelStore:
 
 
 def export_onnx_twin(kind: str, path: Path) -> Path:
-    """Writes the ONNX model beside the weights (what serving runs)."""
+    """Writes the ONNX model beside the weights (what serving runs), its config in the file's metadata."""
     if kind == "recognizer":
-        from .recognition.predictor import export_onnx
-        from .recognition.predictor import load_recognizer as load
+        from .recognition.model import export_onnx
+        from .recognition.model import load_crnn as load
     else:
-        from .detection.predictor import export_onnx
-        from .detection.predictor import load_detector as load
+        from .detection.model import export_onnx
+        from .detection.model import load_ctpn as load
     return export_onnx(load(path), path.with_suffix(".onnx"))
 
 

@@ -7,22 +7,20 @@ from fastapi.testclient import TestClient
 from ocr_detection.config import Settings
 from ocr_detection.main import create_app
 
-from ocr_models.checkpoint import save_checkpoint
-from ocr_models.detection.model import CTPN, CTPNConfig
+from ocr_models.detection.model import CTPN, CTPNConfig, export_onnx
 
 
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory):
-    """A small random-weight detector: enough to exercise the API without the real weights."""
+    """A small random-weight detector, exported to ONNX (what the service runs): enough to exercise the API
+    without the real weights."""
     config = CTPNConfig(channels=(8, 8, 16, 16), stage_depths=(1, 1, 1, 1), top_dilations=(1,), rnn_hidden=8, fc=16)
-    path = tmp_path_factory.mktemp("model") / "detector.pt"
-    save_checkpoint(path, kind="detector", config=config.to_dict(), model_state=CTPN(config).state_dict())
-    return path
+    return export_onnx(CTPN(config), tmp_path_factory.mktemp("model") / "detector.onnx")
 
 
 @pytest.fixture()
 def app(tiny_model_path):
-    return create_app(Settings(MODEL_PATH=tiny_model_path, RUNTIME="torch", MAX_UPLOAD_BYTES=500_000,
+    return create_app(Settings(MODEL_PATH=tiny_model_path, MAX_UPLOAD_BYTES=500_000,
                                MAX_IMAGE_PIXELS=4_000_000, MAX_IMAGE_SIDE=8000))
 
 

@@ -3,9 +3,7 @@ import time
 
 from fastapi.testclient import TestClient
 
-from ocr_models.checkpoint import save_checkpoint
-from ocr_models.recognition.model import CRNN, CRNNConfig
-from ocr_models.recognition.predictor import KIND
+from ocr_models.recognition.model import CRNN, CRNNConfig, export_onnx
 from ocr_recognition.config import Settings
 from ocr_recognition.main import create_app
 
@@ -15,7 +13,7 @@ def _write_weights(path, seed: int) -> None:
 
     torch.manual_seed(seed)
     config = CRNNConfig(channels=(4, 8, 8, 16, 16), rnn_hidden=16, rnn_layers=1, dropout=0.0)
-    save_checkpoint(path, kind=KIND, config=config.to_dict(), model_state=CRNN(config).state_dict())
+    export_onnx(CRNN(config), path)
 
 
 def _version(client, png) -> str:
@@ -25,9 +23,9 @@ def _version(client, png) -> str:
 
 
 def test_promoted_weights_are_served_without_a_restart(tmp_path, png):
-    weights = tmp_path / "recognizer.pt"
+    weights = tmp_path / "recognizer.onnx"
     _write_weights(weights, seed=1)
-    settings = Settings(MODEL_PATH=weights, RUNTIME="torch", MODEL_RELOAD_SECONDS=0.1)
+    settings = Settings(MODEL_PATH=weights, MODEL_RELOAD_SECONDS=0.1)
     with TestClient(create_app(settings)) as client:
         before = _version(client, png)
         queue_before = client.get("/v1/queue").json()
@@ -40,6 +38,6 @@ def test_promoted_weights_are_served_without_a_restart(tmp_path, png):
         assert sum(client.get("/v1/queue").json()["served"].values()) > sum(queue_before["served"].values())
 
         # Weights that cannot load leave the running model serving.
-        weights.write_bytes(b"not a checkpoint")
+        weights.write_bytes(b"not a model")
         time.sleep(1.0)
         assert _version(client, png) == after

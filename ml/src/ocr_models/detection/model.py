@@ -12,45 +12,14 @@ dilated 3x3 convolutions at stride 16, horizontal context from the BiLSTM.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
-STRIDE = 16
-DEFAULT_ANCHOR_HEIGHTS = (11, 16, 23, 33, 48, 68, 97, 139, 198, 283)
+from .config import DEFAULT_ANCHOR_HEIGHTS, STRIDE, CTPNConfig, normalize_page  # noqa: F401 (the model's names)
 
-
-@dataclass
-class CTPNConfig:
-    channels: tuple[int, ...] = (16, 32, 64, 128)   # stages at stride 2, 4, 8, 16
-    stage_depths: tuple[int, ...] = (1, 1, 2, 1)     # 3x3 convs per stage (the first one has stride 2)
-    top_dilations: tuple[int, ...] = (1, 2, 4)       # extra 3x3 convs at stride 16, for vertical context
-    rnn_hidden: int = 96                             # per direction
-    fc: int = 192
-    anchor_heights: tuple[int, ...] = DEFAULT_ANCHOR_HEIGHTS
-    side_refinement: bool = True
-    extra: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> CTPNConfig:
-        d = dict(d)
-        for key in ("channels", "stage_depths", "top_dilations", "anchor_heights"):
-            d[key] = tuple(d[key])
-        return cls(**d)
-
-    @property
-    def num_anchors(self) -> int:
-        return len(self.anchor_heights)
-
-    @property
-    def num_regression(self) -> int:
-        """Regression outputs per anchor: dy, dh and (with side refinement) the side offset."""
-        return 3 if self.side_refinement else 2
+KIND = "detector"
 
 
 def _conv_bn_relu(c_in: int, c_out: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
@@ -113,6 +82,35 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def normalize_page(gray: np.ndarray) -> np.ndarray:
-    """uint8 grey (H, W) -> float32 (H, W) in [-1, 1]."""
-    return gray.astype(np.float32) * (2.0 / 255.0) - 1.0
+def load_ctpn(path: str | Path) -> CTPN:
+    """The network of a detector checkpoint (for training, evaluation in PyTorch and export)."""
+    from ..checkpoint import load_checkpoint
+
+    ckpt = load_checkpoint(path, KIND)
+    model = CTPN(CTPNConfig.from_dict(ckpt["config"]))
+    model.load_state_dict(ckpt["model"])
+    return model.eval()
+
+
+def torch_detector(model: CTPN, **kw):
+    """A TextDetector that runs `model` in PyTorch (training and evaluation)."""
+    from ..checkpoint import TorchRunner
+    from .predictor import TextDetector
+
+    return TextDetector(TorchRunner(model), model.config, **kw)
+
+
+def export_onnx(model: CTPN, path: str | Path) -> Path:
+    """Exports with dynamic batch, height and width (multiples of 16); the config goes into the file's metadata."""
+    from ..runtime import write_metadata
+
+    path = Path(path)
+    dummy = torch.zeros(1, 1, 64, 96)
+    torch.onnx.export(
+        model.eval(), (dummy,), str(path), input_names=["images"], output_names=["scores", "regression"],
+        dynamic_axes={"images": {0: "batch", 2: "height", 3: "width"},
+                      "scores": {0: "batch", 1: "rows", 2: "cols"}, "regression": {0: "batch", 1: "rows", 2: "cols"}},
+        opset_version=17, dynamo=False,
+    )
+    write_metadata(path, KIND, model.config.to_dict())
+    return path

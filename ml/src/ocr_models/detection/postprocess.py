@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import STRIDE
+from .config import STRIDE
 
 
 @dataclass

@@ -1,19 +1,21 @@
-"""Text-line detection on whole pages with a trained CTPN, in PyTorch or ONNX Runtime."""
+"""Text-line detection on whole pages with a trained CTPN: numpy, OpenCV and a model runner (ONNX Runtime when
+serving). Load one with `ocr_models.loader.load_detector`; training wraps its PyTorch network with
+`detection.model.torch_detector`."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 
-from ..checkpoint import load_checkpoint
 from ..recognition.preprocess import to_gray
-from .model import CTPN, STRIDE, CTPNConfig, normalize_page
+from .config import STRIDE, CTPNConfig, normalize_page
 from .postprocess import PostprocessParams, postprocess, reading_order, split_at_blank_gaps
 
 KIND = "detector"
+
+Runner = Callable[[np.ndarray], list[np.ndarray]]   # (1, 1, H16, W16) float32 -> [scores, regression]
 
 
 @dataclass
@@ -32,13 +34,6 @@ class DetectionResult:
     @property
     def downscaled(self) -> bool:
         return self.scale < 1.0
-
-
-def load_detector(path: str | Path) -> CTPN:
-    ckpt = load_checkpoint(path, KIND)
-    model = CTPN(CTPNConfig.from_dict(ckpt["config"]))
-    model.load_state_dict(ckpt["model"])
-    return model.eval()
 
 
 def _to_uint8_gray(image: np.ndarray) -> np.ndarray:
@@ -60,33 +55,13 @@ class TextDetector:
     lines come back as quads in original pixels, clamped to the image and in reading order.
     """
 
-    def __init__(self, model: CTPN, max_side: int = 1600, params: PostprocessParams | None = None,
-                 min_contrast: float = 12.0, onnx_path: str | Path | None = None):
-        self.model = model.eval()
-        self.config = model.config
+    def __init__(self, run: Runner, config: CTPNConfig, max_side: int = 1600, params: PostprocessParams | None = None,
+                 min_contrast: float = 12.0):
+        self.run = run
+        self.config = config
         self.max_side = max_side
         self.params = params or PostprocessParams()
         self.min_contrast = min_contrast
-        self.session = None
-        if onnx_path is not None:
-            import onnxruntime as ort
-
-            opts = ort.SessionOptions()
-            opts.intra_op_num_threads = torch.get_num_threads()
-            opts.inter_op_num_threads = 1
-            self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
-
-    @classmethod
-    def from_checkpoint(cls, path: str | Path, runtime: str = "torch", **kw) -> TextDetector:
-        model = load_detector(path)
-        onnx_path = None
-        if runtime == "onnx":
-            onnx_path = Path(path).with_suffix(".onnx")
-            if not onnx_path.exists():
-                raise FileNotFoundError(f"{onnx_path} not found: export it with export_onnx()")
-        elif runtime != "torch":
-            raise ValueError(f"unknown runtime {runtime!r}")
-        return cls(model, onnx_path=onnx_path, **kw)
 
     def prepare(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         """(model input (1, 1, H16, W16) float32, resized grey page, scale)."""
@@ -105,12 +80,8 @@ class TextDetector:
         return np.ascontiguousarray(x), gray, scale
 
     def _outputs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if self.session is not None:
-            scores, regression = self.session.run(None, {"images": x})
-            return scores, regression
-        with torch.inference_mode():
-            scores, regression = self.model(torch.from_numpy(x))
-        return scores.numpy(), regression.numpy()
+        scores, regression = self.run(x)
+        return scores, regression
 
     def detect(self, image: np.ndarray) -> DetectionResult:
         """Lines of text on one image (BGR, BGRA or grey; uint8 or other dtypes, rescaled)."""
@@ -153,16 +124,3 @@ class TextDetector:
                 region = gray[y0:y1, x0:x1]
                 keep[i] = int(region.max()) - int(region.min()) >= self.min_contrast
         return quads[keep], scores[keep]
-
-
-def export_onnx(model: CTPN, path: str | Path) -> Path:
-    """Exports with dynamic batch, height and width (multiples of 16)."""
-    path = Path(path)
-    dummy = torch.zeros(1, 1, 64, 96)
-    torch.onnx.export(
-        model.eval(), (dummy,), str(path), input_names=["images"], output_names=["scores", "regression"],
-        dynamic_axes={"images": {0: "batch", 2: "height", 3: "width"},
-                      "scores": {0: "batch", 1: "rows", 2: "cols"}, "regression": {0: "batch", 1: "rows", 2: "cols"}},
-        opset_version=17, dynamo=False,
-    )
-    return path

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .model import STRIDE
+from .config import STRIDE
 
 POSITIVE_IOU = 0.7
 NEGATIVE_IOU = 0.5

@@ -6,34 +6,15 @@ capacity sits in the top layers and the LSTM, which are cheap.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import torch
 from torch import nn
 
-from .vocab import DEFAULT_CHARSET, Charset
+from .config import WIDTH_STRIDE, CRNNConfig
+from .vocab import Charset
 
-WIDTH_STRIDE = 4  # input columns per output frame
-
-
-@dataclass
-class CRNNConfig:
-    charset: str = DEFAULT_CHARSET
-    height: int = 32
-    channels: tuple[int, ...] = (16, 48, 96, 160, 256)
-    rnn_hidden: int = 128
-    rnn_layers: int = 2
-    dropout: float = 0.1
-    extra: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> CRNNConfig:
-        d = dict(d)
-        d["channels"] = tuple(d["channels"])
-        return cls(**d)
+KIND = "recognizer"
 
 
 def _conv_block(c_in: int, c_out: int) -> nn.Sequential:
@@ -108,3 +89,36 @@ def _base_letter(ch: str, charset: str) -> str | None:
 def output_lengths(widths: torch.Tensor) -> torch.Tensor:
     """Frames produced for inputs of the given widths."""
     return widths // WIDTH_STRIDE
+
+
+def load_crnn(path: str | Path) -> CRNN:
+    """The network of a recognizer checkpoint (for training, evaluation in PyTorch and export)."""
+    from ..checkpoint import load_checkpoint
+
+    ckpt = load_checkpoint(path, KIND)
+    model = CRNN(CRNNConfig.from_dict(ckpt["config"]))
+    model.load_state_dict(ckpt["model"])
+    return model.eval()
+
+
+def torch_recognizer(model: CRNN, **kw):
+    """A LineRecognizer that runs `model` in PyTorch (training and evaluation)."""
+    from ..checkpoint import TorchRunner
+    from .predictor import LineRecognizer
+
+    return LineRecognizer(TorchRunner(model), model.config, **kw)
+
+
+def export_onnx(model: CRNN, path: str | Path) -> Path:
+    """Exports with dynamic batch and width axes; the config goes into the file's metadata."""
+    from ..runtime import write_metadata
+
+    path = Path(path)
+    dummy = torch.zeros(2, 1, model.config.height, 160)
+    torch.onnx.export(
+        model.eval(), (dummy,), str(path), input_names=["images"], output_names=["logits"],
+        dynamic_axes={"images": {0: "batch", 3: "width"}, "logits": {0: "batch", 1: "frames"}},
+        opset_version=17, dynamo=False,
+    )
+    write_metadata(path, KIND, model.config.to_dict())
+    return path

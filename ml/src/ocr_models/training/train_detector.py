@@ -18,8 +18,8 @@ from ..checkpoint import save_checkpoint
 from ..data.fonts import discover_fonts, split_fonts
 from ..data.real_pages import RealPageBatches
 from ..data.render_page import SyntheticPageBatches, synthesize_page
-from ..detection.model import CTPN, CTPNConfig, count_parameters
-from ..detection.predictor import KIND, TextDetector
+from ..detection.model import CTPN, KIND, CTPNConfig, count_parameters, torch_detector
+from ..detection.predictor import TextDetector
 from ..detection.targets import ctpn_loss
 from ..page_evaluation import coverage, evaluate_pages, load_pages, match_boxes, prf, quads_to_boxes
 from ..recognition.vocab import DEFAULT_CHARSET
@@ -192,7 +192,7 @@ def train(args: argparse.Namespace) -> Path:
         if step % args.eval_every == 0 or step >= total_steps:
             row = {"step": step, "pages": step * args.batch_size, "elapsed_s": round(trained_s + time.time() - t0)}
             model.eval()
-            detector = TextDetector(model)
+            detector = torch_detector(model)
             if val:
                 row.update({f"val_{k}": v for k, v in score_synthetic(detector, val).items()})
             if real:

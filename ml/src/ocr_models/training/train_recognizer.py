@@ -19,8 +19,7 @@ from ..data.lines import LineSynthesizer, SyntheticLineBatches
 from ..data.real_lines import RealLineBatches, case_pairs, fold_case_log_probs
 from ..evaluation import evaluate_lines
 from ..metrics import ErrorRate
-from ..recognition.model import CRNN, CRNNConfig, extend_charset, output_lengths
-from ..recognition.predictor import KIND, LineRecognizer
+from ..recognition.model import CRNN, KIND, CRNNConfig, extend_charset, output_lengths, torch_recognizer
 from ..recognition.vocab import CHARSETS, Charset
 from .common import (
     add_real_data_arguments,
@@ -70,7 +69,7 @@ def _validation_set(fonts, charset: Charset, n: int, seed: int):
 
 
 def _score_synthetic(model: CRNN, samples) -> dict:
-    rec = LineRecognizer(model)
+    rec = torch_recognizer(model)
     # The samples are already normalised: undo to uint8 for the predictor's common path.
     imgs = [((x + 1) * 127.5).astype("uint8") for x, _ in samples]
     er = ErrorRate()
@@ -158,7 +157,7 @@ def train(args: argparse.Namespace) -> Path:
             if val:
                 row["val_cer"] = _score_synthetic(model, val)["cer"]
             if args.eval_manifest:
-                real = evaluate_lines(LineRecognizer(model), args.eval_manifest)
+                real = evaluate_lines(torch_recognizer(model), args.eval_manifest)
                 row.update({f"real_cer_{k}": v["cer"] for k, v in real["subsets"].items()})
             model.train()
             history.append(row)

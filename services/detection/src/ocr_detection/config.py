@@ -4,14 +4,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from ocr_common.model_service import ModelServiceSettings
+from pydantic import Field
 
-REPO_MODELS = Path(__file__).resolve().parents[4] / "models"
+from ocr_common.model_service import ModelServiceSettings
+from ocr_models.loader import default_weights
 
 
 class Settings(ModelServiceSettings):
     OTEL_SERVICE_NAME: str = "detection"
-    MODEL_PATH: Path = REPO_MODELS / "detector.pt"
+    MODEL_PATH: Path = Field(default_factory=lambda: default_weights("detector"))   # or its .onnx
     MAX_UPLOAD_BYTES: int = 20 * 1024 * 1024
     MAX_IMAGE_PIXELS: int = 40_000_000
     MAX_IMAGE_SIDE: int = 20_000

@@ -1,7 +1,6 @@
 """FastAPI app of the detection service."""
 from typing import Annotated
 
-import torch
 from fastapi import Depends, FastAPI, File, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
@@ -9,7 +8,7 @@ from ocr_common.admission import AdmissionGate, Priority
 from ocr_common.geometry import minimal_box
 from ocr_common.images import DecodedImage, ImageLimits, decode_image
 from ocr_common.model_service import model_service_app, model_version, serve
-from ocr_models.detection.predictor import TextDetector
+from ocr_models.loader import load_detector
 
 from .config import Settings, get_settings
 from .schemas import Axis, DetectedLine, DetectResponse, ErrorResponse, MinimalBox, OriginalBox
@@ -19,11 +18,7 @@ ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422, 503)}
 
 class DetectionEngine:
     def __init__(self, settings: Settings):
-        torch.set_num_threads(1)
-        runtime = settings.RUNTIME
-        if runtime == "auto":
-            runtime = "onnx" if settings.MODEL_PATH.with_suffix(".onnx").exists() else "torch"
-        self.detector = TextDetector.from_checkpoint(settings.MODEL_PATH, runtime=runtime)
+        self.detector = load_detector(settings.MODEL_PATH, settings.RUNTIME)
         self.version = model_version(settings.MODEL_PATH)
         # CONCURRENCY pages at a time; the others wait in a bounded priority queue (high first) or get a 503.
         self.gate = AdmissionGate(settings.CONCURRENCY, settings.MAX_QUEUE, settings.MAX_QUEUE_HIGH,

@@ -4,14 +4,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from ocr_common.model_service import ModelServiceSettings
+from pydantic import Field
 
-REPO_MODELS = Path(__file__).resolve().parents[4] / "models"
+from ocr_common.model_service import ModelServiceSettings
+from ocr_models.loader import default_weights
 
 
 class Settings(ModelServiceSettings):
     OTEL_SERVICE_NAME: str = "recognition"
-    MODEL_PATH: Path = REPO_MODELS / "recognizer.pt"
+    MODEL_PATH: Path = Field(default_factory=lambda: default_weights("recognizer"))   # or its .onnx
     WORKERS: int = 1                 # batches read side by side, each on one thread
     BATCH_SIZE: int = 32
     MAX_LINES: int = 512             # lines per request

@@ -2,26 +2,20 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 from starlette.concurrency import run_in_threadpool
 
 from ocr_common.admission import AdmissionGate
 from ocr_common.model_service import model_version
+from ocr_models.loader import load_recognizer
 from ocr_models.recognition.decode import DecodedLine
-from ocr_models.recognition.predictor import LineRecognizer
 
 from .config import Settings
 
 
 class RecognitionEngine:
     def __init__(self, settings: Settings):
-        torch.set_num_threads(1)
-        runtime = settings.RUNTIME
-        if runtime == "auto":
-            runtime = "onnx" if settings.MODEL_PATH.with_suffix(".onnx").exists() else "torch"
-        self.runtime = runtime
-        self.recognizer = LineRecognizer.from_checkpoint(settings.MODEL_PATH, runtime=runtime,
-                                                         batch_size=settings.BATCH_SIZE, workers=settings.WORKERS)
+        self.recognizer = load_recognizer(settings.MODEL_PATH, settings.RUNTIME,
+                                          batch_size=settings.BATCH_SIZE, workers=settings.WORKERS)
         self.version = model_version(settings.MODEL_PATH)
         # One request's lines at a time (CONCURRENCY): the recognizer already spreads a request's
         # batches over WORKERS threads, and more work competing for the same cores only slows every

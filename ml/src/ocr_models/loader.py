@@ -1,0 +1,90 @@
+"""The one way to load a model for reading: the default weights, the runtime choice, and a predictor.
+
+    load_detector(path) -> TextDetector        load_recognizer(path) -> LineRecognizer
+
+`path` is the model's .onnx file or its checkpoint (.pt; the .onnx beside it is what runs). Runtimes:
+"onnx" runs the .onnx file in ONNX Runtime with the config from its metadata (numpy, OpenCV and
+onnxruntime only: what the services and their images have); "torch" rebuilds the network from the
+checkpoint in PyTorch (training and evaluation; needs the `train` extra); "auto" is "onnx" when the
+.onnx file exists, else "torch".
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .detection.config import CTPNConfig
+from .detection.predictor import TextDetector
+from .recognition.config import CRNNConfig
+from .recognition.predictor import LineRecognizer
+from .runtime import OnnxModel
+
+RUNTIMES = ("auto", "onnx", "torch")
+REPO_MODELS = Path(__file__).resolve().parents[3] / "models"
+
+
+def model_dir() -> Path:
+    """The model folder: its <kind>.pt (+ .onnx) are the current weights, versions/ holds every version."""
+    return Path(os.environ.get("OCRMESH_MODEL_DIR", REPO_MODELS))
+
+
+def default_weights(kind: str) -> Path:
+    """The current weights of a kind: OCRMESH_RECOGNIZER / OCRMESH_DETECTOR, else <model folder>/<kind>.pt."""
+    return Path(os.environ.get(f"OCRMESH_{kind.upper()}", model_dir() / f"{kind}.pt"))
+
+
+def resolve(path: str | Path, runtime: str = "auto") -> tuple[str, Path]:
+    """(runtime, file to load): the .onnx file for "onnx", the checkpoint for "torch"."""
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r}: one of {', '.join(RUNTIMES)}")
+    path = Path(path)
+    onnx_path, checkpoint = path.with_suffix(".onnx"), path.with_suffix(".pt")
+    if runtime == "auto":
+        runtime = "onnx" if onnx_path.exists() else "torch"
+    if runtime == "onnx":
+        if not onnx_path.exists():
+            raise FileNotFoundError(f"{onnx_path} not found: export it with `ocrmesh export`")
+        return runtime, onnx_path
+    return runtime, checkpoint
+
+
+def _onnx(path: Path, kind: str, threads: int) -> OnnxModel:
+    model = OnnxModel(path, threads)
+    if model.kind != kind:
+        raise ValueError(f"{path} holds a {model.kind!r} model, expected {kind!r}")
+    return model
+
+
+def _torch_threads(threads: int) -> None:
+    """PyTorch's intra-op threads are the process's, not one model's."""
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def load_recognizer(path: str | Path | None = None, runtime: str = "auto", threads: int = 1, workers: int = 1,
+                    **kw) -> LineRecognizer:
+    """The recognizer at `path` (default: the current weights). `threads`: intra-op threads of each batch
+    (1 when `workers` > 1: then `workers` batches run side by side, each on one thread; with "torch", the
+    process's threads)."""
+    runtime, file = resolve(path or default_weights("recognizer"), runtime)
+    if runtime == "torch":
+        from .recognition.model import load_crnn, torch_recognizer
+
+        _torch_threads(threads)
+        return torch_recognizer(load_crnn(file), workers=workers, **kw)
+    model = _onnx(file, "recognizer", 1 if workers > 1 else threads)
+    return LineRecognizer(model, CRNNConfig.from_dict(model.config), workers=workers, **kw)
+
+
+def load_detector(path: str | Path | None = None, runtime: str = "auto", threads: int = 1, **kw) -> TextDetector:
+    """The detector at `path` (default: the current weights), with `threads` intra-op threads (with "torch",
+    the process's)."""
+    runtime, file = resolve(path or default_weights("detector"), runtime)
+    if runtime == "torch":
+        from .detection.model import load_ctpn, torch_detector
+
+        _torch_threads(threads)
+        return torch_detector(load_ctpn(file), **kw)
+    model = _onnx(file, "detector", threads)
+    return TextDetector(model, CTPNConfig.from_dict(model.config), **kw)
