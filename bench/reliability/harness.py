@@ -106,18 +106,22 @@ def drop_database(url: str) -> None:
 
 @dataclass
 class Mesh:
-    """Four services on free ports. `env` adds settings per service name (or "*" for all)."""
+    """Four services on free ports; `gateways` gateway processes (`gateway`, `gateway-2`, ...: each on a port
+    of its own, sharing the database, the peers and the queues, as replicas behind a Service do). `env` adds
+    settings per service name (`gateway` for every gateway process, or "*" for all)."""
 
     workdir: Path
     database_url: str
     env: dict[str, dict[str, str]] = field(default_factory=dict)
     nice: int = 0
+    gateways: int = 1
 
     def __post_init__(self):
         suffix = secrets.token_hex(4)
         self.queues = {"IMAGE_QUEUE": f"rel.imageQueue.{suffix}", "IMAGE_DATA_QUEUE": f"rel.imageDataQueue.{suffix}",
                        "TEXT_CORRECTION_QUEUE": f"rel.textCorrectionQueue.{suffix}"}
-        self.ports = {name: free_port() for name in SERVICES}
+        self.gateway_names = ["gateway", *[f"gateway-{i}" for i in range(2, self.gateways + 1)]]
+        self.ports = {name: free_port() for name in (*SERVICES, *self.gateway_names[1:])}
         self.image_root = self.workdir / "images"
         self.logs = self.workdir / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -128,6 +132,14 @@ class Mesh:
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
 
+    def gateway_urls(self) -> list[str]:
+        return [self.url(name) for name in self.gateway_names]
+
+    @staticmethod
+    def kind(name: str) -> str:
+        """The service a process runs: `gateway-2` is a gateway."""
+        return "gateway" if name.startswith("gateway") else name
+
     def service_env(self, name: str) -> dict:
         env = dict(os.environ, OTEL_SERVICE_NAME=name, LOG_LEVEL="WARNING", **self.queues)
         for key in ("PORT", "OTEL_EXPORTER_OTLP_ENDPOINT", "ENABLE_TRACING"):
@@ -135,15 +147,15 @@ class Mesh:
         if name == "image-store":   # INFO: its log has a line per message stored (see store_outcomes)
             env.update(DATABASE_URL=self.database_url, RABBITMQ_URL=self.broker.url, IMAGE_ROOT=str(self.image_root),
                        RETRY_BACKOFF_MAX="1", LOG_LEVEL="INFO")
-        if name == "gateway":
+        if self.kind(name) == "gateway":
             env.update(DETECTION_URL=self.url("detection"), RECOGNITION_URL=self.url("recognition"),
                        IMAGESTORE_URL=self.url("image-store"), RABBITMQ_URL=self.broker.url, DATABASE_URL=self.database_url)
         env.update(self.env.get("*", {}))
-        env.update(self.env.get(name, {}))
+        env.update(self.env.get(self.kind(name), {}))
         return env
 
     def start(self, name: str, timeout: float = 180) -> None:
-        cmd = [str(BIN / "uvicorn"), f"{MODULES[name]}:create_app", "--factory", "--host", "127.0.0.1",
+        cmd = [str(BIN / "uvicorn"), f"{MODULES[self.kind(name)]}:create_app", "--factory", "--host", "127.0.0.1",
                "--port", str(self.ports[name]), "--no-access-log", "--log-level", "warning"]
         if self.nice:
             cmd = ["nice", "-n", str(self.nice), *cmd]
@@ -165,7 +177,7 @@ class Mesh:
 
     def start_all(self) -> None:
         self.broker.start()
-        for name in SERVICES:
+        for name in (*SERVICES, *self.gateway_names[1:]):
             self.start(name)
 
     def _record_rss(self, name: str) -> None:
@@ -189,7 +201,7 @@ class Mesh:
         proc.wait(30)
 
     def stop_all(self) -> None:
-        for name in reversed([n for n in SERVICES if n in self.procs]):
+        for name in reversed(list(self.procs)):   # gateways first, the services they call after them
             self.kill(name, signal.SIGTERM)
         self.broker.stop()
 

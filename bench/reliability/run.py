@@ -3,10 +3,13 @@
     .venv/bin/python bench/reliability/run.py                 # ~10 min: load, faults, priority, fuzz, audit
     .venv/bin/python bench/reliability/run.py --quick         # a few seconds of each, for development
 
-1. load: CLIENTS closed-loop clients for DURATION s on real dev images (authentication on);
-2. faults: the same load while RabbitMQ is stopped and started, the image-store killed and restarted,
-   PostgreSQL restarted and the recognition service killed and restarted; then every accepted
-   request must be in PostgreSQL exactly once with its file, the outbox and the queues empty;
+1. load: CLIENTS closed-loop clients for DURATION s on real dev images (authentication on), split across
+   GATEWAYS gateway processes (2 by default: replicas sharing the database and the queues);
+2. faults: the same load while the RabbitMQ node is killed (SIGKILL) and started again, a gateway process
+   killed (SIGKILL) while the broker is down and restarted later (its unpublished outbox rows are the other's
+   to publish), the image-store killed and restarted, PostgreSQL restarted and the recognition service killed
+   and restarted; then every accepted request must be stored exactly once with its file (bytes compared),
+   the outbox and the queues empty;
 3. priority: normal clients saturate the mesh while priority=high clients keep their latency;
 4. bad input: FUZZ_CASES schemathesis and image-file cases over the four services, zero 5xx;
 5. security: the repository checks (tests/reliability/test_security.py), pip-audit and npm audit.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import platform
 import secrets
@@ -63,11 +67,11 @@ class Credentials:
         return {"Authorization": f"Bearer {self.keys.create(owner, **kw)[1]}"}
 
 
-def start_mesh(workdir: Path) -> tuple[harness.Mesh, Credentials]:
+def start_mesh(workdir: Path, gateways: int) -> tuple[harness.Mesh, Credentials]:
     secret = secrets.token_urlsafe(48)
     gateway = {"AUTH_ENABLED": "true", "JWT_SECRET": secret, "JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE,
                "RATE_LIMIT_PER_MINUTE": "60000", "RATE_LIMIT_BURST": "1000", "DAILY_QUOTA": "1000000"}
-    mesh = harness.Mesh(workdir, harness.create_database(), env={"gateway": gateway})
+    mesh = harness.Mesh(workdir, harness.create_database(), env={"gateway": gateway}, gateways=gateways)
     mesh.start_all()
     return mesh, Credentials(secret, mesh.database_url)
 
@@ -84,7 +88,7 @@ def rss_sampler(mesh: harness.Mesh, stop: threading.Event) -> threading.Thread:
 def load_phase(mesh, creds, images, clients: int, duration: float) -> dict:
     log(f"load: {clients} clients for {duration:.0f}s")
     headers = [creds.jwt(f"user{i % 4}") if i % 2 else creds.key(f"machine{i % 4}") for i in range(clients)]
-    result = asyncio.run(run_load(mesh.url("gateway"), images, clients, duration, headers=lambda i: headers[i]))
+    result = asyncio.run(run_load(mesh.gateway_urls(), images, clients, duration, headers=lambda i: headers[i]))
     state = harness.check_stored(mesh, result.accepted(), timeout=300, sent=result.sent())
     return {"summary": result.summary(), "stored": state}
 
@@ -103,13 +107,23 @@ def fault_phase(mesh, creds, images, clients: int, duration: float) -> dict:
         timeline.append((round(time.monotonic() - t0, 1), what))
         log(f"fault: {what}")
 
+    second = mesh.gateway_names[1] if len(mesh.gateway_names) > 1 else None
+
     def faults():
         at(0.10)
         note("RabbitMQ node killed (SIGKILL)")
         mesh.broker.kill()
+        if second:   # with rows of its own waiting in the shared outbox for the broker
+            at(0.15)
+            mesh.kill(second)
+            note(f"{second} killed (SIGKILL)")
         at(0.22)
         mesh.broker.start()
         note("RabbitMQ node restarted")
+        if second:
+            at(0.27)
+            mesh.start(second)
+            note(f"{second} restarted and ready")
         at(0.32)
         mesh.kill("image-store")
         note("image-store killed (SIGKILL)")
@@ -132,7 +146,7 @@ def fault_phase(mesh, creds, images, clients: int, duration: float) -> dict:
     thread.start()
     headers = [creds.jwt(f"user{i % 4}") if i % 2 else creds.key(f"machine{i % 4}") for i in range(clients)]
     try:
-        result = asyncio.run(run_load(mesh.url("gateway"), images, clients, duration, headers=lambda i: headers[i]))
+        result = asyncio.run(run_load(mesh.gateway_urls(), images, clients, duration, headers=lambda i: headers[i]))
     finally:
         thread.join()
     log("faults: waiting for the end state")
@@ -150,7 +164,7 @@ def priority_phase(mesh, creds, images, clients: int, high_clients: int, duratio
     log(f"priority: {clients} normal + {high_clients} high clients for {duration:.0f}s")
     normal, vip = creds.jwt("crowd"), creds.jwt("vip", scope="ocr:priority")
     pages = [im for im in images if im[0].startswith("pages/")] or images
-    result = asyncio.run(run_load(mesh.url("gateway"), pages, clients, duration, high_clients=high_clients,
+    result = asyncio.run(run_load(mesh.gateway_urls(), pages, clients, duration, high_clients=high_clients,
                                   high_pause=1.0, headers=lambda i: vip if i >= clients else normal))
     harness.assert_stored(mesh, result.accepted(), timeout=300, sent=result.sent())
     queues = {name: httpx.get(f"{mesh.url(name)}/v1/queue", timeout=10).json() for name in ("detection", "recognition")}
@@ -231,11 +245,16 @@ def render(results: dict) -> str:
         if name in results:
             s = results[name]["summary"]
             rows.append(f"| {name} | {s['requests']} | {s['ok']} | {s['throughput_rps']} | {_fmt(s['p50_s'])} | {_fmt(s['p95_s'])} "
-                        f"| {_fmt(s['p99_s'])} | {s['server_errors']} | {s['overloaded_503']} | {s['no_answer']} |")
+                        f"| {_fmt(s['p99_s'])} | {s['server_errors']} | {s['overloaded_503']} | {s['no_answer']} "
+                        f"| {s.get('failovers', 0)} |")
     if rows:
-        out += [f"### Load: {env['clients']} clients, {env['duration']:.0f} s each run, real dev images ({env['images']})", "",
-                "| run | requests | 200 | images/s | p50 s | p95 s | p99 s | 5xx (not 503) | 503 overloaded | no answer |",
-                "|---|---|---|---|---|---|---|---|---|---|", *rows, ""]
+        gateways = env.get("gateways", 1)
+        spread = f" split across {gateways} gateway processes" if gateways > 1 else ""
+        out += [f"### Load: {env['clients']} clients{spread}, {env['duration']:.0f} s each run, real dev images "
+                f"({env['images']})", "",
+                "| run | requests | 200 | images/s | p50 s | p95 s | p99 s | 5xx (not 503) | 503 overloaded | no answer "
+                "| sent to another gateway (connection refused) |",
+                "|---|---|---|---|---|---|---|---|---|---|---|", *rows, ""]
     if results.get("peak_rss_mb"):
         out += ["Peak RSS per service (MiB, VmHWM over every run and restart): " + ", ".join(
             f"{k} {v:.0f}" for k, v in sorted(results["peak_rss_mb"].items())) + ".", ""]
@@ -307,6 +326,8 @@ def write_doc(results: dict) -> None:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--clients", type=int, default=16)
+    p.add_argument("--gateways", type=int, default=2, help="gateway processes, each on its own port; clients are "
+                   "split across them")
     p.add_argument("--duration", type=float, default=60.0, help="seconds of each load run")
     p.add_argument("--priority-clients", type=int, default=12)
     p.add_argument("--priority-high", type=int, default=2)
@@ -315,6 +336,9 @@ def main() -> int:
     p.add_argument("--phases", default="load,faults,priority,fuzz,security")
     p.add_argument("--quick", action="store_true", help="a few seconds of each phase (development)")
     p.add_argument("--no-doc", action="store_true", help="do not rewrite docs/reliability.md")
+    p.add_argument("--note", default="", help="what else the machine was doing, for the report")
+    p.add_argument("--workdir", type=Path, help="keep the services' logs, images and broker data here (default: a "
+                   "temporary folder, removed afterwards)")
     args = p.parse_args()
     if args.quick:
         args.clients, args.duration, args.priority_clients, args.priority_duration, args.fuzz_cases = 4, 8, 3, 8, 150
@@ -322,12 +346,16 @@ def main() -> int:
     images = harness.sample_images()
     results: dict = {"environment": {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": f"{platform.machine()}, "
-        f"{__import__('os').cpu_count()} cores", "note": "CPU only, services, PostgreSQL and RabbitMQ on the same host",
+        f"{__import__('os').cpu_count()} cores", "note": "CPU only, services, PostgreSQL and RabbitMQ on the same host"
+        + (f"; {args.note}" if args.note else ""),
         "clients": args.clients, "duration": args.duration, "images": f"{sum(1 for n, _ in images if n.startswith('pages'))} "
         f"pages up to 4 MP and {sum(1 for n, _ in images if n.startswith('lines'))} line crops",
-        "priority_clients": args.priority_clients, "priority_high": args.priority_high}}
-    with tempfile.TemporaryDirectory(prefix="ocrmesh-reliability-") as tmp:
-        mesh, creds = start_mesh(Path(tmp))
+        "priority_clients": args.priority_clients, "priority_high": args.priority_high, "gateways": args.gateways}}
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+    with (contextlib.nullcontext(str(args.workdir)) if args.workdir
+          else tempfile.TemporaryDirectory(prefix="ocrmesh-reliability-")) as tmp:
+        mesh, creds = start_mesh(Path(tmp), args.gateways)
         stop = threading.Event()
         rss_sampler(mesh, stop)
         try:
