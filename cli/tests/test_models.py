@@ -6,6 +6,7 @@ import pytest
 from ocr_models.checkpoint import load_checkpoint, save_checkpoint
 from ocr_models.recognition.model import CRNN, CRNNConfig
 from ocr_models.registry import ModelStore, compare
+from ocr_models.runtime import read_metadata
 from ocrmesh.__main__ import main
 
 
@@ -58,6 +59,9 @@ def test_promote_stores_a_versioned_card_and_rollback_restores(store, evaldata, 
     assert card["command"] == "ocrmesh train recognizer --data x" and "lines:uw3" in card["scores"]
     assert store.current_path("recognizer").with_suffix(".onnx").read_bytes() == \
         store.version_path("recognizer", "v2").with_suffix(".onnx").read_bytes()
+    # The promoted ONNX model carries its config: serving needs only that file.
+    kind, config = read_metadata(store.current_path("recognizer").with_suffix(".onnx"))
+    assert kind == "recognizer" and CRNNConfig.from_dict(config) == CRNNConfig.from_dict(ckpt["config"])
 
     capsys.readouterr()
     assert _models(store, evaldata, "list") == 0
