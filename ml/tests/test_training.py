@@ -48,3 +48,9 @@ def test_fine_tuning_onto_the_latin_charset_extends_the_output_layer(tmp_path):
     tuned = load_checkpoint(tmp_path / "b" / "last.pt")
     assert tuned["config"]["charset"] == LATIN_CHARSET
     assert tuned["model"]["classifier.weight"].shape[0] == len(LATIN_CHARSET) + 1
+    # --rnn-hidden beyond the weights' widens them (the base has 32 units per direction).
+    base = [b for b in base if b not in ("--rnn-hidden", "32")]
+    train(p.parse_args(["--out", str(tmp_path / "c"), "--steps", "10", "--init", str(tmp_path / "b" / "last.pt"),
+                        "--rnn-hidden", "48", *base]))
+    wider = load_checkpoint(tmp_path / "c" / "last.pt")
+    assert wider["config"]["rnn_hidden"] == 48 and wider["config"]["charset"] == LATIN_CHARSET

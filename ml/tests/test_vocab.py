@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ocr_models.data.text import TextSampler
-from ocr_models.recognition.model import CRNN, CRNNConfig, extend_charset
+from ocr_models.recognition.model import CRNN, CRNNConfig, extend_charset, widen_rnn
 from ocr_models.recognition.vocab import DEFAULT_CHARSET, LATIN_CHARSET, Charset
 
 
@@ -67,3 +67,15 @@ def test_synthetic_text_in_other_languages_only_with_the_latin_charset():
     assert len(accented) >= 10 and latin[0] == lines[0]           # many new letters; seeded
     plain = TextSampler(random.Random(3))
     assert set("".join(plain.line(DEFAULT_CHARSET) for _ in range(400))) <= set(DEFAULT_CHARSET)
+
+
+def test_a_widened_model_reads_as_before_until_trained():
+    model = CRNN(CRNNConfig(channels=(8, 16, 16, 32, 32), rnn_hidden=16)).eval()
+    wider = widen_rnn(model, 24).eval()
+    x = torch.rand(2, 1, 32, 100)
+    with torch.no_grad():
+        assert torch.allclose(model(x), wider(x), atol=1e-6)
+    assert wider.config.rnn_hidden == 24 and wider.rnn.weight_hh_l1.shape == (96, 24)
+    assert sum(p.numel() for p in wider.parameters()) > sum(p.numel() for p in model.parameters())
+    with pytest.raises(ValueError):
+        widen_rnn(wider, 24)

@@ -75,6 +75,51 @@ def extend_charset(model: CRNN, charset: str) -> CRNN:
     return bigger
 
 
+def widen_rnn(model: CRNN, rnn_hidden: int, seed: int = 0) -> CRNN:
+    """The same function with more LSTM units per direction (capacity for a fine-tune, Net2Net-style): the
+    old units keep their weights; a new unit gets small random input weights, and everything it feeds
+    (the recurrent weights, the next layer, the classifier) starts at zero, so the wider model reads
+    exactly as before until training gives the new units a say."""
+    h, h2 = model.config.rnn_hidden, rnn_hidden
+    if h2 <= h:
+        raise ValueError(f"rnn_hidden {h2} does not widen {h}")
+    wider = CRNN(CRNNConfig.from_dict({**model.config.to_dict(), "rnn_hidden": h2}))
+    generator = torch.Generator().manual_seed(seed)
+
+    def small(*shape: int) -> torch.Tensor:
+        return (torch.rand(shape, generator=generator) * 2 - 1) / h2 ** 0.5
+
+    def units(t: torch.Tensor) -> torch.Tensor:
+        """(..., 2h) -> (..., 2h2): the forward then backward units' columns, zero for the new units."""
+        out = torch.zeros((*t.shape[:-1], 2 * h2))
+        out[..., :h], out[..., h2: h2 + h] = t[..., :h], t[..., h:]
+        return out
+
+    state = model.state_dict()
+    with torch.no_grad():
+        for name, value in state.items():
+            if not name.startswith("rnn."):
+                continue
+            if name.startswith("rnn.weight_hh"):          # (4h, h) -> (4h2, h2); nobody reads a new unit's state
+                grown, old = small(4 * h2, h2), torch.zeros(4 * h, h2)
+                grown[:, h:] = 0.0
+                old[:, :h] = value
+            elif name.startswith("rnn.weight_ih_l0"):     # (4h, C): the conv features
+                grown, old = small(4 * h2, value.shape[1]), value
+            elif name.startswith("rnn.weight_ih"):        # (4h, 2h): the layer below, both directions
+                grown, old = small(4 * h2, 2 * h2), units(value)
+                grown[:, h: h2] = 0.0
+                grown[:, h2 + h:] = 0.0
+            else:                                         # biases (4h)
+                grown, old = small(4 * h2) * 0.1, value
+            for g in range(4):                            # gates i, f, g, o: the old units' rows as they were
+                grown[g * h2: g * h2 + h] = old[g * h: (g + 1) * h]
+            state[name] = grown
+        state["classifier.weight"] = units(state["classifier.weight"])
+    wider.load_state_dict(state)
+    return wider
+
+
 _BASE_OVERRIDES = {"ß": "s", "æ": "a", "Æ": "A", "œ": "o", "Œ": "O", "ø": "o", "Ø": "O", "«": "<", "»": ">",
                    "„": '"', "§": "S", "©": "c", "®": "R", "µ": "u", "½": "1"}
 

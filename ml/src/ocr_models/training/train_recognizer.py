@@ -19,7 +19,7 @@ from ..data.lines import LineSynthesizer, SyntheticLineBatches
 from ..data.real_lines import RealLineBatches, case_pairs, fold_case_log_probs
 from ..evaluation import evaluate_lines
 from ..metrics import ErrorRate
-from ..recognition.model import CRNN, KIND, CRNNConfig, extend_charset, output_lengths, torch_recognizer
+from ..recognition.model import CRNN, KIND, CRNNConfig, extend_charset, output_lengths, torch_recognizer, widen_rnn
 from ..recognition.vocab import CHARSETS, Charset
 from .common import (
     add_real_data_arguments,
@@ -47,7 +47,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=1, help="DataLoader workers rendering lines")
     p.add_argument("--threads", type=int, default=1, help="torch intra-op threads for the model")
     p.add_argument("--channels", default="16,48,96,160,256")
-    p.add_argument("--rnn-hidden", type=int, default=128)
+    p.add_argument("--rnn-hidden", type=int, default=None,
+                   help="LSTM units per direction (default 128); with --init, more than the weights have widens them "
+                        "without changing what they read (widen_rnn)")
     p.add_argument("--charset", choices=sorted(CHARSETS), default=None,
                    help="characters to read: default (ASCII and a few symbols) or latin (plus the letters and symbols "
                         "of the main Latin-script European languages); with --init, the model's output layer is "
@@ -90,12 +92,15 @@ def train(args: argparse.Namespace) -> Path:
     source = ckpt or init
     config = CRNNConfig.from_dict(source["config"]) if source else CRNNConfig(
         charset=CHARSETS[args.charset or "default"], channels=tuple(int(c) for c in args.channels.split(",")),
-        rnn_hidden=args.rnn_hidden)
+        rnn_hidden=args.rnn_hidden or 128)
     model = CRNN(config)
     if source is not None:
         model.load_state_dict(source["model"])
     if ckpt is None and args.charset and CHARSETS[args.charset] != config.charset:
         model = extend_charset(model, CHARSETS[args.charset])   # --init weights learn more letters
+        config = model.config
+    if ckpt is None and source is not None and args.rnn_hidden and args.rnn_hidden > config.rnn_hidden:
+        model = widen_rnn(model, args.rnn_hidden, seed=args.seed)   # --init weights get more capacity
         config = model.config
     charset = Charset(config.charset)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
