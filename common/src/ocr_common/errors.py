@@ -48,6 +48,19 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)
 
 
+def answer_database_down(app: FastAPI, exceptions: tuple[type[BaseException], ...]) -> None:
+    """`exceptions` (the database driver's "unreachable" errors, e.g. SQLAlchemy's OperationalError and
+    InterfaceError) are answered 503 `database_unavailable` with Retry-After: a restart of the database is a
+    wait, not a server error."""
+    async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return JSONResponse(error_body("database_unavailable", "the database is not reachable; try again"),
+                            status_code=503, headers={"Retry-After": "2"})
+
+    for exception in exceptions:
+        app.add_exception_handler(exception, _database_down)
+
+
 def too_large(limit: int | None) -> JSONResponse:
     return JSONResponse(error_body("request_too_large", f"the request body is over the limit of {limit} bytes"),
                         status_code=413, headers={"Connection": "close"})

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import exc as sa_exc
 from starlette.concurrency import run_in_threadpool
 
 from ocr_common.admission import AdmissionGate
-from ocr_common.errors import install_body_limit, install_error_handlers
+from ocr_common.errors import answer_database_down, install_body_limit, install_error_handlers
 from ocr_common.health import health_router
 from ocr_common.images import ImageLimits
 from ocr_common.logging import configure_logging
@@ -134,6 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="The public API of ocrmesh: upload an image, get its text lines and boxes at once; "
                               "results are kept for 7 days and can be corrected.")
     install_error_handlers(app)
+    # PostgreSQL restarting (the outbox, keys, limits and quotas are there): 503 with Retry-After, not 500
+    answer_database_down(app, (sa_exc.OperationalError, sa_exc.InterfaceError))
     install_body_limit(app, settings.request_body_limit)
     app.add_middleware(RequestDeadline, seconds=settings.REQUEST_TIMEOUT)
 

@@ -6,13 +6,12 @@ import logging
 from contextlib import asynccontextmanager
 
 import pika
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from sqlalchemy import Engine, text
 from sqlalchemy import exc as sa_exc
 from starlette.concurrency import run_in_threadpool
 
-from ocr_common.errors import error_body, install_body_limit, install_error_handlers
+from ocr_common.errors import answer_database_down, install_body_limit, install_error_handlers
 from ocr_common.health import health_router
 from ocr_common.logging import configure_logging
 from ocr_common.messages import dead_letter_queue, queue_depth
@@ -128,12 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_body_limit(app, settings.MAX_REQUEST_BYTES)
 
-    @app.exception_handler(sa_exc.OperationalError)
-    @app.exception_handler(sa_exc.InterfaceError)
-    async def _database_down(_: Request, exc: Exception) -> JSONResponse:
-        log.warning("database unavailable: %s", type(exc).__name__)
-        return JSONResponse(error_body("database_unavailable", "the database is not reachable; try again"), status_code=503)
-
+    answer_database_down(app, (sa_exc.OperationalError, sa_exc.InterfaceError))
     database_probe = DatabaseProbe(engine, settings.READY_DB_TIMEOUT)
 
     async def readiness() -> dict[str, bool]:
