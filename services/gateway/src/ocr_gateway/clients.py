@@ -117,7 +117,7 @@ class RecognitionClient(PeerClient):
         version = None
         for start in range(0, len(crops), self.max_lines):
             chunk = crops[start:start + self.max_lines]
-            files = [("images", (f"line{start + i}.png", c, "image/png")) for i, c in enumerate(chunk)]
+            files = [("images", (f"line{start + i}.bmp", c, "image/bmp")) for i, c in enumerate(chunk)]
             part = self.parse(await self.request("POST", "/v1/recognize", files=files, headers=_priority(priority)),
                               Recognition)
             if len(part.lines) != len(chunk):
