@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import json
 import platform
+import re
 import secrets
 import subprocess
 import sys
@@ -222,6 +223,8 @@ def security_phase() -> dict:
         npm_report = json.loads(npm.stdout)
     except ValueError:
         npm_report = {"message": npm.stderr.strip()[-300:]}
+    if "message" in npm_report:   # the registry's answer names its address: the project says "the npm registry"
+        npm_report["message"] = re.sub(r"\S+://\S+", "(the npm registry)", str(npm_report["message"]))
     npm_result = ({"findings": {k: v.get("severity") for k, v in npm_report["vulnerabilities"].items()},
                    "metadata": npm_report.get("metadata", {}).get("vulnerabilities")}
                   if "vulnerabilities" in npm_report else {"error": npm_report.get("message", "no report")[:300]})
@@ -240,6 +243,9 @@ def render(results: dict) -> str:
     env = results["environment"]
     out = [f"Measured {env['date']} on {env['machine']} ({env['note']}); raw numbers in "
            "`bench/results/reliability.json`. Regenerate with `make bench-reliability`.", ""]
+    dates = env.get("phase_dates", {})
+    if len(set(dates.values())) > 1:
+        out += ["Phases measured on different runs: " + ", ".join(f"{k} {v}" for k, v in dates.items()) + ".", ""]
     rows = []
     for name in ("load", "faults"):
         if name in results:
@@ -323,6 +329,18 @@ def write_doc(results: dict) -> None:
     DOC.write_text(text[:start] + "\n" + render(results) + "\n" + text[end:])
 
 
+def merge(old: dict, new: dict, phases: list[str]) -> dict:
+    """The earlier results with the phases of this run replaced; peak memory is the larger of the two runs'."""
+    merged = {**old, **{k: v for k, v in new.items() if k in phases}}
+    dates = {k: old["environment"]["date"] for k in ("load", "faults", "priority", "fuzz", "security") if k in old}
+    dates |= old["environment"].get("phase_dates", {}) | new["environment"]["phase_dates"]
+    merged["environment"] = {**new["environment"], "phase_dates": dates}
+    peaks = old.get("peak_rss_mb", {})
+    merged["peak_rss_mb"] = {k: max(v, peaks.get(k, 0.0)) for k, v in new.get("peak_rss_mb", {}).items()} | {
+        k: v for k, v in peaks.items() if k not in new.get("peak_rss_mb", {})}
+    return merged
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--clients", type=int, default=16)
@@ -337,6 +355,8 @@ def main() -> int:
     p.add_argument("--quick", action="store_true", help="a few seconds of each phase (development)")
     p.add_argument("--no-doc", action="store_true", help="do not rewrite docs/reliability.md")
     p.add_argument("--note", default="", help="what else the machine was doing, for the report")
+    p.add_argument("--keep-other-phases", action="store_true", help="start from bench/results/reliability.json and "
+                   "replace only the phases run now (each phase's date is kept with it)")
     p.add_argument("--workdir", type=Path, help="keep the services' logs, images and broker data here (default: a "
                    "temporary folder, removed afterwards)")
     args = p.parse_args()
@@ -376,6 +396,9 @@ def main() -> int:
             harness.drop_database(mesh.database_url)
     if "security" in phases:
         results["security"] = security_phase()
+    results["environment"]["phase_dates"] = {k: results["environment"]["date"] for k in phases}
+    if args.keep_other_phases and RESULTS.exists():
+        results = merge(json.loads(RESULTS.read_text()), results, phases)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, default=str))
     if not args.no_doc:
