@@ -130,7 +130,8 @@ def upload(client, headers=None, path="/v1/ocr", **params):
 def test_no_credentials_is_401_with_a_challenge(gw):
     client, s, _, _ = gw
     for method, path in [("POST", "/v1/ocr"), ("GET", "/v1/ocr"), ("GET", f"/v1/ocr/{uuid.uuid4()}"),
-                         ("GET", f"/v1/ocr/{uuid.uuid4()}/image"), ("POST", "/read"), ("POST", "/correct-text"),
+                         ("GET", f"/v1/ocr/{uuid.uuid4()}/image"),
+                         ("GET", f"/v1/ocr/{uuid.uuid4()}/pages/1/image"), ("POST", "/read"), ("POST", "/correct-text"),
                          ("GET", "/v1/search?q=total")]:
         r = client.request(method, path)
         assert r.status_code == 401, (path, r.text)
@@ -206,6 +207,7 @@ def test_other_owners_results_answer_404(gw):
     for rid in (theirs, legacy, str(uuid.uuid4())):
         assert client.get(f"/v1/ocr/{rid}", headers=alice).status_code == 404
         assert client.get(f"/v1/ocr/{rid}/image", headers=alice).status_code == 404
+        assert client.get(f"/v1/ocr/{rid}/pages/1/image", headers=alice).status_code == 404
         r = client.post(f"/v1/ocr/{rid}/corrections", json={"text": "x"}, headers=alice)
         assert (r.status_code, r.json()["error"]) == (404, "not_found")
         assert client.post("/correct-text", json={"id": rid, "text": "x"}, headers=alice).status_code == 404

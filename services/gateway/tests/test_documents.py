@@ -121,6 +121,8 @@ def stand_in_store(image_body: bytes, data: dict, corrections: list[dict]) -> Fa
 
     @store.get("/v1/images/{image_id}/file")
     def file(image_id: str):
+        if image_id != rid:
+            return JSONResponse({"error": "not_found", "detail": "no"}, status_code=404)
         return Response(image_body, media_type="application/pdf")
     return store
 
@@ -158,6 +160,23 @@ def test_exports_carry_the_correction(exported):
     alto = ET.fromstring(client.get(f"/v1/ocr/{rid}/export", params={"format": "alto"}).content)
     assert len(alto.findall(".//{http://www.loc.gov/standards/alto/ns-v4#}Page")) == 3
     assert "attachment" in txt.headers["content-disposition"]
+
+
+def test_each_page_of_a_stored_document_is_served_as_png_at_its_reading_size(exported):
+    client, rid = exported
+    pages = client.get(f"/v1/ocr/{rid}").json()["pages"]
+    for p in pages:
+        r = client.get(f"/v1/ocr/{rid}/pages/{p['page']}/image")
+        assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+        img = Image.open(io.BytesIO(r.content))
+        assert (img.format, img.size) == ("PNG", (p["width"], p["height"]))   # the result's points fit it
+        # the page's own text is on it: dark pixels where its line was written
+        assert np.asarray(img.convert("L"))[80 * 200 // 72: 110 * 200 // 72].min() < 100
+    past = client.get(f"/v1/ocr/{rid}/pages/4/image")
+    assert (past.status_code, past.json()["error"]) == (404, "not_found") and "3 pages" in past.json()["detail"]
+    assert client.get(f"/v1/ocr/{rid}/pages/0/image").status_code == 422
+    missing = client.get("/v1/ocr/6f1d8a44-44f4-4a3c-9d59-0d2b3f1f7f13/pages/1/image")
+    assert (missing.status_code, missing.json()["error"]) == (404, "not_found")
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile
+import cv2
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -19,6 +20,7 @@ from ocr_common.errors import ApiError
 from ocr_common.export import FORMATS as EXPORT_TYPES
 from ocr_common.messages import TextCorrectionMessage, amqp_headers
 from ocr_common.ocr_result import page_text
+from ocr_common.pages import Document, DocumentLimits
 from ocr_common.search import DEFAULT_SEARCH_LIMIT, MAX_QUERY_LENGTH, MAX_SEARCH_LIMIT, QUERY_SYNTAX, SearchHit, SearchResults
 from ocr_common.tracing import inject_headers
 
@@ -161,6 +163,34 @@ async def get_image(request: Request, caller: CallerDep, request_id: str) -> Res
     if r is None:
         raise ApiError(404, "not_found", "no such image (it may not be stored yet, or it has expired)")
     return Response(r.content, media_type=r.headers.get("content-type", "application/octet-stream"))
+
+
+def _page_png(data: bytes, limits: DocumentLimits, number: int) -> bytes:
+    """Page `number` (1-based) of a stored upload as PNG, rendered as it was read (same limits, so the same size:
+    the result's points fit it); 404 past the last page."""
+    with Document(data, limits, what="the stored file") as doc:
+        if number > len(doc):
+            raise ApiError(404, "not_found", f"no page {number}: the stored file has {len(doc)} pages")
+        pixels = doc.render(number - 1).pixels
+    return cv2.imencode(".png", pixels, [cv2.IMWRITE_PNG_COMPRESSION, 3])[1].tobytes()
+
+
+@ocr_router.get("/{request_id}/pages/{page}/image", responses=ERRORS | {200: {"content": {"image/png": {}}}})
+async def get_page_image(request: Request, caller: CallerDep, request_id: str,
+                         page: Annotated[int, Path(ge=1, le=100_000, description="1-based page number")]) -> Response:
+    """One page of a stored result's upload as a PNG: a PDF page rendered as it was read (the result's points are in
+    its pixels), a TIFF's frame, or the image itself for page 1. A browser can show it where it cannot show the
+    upload (a PDF, a TIFF). 404 for a page past the last."""
+    rid = _request_id(request_id)
+    if caller.auth:
+        await _stored(request, caller, rid, "image")
+    s = _services(request)
+    r = await s.imagestore.get_file(f"/v1/images/{rid}/file")
+    if r is None:
+        raise ApiError(404, "not_found", "no such image (it may not be stored yet, or it has expired)")
+    async with s.pipeline.pixels.slot(caller.priority):   # a decoded page holds a decode slot, as when it was read
+        png = await run_in_threadpool(_page_png, r.content, s.pipeline.documents, page)
+    return Response(png, media_type="image/png")
 
 
 async def _may_correct(request: Request, caller: Caller, rid: str) -> bool:
