@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ocr_models.checkpoint import load_checkpoint
-from ocr_models.data.real_lines import RealLineBatches, case_pairs, fold_case_log_probs, fold_case_text
+from ocr_models.data.real_lines import RealLineBatches, case_pairs, fold_case_log_probs, fold_case_text, mix_batches
 from ocr_models.recognition.vocab import Charset
 from ocr_models.training.common import real_step
 from ocr_models.training.train_recognizer import add_arguments, train
@@ -115,6 +115,30 @@ def test_mixed_run_alternates_real_and_synthetic_batches(tmp_path):
                          "--eval-manifest", str(_line_manifest(tmp_path))])
     final = train(args)
     assert load_checkpoint(final)["training"]["data"] == ["synthetic", str(tmp_path / "manifest.jsonl")]
+
+
+def test_a_mixed_batch_holds_both_kinds_padded_to_one_width(tmp_path):
+    charset = Charset()
+    real = next(iter(RealLineBatches([_page_manifest(tmp_path, case_sensitive=False)], charset, batch_size=4, seed=1)))
+    from ocr_models.data.lines import collate
+    synthetic = collate([(np.ones((32, 40), np.float32), "ab"), (np.ones((32, 60), np.float32), "cde"),
+                         (np.ones((32, 50), np.float32), "f"), (np.ones((32, 44), np.float32), "gh")], charset)
+    mixed = mix_batches(synthetic, real, 1)
+    assert len(mixed["texts"]) == 4 and mixed["texts"][1:] == ["ab", "cde", "f"]
+    assert mixed["images"].shape[-1] == max(real["images"].shape[-1], 60)
+    assert mixed["fold_case"].tolist() == [True, False, False, False]    # only the receipt row is case-folded
+    assert mixed["target_lengths"].tolist() == [len(mixed["texts"][0]), 2, 3, 1]
+    assert charset.decode(mixed["targets"].tolist()) == "".join(mixed["texts"])
+    assert float(mixed["images"][1, 0, :, 40:].min()) == 1.0               # padded with background
+
+
+def test_mix_in_batch_trains(tmp_path):
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    args = p.parse_args(["--out", str(tmp_path / "mix"), "--steps", "4", "--batch-size", "4", "--workers", "0",
+                         "--channels", "8,16,32,48,64", "--rnn-hidden", "48", "--eval-every", "4", "--val-lines", "0",
+                         "--data", str(_page_manifest(tmp_path, case_sensitive=False)), "--mix-in-batch"])
+    assert load_checkpoint(train(args))["step"] == 4
 
 
 def test_recognizer_refuses_evaluation_data(tmp_path, evaldata):

@@ -61,6 +61,28 @@ def fold_case_log_probs(log_probs: torch.Tensor, pairs: list[tuple[int, int]], f
     return torch.where(fold[None, :, None], folded, log_probs)
 
 
+def mix_batches(synthetic: dict, real: dict, n_real: int) -> dict:
+    """One batch of the first n_real real lines and the synthetic lines after them (the batch size of
+    `synthetic`), padded to one width. Trained together, the two kinds share BatchNorm's statistics: with
+    batches of one kind at a time the running statistics follow whichever kind came last, and a model's
+    clean-print error swung between 1 % and 3 % from one checkpoint to the next."""
+    n_synth = len(synthetic["texts"]) - n_real
+    width = max(int(synthetic["images"].shape[-1]), int(real["images"].shape[-1]))
+
+    def part(batch: dict, n: int) -> dict:
+        images = batch["images"][:n]
+        pad = width - images.shape[-1]
+        if pad:   # background is 1.0 after normalisation, as pad_batch pads
+            images = torch.nn.functional.pad(images, (0, pad), value=1.0)
+        lengths = batch["target_lengths"][:n]
+        fold = batch.get("fold_case", torch.zeros(len(batch["texts"]), dtype=torch.bool))[:n]
+        return {"images": images, "widths": batch["widths"][:n], "targets": batch["targets"][: int(lengths.sum())],
+                "target_lengths": lengths, "texts": batch["texts"][:n], "fold_case": fold}
+
+    a, b = part(real, n_real), part(synthetic, n_synth)
+    return {k: (a[k] + b[k]) if k == "texts" else torch.cat([a[k], b[k]]) for k in a}
+
+
 class RealLineBatches:
     """Endless batches of real lines, each drawn at random; images are kept in memory (grey)."""
 

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from ..checkpoint import save_checkpoint
 from ..data.fonts import discover_fonts, split_fonts
 from ..data.lines import LineSynthesizer, SyntheticLineBatches
-from ..data.real_lines import RealLineBatches, case_pairs, fold_case_log_probs
+from ..data.real_lines import RealLineBatches, case_pairs, fold_case_log_probs, mix_batches
 from ..evaluation import evaluate_lines
 from ..metrics import ErrorRate
 from ..recognition.model import CRNN, KIND, CRNNConfig, extend_charset, output_lengths, torch_recognizer, widen_rnn
@@ -63,6 +63,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "optimizer and schedule; the architecture comes from that file")
     add_real_data_arguments(p, "lines", "page rows with boxes, or line crops")
     p.add_argument("--overfit-batch", action="store_true", help="train on one fixed batch (a sanity check)")
+    p.add_argument("--mix-in-batch", action="store_true",
+                   help="with --data, every batch holds real and synthetic lines in --real-fraction (BatchNorm sees one "
+                        "mixture) instead of whole batches of each kind on that fraction of the steps")
 
 
 def _validation_set(fonts, charset: Charset, n: int, seed: int):
@@ -126,14 +129,20 @@ def train(args: argparse.Namespace) -> Path:
     (out / "config.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
                                                  "model": config.to_dict(), "params": n_params}, indent=1))
     print(f"CRNN {n_params / 1e6:.2f} M parameters; {len(train_fonts)} training fonts, {len(val_fonts)} held out"
-          + (f"; real lines from {', '.join(map(str, args.data))} on {args.real_fraction:.0%} of the steps" if real_batches else ""))
+          + (f"; real lines from {', '.join(map(str, args.data))} on {args.real_fraction:.0%} of "
+             + ("every batch" if args.mix_in_batch else "the steps") if real_batches else ""))
 
     bar = tqdm(total=args.steps, initial=step, unit="step", dynamic_ncols=True)
     model.train()
     t0, seen, budget_s = time.time(), 0, args.hours * 3600
     total_steps = args.steps
     while step < total_steps:
-        batch = fixed if fixed is not None else next(real_batches if real_step(step, real_batches, args.real_fraction) else batches)
+        if fixed is not None:
+            batch = fixed
+        elif real_batches is not None and args.mix_in_batch:
+            batch = mix_batches(next(batches), next(real_batches), round(args.batch_size * args.real_fraction))
+        else:
+            batch = next(real_batches if real_step(step, real_batches, args.real_fraction) else batches)
         elapsed = trained_s + time.time() - t0
         if budget_s:
             # Map elapsed time onto the step axis, so the schedule ends when the budget does.
