@@ -139,6 +139,15 @@ def test_mix_in_batch_trains(tmp_path):
                          "--channels", "8,16,32,48,64", "--rnn-hidden", "48", "--eval-every", "4", "--val-lines", "0",
                          "--data", str(_page_manifest(tmp_path, case_sensitive=False)), "--mix-in-batch"])
     assert load_checkpoint(train(args))["step"] == 4
+    # A step of its own: no training, BatchNorm's statistics recomputed on the mixture, the weights kept.
+    before = load_checkpoint(tmp_path / "mix" / "recognizer.pt")["model"]
+    args = p.parse_args(["--out", str(tmp_path / "bn"), "--steps", "0", "--batch-size", "4", "--workers", "0",
+                         "--val-lines", "0", "--init", str(tmp_path / "mix" / "recognizer.pt"), "--recalibrate-bn", "3",
+                         "--data", str(_page_manifest(tmp_path, case_sensitive=False)), "--real-fraction", "0.5"])
+    after = load_checkpoint(train(args))["model"]
+    stats = [k for k in before if k.endswith("running_mean")]
+    assert stats and all(not torch.equal(before[k], after[k]) for k in stats)
+    assert all(torch.equal(before[k], after[k]) for k in before if k.endswith(".weight"))
 
 
 def test_recognizer_refuses_evaluation_data(tmp_path, evaldata):

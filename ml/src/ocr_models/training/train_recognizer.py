@@ -63,6 +63,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "optimizer and schedule; the architecture comes from that file")
     add_real_data_arguments(p, "lines", "page rows with boxes, or line crops")
     p.add_argument("--overfit-batch", action="store_true", help="train on one fixed batch (a sanity check)")
+    p.add_argument("--recalibrate-bn", type=int, default=0, metavar="BATCHES",
+                   help="before saving the final weights, recompute BatchNorm's running statistics over this many "
+                        "batches (real and synthetic lines in --real-fraction with --data): with --steps 0 and --init, "
+                        "a step of its own")
     p.add_argument("--mix-in-batch", action="store_true",
                    help="with --data, every batch holds real and synthetic lines in --real-fraction (BatchNorm sees one "
                         "mixture) instead of whole batches of each kind on that fraction of the steps")
@@ -183,11 +187,31 @@ def train(args: argparse.Namespace) -> Path:
                             py_random=random.getstate(), torch_random=torch.get_rng_state())
             plot_curves(history, out / "curve.png", [k for k in row if "cer" in k], "CRNN recognizer")
     bar.close()
+    if args.recalibrate_bn:
+        recalibrate_batchnorm(model, batches, real_batches, args.recalibrate_bn, args.real_fraction, args.batch_size)
+        print(f"BatchNorm statistics recomputed over {args.recalibrate_bn} batches")
     final = out / "recognizer.pt"
     trained_s += time.time() - t0
     save_checkpoint(final, kind=KIND, config=config.to_dict(), model_state=model.state_dict(),
                     step=step, params=n_params, trained_s=trained_s, training=training_record(args, trained_s))
     return final
+
+
+def recalibrate_batchnorm(model: CRNN, synthetic, real, n_batches: int, real_fraction: float, batch_size: int) -> None:
+    """BatchNorm's running statistics as the average over n mixed batches (the weights stay): what the model
+    sees at inference is then the mixture, not whichever kind of batch it trained on last."""
+    norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None                      # a cumulative average
+    model.train()
+    with torch.no_grad():
+        for _ in range(n_batches):
+            batch = mix_batches(next(synthetic), next(real), round(batch_size * real_fraction)) if real else next(synthetic)
+            model.features(batch["images"])
+    for m in norms:
+        m.momentum = 0.1
+    model.eval()
 
 
 def main(argv=None) -> None:
