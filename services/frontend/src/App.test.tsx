@@ -11,7 +11,7 @@ const png = () => new File([new Uint8Array([137, 80, 78, 71])], 'receipt.png', {
 afterEach(() => history.replaceState(null, '', '/'))
 
 async function upload(user: ReturnType<typeof userEvent.setup>, file: File = png()) {
-  const input = screen.getByLabelText('Image file') as HTMLInputElement
+  const input = screen.getByLabelText('Image or PDF file') as HTMLInputElement
   await user.upload(input, file)
 }
 
@@ -37,7 +37,7 @@ describe('uploading', () => {
     render(<App api={fakeApi({ ocr })} />)
     await upload(user)
     expect(await screen.findByRole('progressbar', { name: 'Reading the text…' })).toBeInTheDocument()
-    expect(screen.getByRole('button', { name: 'Choose an image…' })).toBeDisabled()
+    expect(screen.getByRole('button', { name: 'Choose a file…' })).toBeDisabled()
     await act(async () => finish(ocrResult()))
     expect(screen.queryByRole('progressbar')).toBeNull()
   })
@@ -94,7 +94,7 @@ describe('error messages', () => {
     const alert = await screen.findByTestId('error')
     expect(alert).toHaveTextContent(expected)
     expect(screen.queryByRole('progressbar')).toBeNull()
-    expect(screen.getByRole('button', { name: 'Choose an image…' })).toBeEnabled()
+    expect(screen.getByRole('button', { name: 'Choose a file…' })).toBeEnabled()
   })
 
   it('tells when the recent results cannot be loaded', async () => {
@@ -308,7 +308,7 @@ describe('signing in', () => {
     const user = userEvent.setup()
     render(<App api={guarded()} />)
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument()
-    expect(screen.queryByLabelText('Image file')).toBeNull()
+    expect(screen.queryByLabelText('Image or PDF file')).toBeNull()
     await user.type(screen.getByLabelText('API key or token'), 'Bearer ocm_good')
     await user.click(screen.getByRole('button', { name: 'Sign in' }))
     expect(await screen.findByRole('button', { name: /TOTAL 12.50/ })).toBeInTheDocument()
@@ -342,6 +342,6 @@ describe('signing in', () => {
     expect(await screen.findByText('No results yet.')).toBeInTheDocument()
     expect(screen.queryByRole('heading', { name: 'Sign in' })).toBeNull()
     expect(screen.queryByRole('button', { name: 'Sign out' })).toBeNull()
-    expect(screen.getByLabelText('Image file')).toBeInTheDocument()
+    expect(screen.getByLabelText('Image or PDF file')).toBeInTheDocument()
   })
 })

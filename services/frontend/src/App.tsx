@@ -1,11 +1,16 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 
 import { credential, watchUnauthorized } from './api/auth'
-import { ApiError, createApi, type Api, type Correction, type CorrectionIn, type ResultSummary } from './api/client'
+import {
+  ApiError, createApi, type Api, type Correction, type CorrectionIn, type ExportFormat, type ResultSummary,
+} from './api/client'
 import { describeError } from './api/errors'
 import { API_BASE, NOT_STORED_RETRIES, NOT_STORED_RETRY_MS } from './config'
-import { copyText, downloadJson } from './lib/browser'
+import { copyText, downloadBlob, downloadJson } from './lib/browser'
 import { buildView } from './lib/corrections'
+import { exportKind } from './lib/exports'
+import { documentKind, isDocument } from './lib/pages'
+import type { PageImageLoader } from './lib/usePageImage'
 import { prepareUpload } from './lib/resize'
 import { RecentList } from './components/RecentList'
 import { ResultView, type OpenResult } from './components/ResultView'
@@ -42,6 +47,8 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
   const [status, setStatus] = useState<Status>({ kind: 'idle' })
   const [result, setResult] = useState<OpenResult | null>(null)
   const [imageSrc, setImageSrc] = useState<string | null>(null)
+  // A document (PDF, TIFF) is shown from the gateway's page images: an <img> cannot show the upload.
+  const [pagedImages, setPagedImages] = useState(false)
   const [recent, setRecent] = useState<ResultSummary[]>([])
   const [recentLoading, setRecentLoading] = useState(false)
   const [recentError, setRecentError] = useState<string | null>(null)
@@ -65,6 +72,22 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
     setStatus({ kind: 'busy', message, since: Date.now() })
     return controller
   }, [])
+
+  /** `read`, again while it answers 404: results are stored asynchronously, a just-made one can need a moment. */
+  const whenStored = useCallback(
+    async <T,>(read: () => Promise<T>, signal?: AbortSignal): Promise<T> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await read()
+        } catch (err) {
+          if (!(err instanceof ApiError && err.status === 404) || attempt >= NOT_STORED_RETRIES) throw err
+          await sleep(retryMs)
+          if (signal?.aborted) throw err
+        }
+      }
+    },
+    [retryMs],
+  )
 
   const fail = useCallback((controller: AbortController, err: unknown) => {
     if (running.current !== controller) return // a newer action took over
@@ -105,7 +128,9 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
         setStatus({ kind: 'busy', message: 'Reading the text…', since: Date.now() })
         const r = await api.ocr(upload.blob, upload.filename, controller.signal)
         if (running.current !== controller) return
-        showImage(URL.createObjectURL(upload.blob), true)
+        const paged = isDocument(r) || upload.document !== undefined
+        setPagedImages(paged)
+        showImage(paged ? null : URL.createObjectURL(upload.blob), !paged)
         setResult({ ...r, created_at: new Date().toISOString(), corrections: [] })
         setMatches([])
         history.replaceState(null, '', `#/result/${r.request_id}`)
@@ -128,21 +153,17 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
     async (requestId: string, matching: number[] = []) => {
       const controller = begin('Opening the result…')
       try {
-        let stored
-        for (let attempt = 0; ; attempt++) {
-          try {
-            stored = await api.getResult(requestId, controller.signal)
-            break
-          } catch (err) {
-            // Results are stored asynchronously: a just-made one can need a moment.
-            if (!(err instanceof ApiError && err.status === 404) || attempt >= NOT_STORED_RETRIES) throw err
-            await sleep(retryMs)
-            if (controller.signal.aborted) throw err
-          }
+        const stored = await whenStored(() => api.getResult(requestId, controller.signal), controller.signal)
+        // Fetched with the credentials (an <img src> could not send them), shown from an object URL; a document's
+        // pages are fetched one by one as they are shown.
+        let paged = stored.image_available && isDocument(stored)
+        let image = stored.image_available && !paged ? await api.image(requestId, controller.signal) : null
+        if (image && (await documentKind(image)) !== null) {
+          paged = true // a one-page TIFF: the browser cannot show it either
+          image = null
         }
-        // Fetched with the credentials (an <img src> could not send them), shown from an object URL.
-        const image = stored.image_available ? await api.image(requestId, controller.signal) : null
         if (running.current !== controller) return
+        setPagedImages(paged)
         showImage(image ? URL.createObjectURL(image) : null, image !== null)
         setResult({ ...stored, corrections: stored.corrections ?? [] })
         setMatches(matching)
@@ -155,7 +176,13 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
         fail(controller, err)
       }
     },
-    [api, begin, fail, showImage],
+    [api, begin, fail, showImage, whenStored],
+  )
+
+  const rid = result?.request_id ?? null
+  const pageImage = useCallback<PageImageLoader>(
+    (page, signal) => whenStored(() => api.pageImage(rid as string, page, signal), signal),
+    [api, rid, whenStored],
   )
 
   // A link to #/result/<id> opens that result, on load and when the hash changes.
@@ -215,8 +242,12 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
         width: result.width,
         height: result.height,
         text: view.text,
+        ...(result.pages && result.pages.length > 1
+          ? { pages: result.pages.map(({ page, width, height, dpi, rotation }) => ({ page, width, height, dpi, rotation })) }
+          : {}),
         lines: view.lines.map((l) => ({
           index: l.index,
+          ...(result.pages && result.pages.length > 1 ? { page: l.page ?? 1 } : {}),
           points: l.points,
           text: l.text,
           confidence: l.confidence,
@@ -230,6 +261,25 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
     )
     setStatus({ kind: 'done', message: 'JSON downloaded.' })
   }, [result])
+
+  // Fetched with the credentials (a plain link could not send them) and saved from an object URL.
+  const exportAs = useCallback(
+    async (format: ExportFormat) => {
+      if (!rid) return
+      const kind = exportKind(format)
+      const controller = begin(`Preparing the ${kind.name} download…`)
+      try {
+        const blob = await whenStored(() => api.exportResult(rid, format, controller.signal), controller.signal)
+        if (running.current !== controller) return
+        downloadBlob(blob, `ocr-${rid}.${kind.extension}`)
+        setStatus({ kind: 'done', message: `${kind.name} downloaded.` })
+        running.current = null
+      } catch (err) {
+        fail(controller, err)
+      }
+    },
+    [api, begin, fail, rid, whenStored],
+  )
 
   const signInWith = useCallback(
     (value: string) => {
@@ -298,6 +348,7 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
                 key={result.request_id}
                 result={result}
                 imageSrc={imageSrc}
+                pageImage={pagedImages ? pageImage : undefined}
                 matches={matches}
                 onCorrectLine={(index, text) => addCorrection({ lines: [{ index, text, deleted: false }] }, `Correction of line ${index + 1} saved.`)}
                 onCorrectText={(text) => addCorrection({ text }, 'Correction of the full text saved.')}
@@ -306,6 +357,7 @@ export function App({ api: givenApi, retryMs = NOT_STORED_RETRY_MS }: AppProps) 
                 }
                 onCopy={copy}
                 onDownload={download}
+                onExport={(format) => void exportAs(format)}
               />
             )}
           </div>

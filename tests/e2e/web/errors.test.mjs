@@ -26,7 +26,7 @@ describe('ocrmesh front end errors', () => {
     await alert.waitFor({ timeout: OCR_TIMEOUT })
     assert.match(await alert.innerText(), text)
     assert.equal(await page.getByRole('progressbar').count(), 0)
-    assert.ok(await page.getByRole('button', { name: 'Choose an image…' }).isEnabled())
+    assert.ok(await page.getByRole('button', { name: 'Choose a file…' }).isEnabled())
   }
 
   it('says when a file is too large', async () => {

@@ -50,7 +50,7 @@ describe('ocrmesh front end', () => {
   it('opens on the upload screen', async () => {
     await page.goto(`${BASE_URL}/`)
     await page.getByRole('heading', { name: 'Read the text of a photo or scan' }).waitFor()
-    await page.getByRole('button', { name: 'Choose an image…' }).waitFor()
+    await page.getByRole('button', { name: 'Choose a file…' }).waitFor()
     await page.getByRole('button', { name: 'Take a photo' }).waitFor()
     await screenshot(page, '01-start')
   })

@@ -96,4 +96,27 @@ describe('generated API client', () => {
     expect(seen).toEqual([null, 'Bearer ocm_abc', 'Bearer ocm_abc'])
     expect(await image.text()).toBe('png-bytes')
   })
+
+  it('fetches page images and exports as blobs, with the credential', async () => {
+    const seen: string[] = []
+    const api = createApi(
+      'http://gw',
+      async (req) => {
+        seen.push(`${req.url} ${req.headers.get('authorization')}`)
+        if (req.url.includes('/pages/3/')) return json({ error: 'not_found', detail: 'no page 3: the stored file has 2 pages' }, 404)
+        return new Response(new Blob([req.url.includes('export') ? 'the text\f' : 'png-bytes']))
+      },
+      () => 'ocm_abc',
+    )
+    expect(await (await api.pageImage('r1', 2)).text()).toBe('png-bytes')
+    expect(await (await api.exportResult('r1', 'txt')).text()).toBe('the text\f')
+    await api.exportResult('r1', 'pdf')
+    await expect(api.pageImage('r1', 3)).rejects.toMatchObject({ status: 404, code: 'not_found' })
+    expect(seen).toEqual([
+      'http://gw/v1/ocr/r1/pages/2/image Bearer ocm_abc',
+      'http://gw/v1/ocr/r1/export?format=txt Bearer ocm_abc',
+      'http://gw/v1/ocr/r1/export?format=pdf Bearer ocm_abc',
+      'http://gw/v1/ocr/r1/pages/3/image Bearer ocm_abc',
+    ])
+  })
 })

@@ -11,6 +11,7 @@ type Schemas = components['schemas']
 export type OcrResult = Schemas['OcrResult']
 export type StoredResult = Schemas['StoredResult']
 export type OcrLine = Schemas['OcrLine']
+export type OcrPage = Schemas['OcrPage']
 export type Correction = Schemas['Correction']
 export type CorrectionIn = Schemas['CorrectionIn']
 export type LineCorrectionIn = Schemas['LineCorrectionIn']
@@ -21,6 +22,8 @@ export type SearchResults = Schemas['SearchResults']
 export type SearchHit = Schemas['SearchHit']
 export type SearchLine = Schemas['SearchLine']
 export type ErrorBody = Schemas['ErrorResponse']
+/** The formats of GET /v1/ocr/{id}/export: plain text, hOCR, ALTO XML, searchable PDF. */
+export type ExportFormat = NonNullable<NonNullable<paths['/v1/ocr/{request_id}/export']['get']['parameters']['query']>['format']>
 
 /** The gateway answered with an error: `code` is its stable error code (`file_too_large`, ...). */
 export class ApiError extends Error {
@@ -82,6 +85,10 @@ export interface Api {
   getResult(requestId: string, signal?: AbortSignal): Promise<StoredResult>
   /** A stored result's image (fetched with the credentials: an <img src> could not send them). */
   image(requestId: string, signal?: AbortSignal): Promise<Blob>
+  /** Page `page` (1-based) of a stored result's upload as PNG: a PDF page as it was read, a TIFF's frame. */
+  pageImage(requestId: string, page: number, signal?: AbortSignal): Promise<Blob>
+  /** A stored result with its corrections applied, as text, hOCR, ALTO or a searchable PDF. */
+  exportResult(requestId: string, format: ExportFormat, signal?: AbortSignal): Promise<Blob>
   /** Stores a correction of single lines and/or of the whole text. */
   correct(requestId: string, correction: CorrectionIn): Promise<CorrectionAccepted>
   /** Stored results whose text matches `q` (words, "phrases", -excluded), best first. */
@@ -126,6 +133,22 @@ export function createApi(
     image: (requestId, signal) =>
       call(
         client.GET('/v1/ocr/{request_id}/image', { params: { path: { request_id: requestId } }, parseAs: 'blob', signal }),
+      ) as Promise<Blob>,
+    pageImage: (requestId, page, signal) =>
+      call(
+        client.GET('/v1/ocr/{request_id}/pages/{page}/image', {
+          params: { path: { request_id: requestId, page } },
+          parseAs: 'blob',
+          signal,
+        }),
+      ) as Promise<Blob>,
+    exportResult: (requestId, format, signal) =>
+      call(
+        client.GET('/v1/ocr/{request_id}/export', {
+          params: { path: { request_id: requestId }, query: { format } },
+          parseAs: 'blob',
+          signal,
+        }),
       ) as Promise<Blob>,
     correct: (requestId, correction) =>
       call(

@@ -18,6 +18,10 @@ describe('describeError', () => {
     [504, 'upstream_timeout', /took too long/],
     [503, 'overloaded', /busy/],
     [401, 'unauthorized', /sign in/],
+    [413, 'too_many_pages', /too many pages/],
+    [413, 'page_too_large', /page of the PDF is too large/],
+    [422, 'encrypted_pdf', /password/],
+    [400, 'invalid_pdf', /PDF could not be read/],
   ])('HTTP %i %s has its own message', (status, code, expected) => {
     const msg = describeError(new ApiError(status, code, 'server detail'))
     expect(msg.code).toBe(code)

@@ -16,7 +16,11 @@ const BY_CODE: Record<string, string> = {
   request_too_large: 'The image is too large to upload. Try a smaller photo or a lower camera resolution.',
   image_too_large: 'The image has too many pixels to read. Try a smaller image.',
   unsupported_media_type:
-    'This file is not an image ocrmesh can read. Use a photo or scan (JPEG, PNG, TIFF, BMP, WebP or GIF).',
+    'This file is not an image ocrmesh can read. Use a photo or scan (JPEG, PNG, TIFF, BMP, WebP or GIF) or a PDF.',
+  too_many_pages: 'The document has too many pages. Split it, or send fewer pages at a time.',
+  page_too_large: 'A page of the PDF is too large to read.',
+  encrypted_pdf: 'The PDF is protected by a password. Save it without one and try again.',
+  invalid_pdf: 'The PDF could not be read: the file may be damaged or incomplete.',
   empty_file: 'The file is empty. Choose another image.',
   invalid_image: 'The image could not be decoded: the file may be damaged or incomplete.',
   invalid_request: 'The server did not accept this request.',

@@ -8,10 +8,13 @@ interface Props {
   onHover: (index: number | null) => void
   onSelect: (index: number) => void
   onSave: (text: string) => Promise<void>
+  /** The heading ("Full text"; a document's page: "Text of page 2") and the edit button's text. */
+  title?: string
+  editLabel?: string
 }
 
 /** The whole text, line by line (each linked to its box), editable as one correction. */
-export function FullText({ view, activeIndex, onHover, onSelect, onSave }: Props) {
+export function FullText({ view, activeIndex, onHover, onSelect, onSave, title = 'Full text', editLabel = 'Edit full text' }: Props) {
   const [editing, setEditing] = useState(false)
   const [draft, setDraft] = useState(view.text)
   const [saving, setSaving] = useState(false)
@@ -39,7 +42,7 @@ export function FullText({ view, activeIndex, onHover, onSelect, onSave }: Props
     <section className="fulltext" aria-labelledby="fulltext-title">
       <div className="section-head">
         <h3 id="fulltext-title">
-          Full text {view.textCorrected && <span className="badge badge-corrected">corrected</span>}
+          {title} {view.textCorrected && <span className="badge badge-corrected">corrected</span>}
         </h3>
         {!editing && (
           <button
@@ -51,14 +54,14 @@ export function FullText({ view, activeIndex, onHover, onSelect, onSave }: Props
               setEditing(true)
             }}
           >
-            Edit full text
+            {editLabel}
           </button>
         )}
       </div>
       {editing ? (
         <form onSubmit={save} className="fulltext-edit">
           <label htmlFor="fulltext-input" className="visually-hidden">
-            Full text
+            {title}
           </label>
           <textarea
             id="fulltext-input"

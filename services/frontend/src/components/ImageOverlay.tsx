@@ -5,6 +5,10 @@ import { boundingBox, polygonPoints, rectPoints, resizeCorner, translatePoints, 
 
 interface Props {
   src: string | null
+  /** The image's text alternative. */
+  alt?: string
+  /** Shown in the image's place while `src` is null (the boxes are drawn on a blank page). */
+  placeholder?: string
   width: number
   height: number
   lines: ViewLine[]
@@ -51,7 +55,8 @@ export function lineClass(line: ViewLine, activeIndex: number | null, selectedIn
  * frame with corner handles to move and resize it; while adding, a drag draws a new box.
  */
 export function ImageOverlay({
-  src, width, height, lines, matches = [], activeIndex, selectedIndex, onHover, onSelect, onMoveBox, adding = false, onDrawBox,
+  src, alt = 'The uploaded image', placeholder = 'The image is no longer stored; the boxes are shown on a blank page.',
+  width, height, lines, matches = [], activeIndex, selectedIndex, onHover, onSelect, onMoveBox, adding = false, onDrawBox,
 }: Props) {
   const svg = useRef<SVGSVGElement>(null)
   const [drag, setDrag] = useState<Drag | null>(null)
@@ -133,9 +138,9 @@ export function ImageOverlay({
     <figure className="overlay">
       <div className="overlay-frame" style={src ? undefined : { aspectRatio: `${width} / ${height}` }}>
         {src ? (
-          <img src={src} alt="The uploaded image" width={width} height={height} draggable={false} />
+          <img src={src} alt={alt} width={width} height={height} draggable={false} />
         ) : (
-          <div className="no-image">The image is no longer stored; the boxes are shown on a blank page.</div>
+          <div className="no-image">{placeholder}</div>
         )}
         <svg
           ref={svg}

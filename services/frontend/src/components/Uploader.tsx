@@ -8,7 +8,8 @@ interface Props {
   disabled?: boolean
 }
 
-/** Every way in: file picker, drag and drop, paste anywhere on the page, and the camera. */
+/** Every way in: file picker, drag and drop, paste anywhere on the page, and the camera. The picker and the drop
+ * zone take images, multi-page TIFFs and PDFs. */
 export function Uploader({ onFile, disabled = false }: Props) {
   const input = useRef<HTMLInputElement>(null)
   const [dragging, setDragging] = useState(false)
@@ -52,22 +53,23 @@ export function Uploader({ onFile, disabled = false }: Props) {
         onDrop={onDrop}
       >
         <h2 id="upload-title">Read the text of a photo or scan</h2>
-        <p className="hint">Drop an image here, paste one (Ctrl+V), or:</p>
+        <p className="hint">Drop an image or a PDF here, paste an image (Ctrl+V), or:</p>
         <div className="upload-actions">
           <button type="button" className="primary" disabled={disabled} onClick={() => input.current?.click()}>
-            Choose an image…
+            Choose a file…
           </button>
           <CameraCapture onCapture={onFile} disabled={disabled} />
         </div>
         <label className="visually-hidden" htmlFor="file-input">
-          Image file
+          Image or PDF file
         </label>
         <input
           ref={input}
           id="file-input"
           className="visually-hidden"
           type="file"
-          accept="image/*"
+          // Images (a TIFF may have several pages) and PDFs; the gateway judges what it is sent.
+          accept="image/*,image/tiff,.tif,.tiff,application/pdf,.pdf"
           tabIndex={-1}
           disabled={disabled}
           onChange={(e) => {

@@ -19,7 +19,11 @@ export async function copyText(text: string): Promise<void> {
 }
 
 export function downloadJson(data: unknown, filename: string): void {
-  const blob = new Blob([JSON.stringify(data, null, 2) + '\n'], { type: 'application/json' })
+  downloadBlob(new Blob([JSON.stringify(data, null, 2) + '\n'], { type: 'application/json' }), filename)
+}
+
+/** Saves `blob` as `filename` through a temporary <a download> on an object URL. */
+export function downloadBlob(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob)
   const a = document.createElement('a')
   a.href = url

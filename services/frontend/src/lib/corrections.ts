@@ -11,12 +11,15 @@
  * The full text shown is the whole-text correction if that is the newest correction, otherwise the
  * (corrected) lines that are not deleted, joined by "\n".
  */
-import type { Correction, OcrLine } from '../api/client'
+import type { Correction, OcrLine, OcrPage } from '../api/client'
 import { LOW_CONFIDENCE } from '../config'
 import { cleanPoints, type Point } from './geometry'
+import { pageOfLine, resultPages } from './pages'
 
 export interface ViewLine {
   index: number
+  /** The 1-based page of a document it is on (absent: 1); its points are in that page's pixels. */
+  page?: number
   points: Point[]
   text: string
   /** What the model read ('' for a line a person added). */
@@ -48,6 +51,8 @@ export interface ResultLike {
   height: number
   text: string
   lines: OcrLine[]
+  /** A document's pages (a PDF, a multi-page TIFF): each line's points are in its page's pixels. */
+  pages?: OcrPage[]
   corrections?: Correction[]
 }
 
@@ -68,11 +73,18 @@ const hasIndex = (c: Correction): c is Correction & { line_index: number } => c.
 
 export function buildView(result: ResultLike, lowConfidence: number = LOW_CONFIDENCE): ResultView {
   // Insertion order, like final_lines: the detected lines in order, then added ones as they come.
+  const pages = resultPages(result)
+  const placed = (index: number) => {
+    const page = pageOfLine(pages, index)
+    return { page, width: pages[page - 1].width, height: pages[page - 1].height }
+  }
   const byIndex = new Map<number, ViewLine & { deleted: boolean }>()
-  result.lines.forEach((ln, index) =>
+  result.lines.forEach((ln, index) => {
+    const { page, width, height } = placed(index)
     byIndex.set(index, {
       index,
-      points: cleanPoints(ln.points, result.width, result.height),
+      page,
+      points: cleanPoints(ln.points, width, height),
       text: ln.text,
       originalText: ln.text,
       confidence: ln.confidence,
@@ -83,8 +95,8 @@ export function buildView(result: ResultLike, lowConfidence: number = LOW_CONFID
       correctedBy: null,
       correctedAt: null,
       deleted: false,
-    }),
-  )
+    })
+  })
   let wholeText: string | null = null
   let newestIsWholeText = false
   for (const c of sortCorrections(result.corrections ?? [])) {
@@ -95,12 +107,13 @@ export function buildView(result: ResultLike, lowConfidence: number = LOW_CONFID
       newestIsWholeText = true
       continue
     }
-    const points = c.points?.length ? cleanPoints(c.points, result.width, result.height) : null
+    const at = placed(c.line_index)
+    const points = c.points?.length ? cleanPoints(c.points, at.width, at.height) : null
     if (c.line_index < 0 || (!hasText && !points && !c.deleted)) continue // nothing to apply
     let line = byIndex.get(c.line_index)
     if (!line) {
       line = {
-        index: c.line_index, points: [], text: '', originalText: '', confidence: null, low: false, corrected: false,
+        index: c.line_index, page: at.page, points: [], text: '', originalText: '', confidence: null, low: false, corrected: false,
         moved: false, added: true, correctedBy: null, correctedAt: null, deleted: false,
       }
       byIndex.set(c.line_index, line)

@@ -53,6 +53,18 @@ describe('prepareUpload', () => {
     const out = await prepareUpload(file, 'notes.txt', { decode: async () => Promise.reject(new Error('bad')) })
     expect(out).toEqual({ blob: file, filename: 'notes.txt', reencoded: false })
   })
+
+  it.each([
+    ['scan.pdf', '%PDF-1.7\n%binary', 'pdf'],
+    ['scan.tif', 'II*\0 frames', 'tiff'],
+    ['scan.tiff', 'MM\0* frames', 'tiff'],
+  ])('sends a PDF or a TIFF as it is, all its pages (%s), even where the browser could decode it', async (name, bytes, kind) => {
+    const file = new Blob([bytes]) // no type: dropped files may have none
+    const decode = vi.fn(async () => decoded(800, 600))
+    const out = await prepareUpload(file, name, { decode })
+    expect(out).toEqual({ blob: file, filename: name, reencoded: false, document: kind })
+    expect(decode).not.toHaveBeenCalled()
+  })
 })
 
 it('jpegName replaces the extension', () => {

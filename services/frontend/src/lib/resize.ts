@@ -3,10 +3,12 @@
  * longer side is at most MAX_IMAGE_SIDE pixels, and re-encoded as JPEG. Smaller uploads are faster
  * on a phone connection, and the server would not read more detail than that anyway.
  *
- * A file the browser cannot decode (a TIFF, or not an image at all) is sent unchanged: the gateway
- * decides, and its answer (e.g. "not an image") is what the person sees.
+ * A PDF or a TIFF (which may have several pages) and a file the browser cannot decode (not an image
+ * at all) are sent unchanged: the gateway decides, and its answer (e.g. "not an image") is what the
+ * person sees.
  */
 import { JPEG_QUALITY, MAX_IMAGE_SIDE } from '../config'
+import { documentKind } from './pages'
 
 export interface Size {
   width: number
@@ -40,6 +42,8 @@ export interface PreparedUpload {
   originalSize?: Size
   /** False when the original file is sent as it is. */
   reencoded: boolean
+  /** Set for a PDF or a TIFF, sent as it is: its pages are shown from the gateway's renderings. */
+  document?: 'pdf' | 'tiff'
 }
 
 export interface PrepareOptions {
@@ -78,6 +82,8 @@ export function jpegName(name: string): string {
 
 export async function prepareUpload(file: Blob, name: string, options: PrepareOptions = {}): Promise<PreparedUpload> {
   const { maxSide = MAX_IMAGE_SIDE, quality = JPEG_QUALITY, decode = decodeWithBrowser, encode = encodeJpeg } = options
+  const kind = await documentKind(file)
+  if (kind) return { blob: file, filename: name, reencoded: false, document: kind }
   let image: DecodedImage
   try {
     image = await decode(file)
