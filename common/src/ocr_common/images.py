@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -157,8 +158,17 @@ def to_bgr(img: Image.Image, reduce: int = 1, orientation: int = 1) -> np.ndarra
             strip = strip.reduce(reduce)
         a = np.asarray(strip)
         y0 = y // reduce
-        target[y0:y0 + a.shape[0]] = a[:, :, ::-1] if a.ndim == 3 else a[:, :, None]
+        _put_bgr(a, target[y0:y0 + a.shape[0]])
     return out
+
+
+def _put_bgr(a: np.ndarray, dst: np.ndarray) -> None:
+    """Writes an RGB or grey strip into `dst` as BGR: OpenCV's conversion writes straight into a contiguous
+    destination (several times faster than numpy's strided copy), a rotated view takes numpy's copy."""
+    if dst.flags.c_contiguous:
+        cv2.cvtColor(a, cv2.COLOR_RGB2BGR if a.ndim == 3 else cv2.COLOR_GRAY2BGR, dst=dst)
+    else:
+        dst[...] = a[:, :, ::-1] if a.ndim == 3 else a[:, :, None]
 
 
 def _extrema(img: Image.Image) -> tuple[float, float]:
@@ -177,4 +187,6 @@ def _rgb_or_grey(strip: Image.Image, extrema: tuple[float, float] | None) -> Ima
     if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in strip.info):
         rgba = strip.convert("RGBA")
         return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
+    if mode == "1":       # bilevel: black and white, one channel
+        return strip.convert("L")
     return strip if mode in ("RGB", "L") else strip.convert("RGB")
