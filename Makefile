@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 EVAL_LINES := ../shared/evaldata/dev/lines/manifest.jsonl
 EVAL_PAGES := ../shared/evaldata/dev/pages/manifest.jsonl
 
-.PHONY: install web up test lint bench train-recognizer train-detector eval clean delivery-tools images images-test bench-reliability bench-search bench-documents learn
+.PHONY: install web up test lint bench train-recognizer train-detector eval clean delivery-tools images images-test bench-reliability bench-search bench-documents bench-throughput learn
 
 install: $(VENV)/.installed web
 
@@ -73,6 +73,13 @@ train-detector: install
 	$(VENV)/bin/ocrmesh train detector --out runs/detector --hours 1.2 --steps 40000 --threads 1 --workers 1 \
 		--eval-every 500 --eval-manifest $(EVAL_PAGES)
 	$(VENV)/bin/ocrmesh export detector --checkpoint runs/detector/detector.pt --out models/detector.pt
+
+# Pages/s, latency percentiles, CPU and peak memory per service of the mesh under 8 and 16 closed-loop clients, beside
+# rapidocr-api (PyPI, in a virtualenv of its own under /var/tmp/ocrmesh-peer) on the same dev pages, same run
+# (CPU-heavy: about 8 minutes; figures in docs/performance.md).
+bench-throughput: install
+	bash scripts/infra.sh
+	nice -n 10 $(PY) bench/throughput.py --manifest $(EVAL_PAGES)
 
 # The learning-from-corrections loop on the real SROIE receipts (bench/learning.py; writes docs/learning.md).
 learn: install
