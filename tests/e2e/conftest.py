@@ -6,6 +6,7 @@ In CI (CI set) a missing Chromium, Node or build is a failure, never a skip."""
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ import types
 import urllib.request
 from pathlib import Path
 
+import img2pdf
 import numpy as np
 import pika
 import pytest
@@ -157,8 +159,17 @@ def images(evaldata, tmp_path_factory) -> dict[str, Path]:
         im.resize((round(im.width * k), round(im.height * k)), Image.Resampling.LANCZOS).save(tmp / "large.png")
     noise = np.random.default_rng(0).integers(0, 256, (2000, 2000, 3), dtype=np.uint8)
     Image.fromarray(noise).save(tmp / "huge.png", compress_level=1)  # ~3.5 MB even as a JPEG
+    # A 2-page PDF of two real receipts, as a scanner makes one: JPEG pages at 200 dpi (the gateway renders PDFs at
+    # 200 dpi, so each page comes back at its image's size); 280 KB, under MAX_UPLOAD_BYTES.
+    jpegs = []
+    for name in ("066.png", "238.png"):
+        buf = io.BytesIO()
+        with Image.open(evaldata / "pages" / "sroie" / name) as im:
+            im.convert("L").save(buf, "JPEG", quality=80)
+        jpegs.append(buf.getvalue())
+    (tmp / "two-receipts.pdf").write_bytes(img2pdf.convert(jpegs, layout_fun=img2pdf.get_fixed_dpi_layout_fun((200, 200))))
     return {"PAGE_IMAGE": evaldata / "pages" / "sroie" / "399.png", "LINE_IMAGE": line,
-            "LARGE_IMAGE": tmp / "large.png", "HUGE_IMAGE": tmp / "huge.png"}
+            "LARGE_IMAGE": tmp / "large.png", "HUGE_IMAGE": tmp / "huge.png", "DOCUMENT_PDF": tmp / "two-receipts.pdf"}
 
 
 @pytest.fixture(scope="module")

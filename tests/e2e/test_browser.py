@@ -17,6 +17,12 @@ def test_front_end_reads_links_corrects_and_reopens(run_browser):
     run_browser("ui")
 
 
+def test_front_end_shows_a_pdf_page_by_page_and_downloads_its_exports(run_browser):
+    """A 2-page PDF of real receipts: "Page 1 of 2" with page 1's image, boxes and lines; page 2 with its own; the
+    text export downloaded (fetched, saved from an object URL) holds both pages' text, a form feed between them."""
+    run_browser("documents")
+
+
 def test_front_end_explains_failed_uploads(run_browser):
     """Too large (the gateway's 413), not an image (415), no network, gateway timeout, a search query refused (422)."""
     run_browser("errors")
