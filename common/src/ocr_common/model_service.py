@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 class ModelServiceSettings(BaseServiceSettings):
     """Settings both model services share."""
 
-    RUNTIME: str = "auto"            # auto (ONNX Runtime when MODEL_PATH.onnx exists) | onnx | torch
+    RUNTIME: str = "auto"            # auto (ONNX Runtime when the .onnx file exists) | onnx | torch (needs ocr-models[train])
     # Admission (see ocr_common.admission): requests served at once, places in the wait queue
     # (normal requests; high ones have MAX_QUEUE_HIGH more), and the longest wait before a 503.
     CONCURRENCY: int = 1
