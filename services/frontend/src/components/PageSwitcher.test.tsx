@@ -78,6 +78,26 @@ describe('a document, page by page', () => {
     expect(rows()).toEqual(['2'])
   })
 
+  it('goes to the page of another search hit in the same result', () => {
+    const { rerender, rows } = setup({}, { matches: [0] })
+    expect(rows()).toEqual(['0', '1'])
+    rerender(
+      <ResultView
+        result={{ ...documentResult(), created_at: null, corrections: [] }}
+        imageSrc={null}
+        pageImage={async () => new Blob(['png'])}
+        matches={[2]}
+        onCorrectLine={async () => undefined}
+        onCorrectText={async () => undefined}
+        onCorrectBoxes={async () => undefined}
+        onCopy={() => undefined}
+        onDownload={() => undefined}
+      />,
+    )
+    expect(screen.getByRole('navigation', { name: 'Pages' })).toHaveTextContent('Page 2 of 2')
+    expect(rows()).toEqual(['2'])
+  })
+
   it('corrects a page’s text line by line (the whole-text correction is the whole document’s)', async () => {
     const { onCorrectBoxes, onCorrectText, user } = setup()
     await user.click(screen.getByRole('button', { name: 'Edit page text' }))

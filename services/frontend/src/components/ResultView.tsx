@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, type FormEvent, type MouseEvent } from 'react'
+import { useEffect, useMemo, useRef, useState, type FormEvent, type MouseEvent } from 'react'
 
 import type { Correction, ExportFormat, LineCorrectionIn } from '../api/client'
 import {
@@ -46,7 +46,8 @@ export function ResultView({
   const view = useMemo(() => buildView(result), [result])
   const pages = useMemo(() => resultPages(result), [result])
   const multi = pages.length > 1
-  const [pageNumber, setPageNumber] = useState(() => (matches.length ? pageOfLine(pages, Math.min(...matches)) : 1))
+  const firstMatch = matches.length ? Math.min(...matches) : null
+  const [pageNumber, setPageNumber] = useState(() => (firstMatch === null ? 1 : pageOfLine(pages, firstMatch)))
   const page = pages[Math.min(pageNumber, pages.length) - 1]
   const shownImage = usePageImage(pageImage, page.number)
   // New lines are stored after every line, so they belong to the page of the last one (lib/pages.ts).
@@ -76,6 +77,13 @@ export function ResultView({
     setDraft(next)
     setSaveError(null)
   }
+
+  // Opened again from another search hit: go to the page of its first matching line.
+  const pagesRef = useRef(pages)
+  pagesRef.current = pages
+  useEffect(() => {
+    if (firstMatch !== null) setPageNumber(pageOfLine(pagesRef.current, firstMatch))
+  }, [firstMatch])
 
   function showPage(n: number) {
     setPageNumber(n)
