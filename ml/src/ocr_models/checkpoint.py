@@ -1,8 +1,10 @@
 """Checkpoints carry the model config beside the weights, so a model is rebuilt from one file; TorchRunner runs
-the rebuilt network like an ONNX session (the torch runtime of training and evaluation)."""
+the rebuilt network like an ONNX session (the torch runtime of training and evaluation); export_network writes
+its ONNX model with the config in the file's metadata (what serving runs)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -37,3 +39,23 @@ class TorchRunner:
         with torch.inference_mode():
             out = self.model(torch.from_numpy(x))
         return [t.numpy() for t in (out if isinstance(out, tuple) else (out,))]
+
+
+def load_network(path: str | Path, kind: str, build: Callable[[dict], torch.nn.Module]) -> torch.nn.Module:
+    """The network of a `kind` checkpoint: `build(config)` with the saved weights, in eval mode."""
+    ckpt = load_checkpoint(path, kind)
+    model = build(ckpt["config"])
+    model.load_state_dict(ckpt["model"])
+    return model.eval()
+
+
+def export_network(model: torch.nn.Module, path: str | Path, kind: str, example: torch.Tensor, outputs: list[str],
+                   dynamic_axes: dict) -> Path:
+    """Exports `model` (its input named "images") to ONNX and writes its kind and config into the file's metadata."""
+    from .runtime import write_metadata
+
+    path = Path(path)
+    torch.onnx.export(model.eval(), (example,), str(path), input_names=["images"], output_names=outputs,
+                      dynamic_axes=dynamic_axes, opset_version=17, dynamo=False)
+    write_metadata(path, kind, model.config.to_dict())
+    return path

@@ -84,12 +84,9 @@ def count_parameters(model: nn.Module) -> int:
 
 def load_ctpn(path: str | Path) -> CTPN:
     """The network of a detector checkpoint (for training, evaluation in PyTorch and export)."""
-    from ..checkpoint import load_checkpoint
+    from ..checkpoint import load_network
 
-    ckpt = load_checkpoint(path, KIND)
-    model = CTPN(CTPNConfig.from_dict(ckpt["config"]))
-    model.load_state_dict(ckpt["model"])
-    return model.eval()
+    return load_network(path, KIND, lambda config: CTPN(CTPNConfig.from_dict(config)))
 
 
 def torch_detector(model: CTPN, **kw):
@@ -102,15 +99,8 @@ def torch_detector(model: CTPN, **kw):
 
 def export_onnx(model: CTPN, path: str | Path) -> Path:
     """Exports with dynamic batch, height and width (multiples of 16); the config goes into the file's metadata."""
-    from ..runtime import write_metadata
+    from ..checkpoint import export_network
 
-    path = Path(path)
-    dummy = torch.zeros(1, 1, 64, 96)
-    torch.onnx.export(
-        model.eval(), (dummy,), str(path), input_names=["images"], output_names=["scores", "regression"],
-        dynamic_axes={"images": {0: "batch", 2: "height", 3: "width"},
-                      "scores": {0: "batch", 1: "rows", 2: "cols"}, "regression": {0: "batch", 1: "rows", 2: "cols"}},
-        opset_version=17, dynamo=False,
-    )
-    write_metadata(path, KIND, model.config.to_dict())
-    return path
+    cells = {0: "batch", 1: "rows", 2: "cols"}
+    return export_network(model, path, KIND, torch.zeros(1, 1, 64, 96), ["scores", "regression"],
+                          {"images": {0: "batch", 2: "height", 3: "width"}, "scores": cells, "regression": cells})

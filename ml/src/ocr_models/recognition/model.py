@@ -138,12 +138,9 @@ def output_lengths(widths: torch.Tensor) -> torch.Tensor:
 
 def load_crnn(path: str | Path) -> CRNN:
     """The network of a recognizer checkpoint (for training, evaluation in PyTorch and export)."""
-    from ..checkpoint import load_checkpoint
+    from ..checkpoint import load_network
 
-    ckpt = load_checkpoint(path, KIND)
-    model = CRNN(CRNNConfig.from_dict(ckpt["config"]))
-    model.load_state_dict(ckpt["model"])
-    return model.eval()
+    return load_network(path, KIND, lambda config: CRNN(CRNNConfig.from_dict(config)))
 
 
 def torch_recognizer(model: CRNN, **kw):
@@ -156,14 +153,7 @@ def torch_recognizer(model: CRNN, **kw):
 
 def export_onnx(model: CRNN, path: str | Path) -> Path:
     """Exports with dynamic batch and width axes; the config goes into the file's metadata."""
-    from ..runtime import write_metadata
+    from ..checkpoint import export_network
 
-    path = Path(path)
-    dummy = torch.zeros(2, 1, model.config.height, 160)
-    torch.onnx.export(
-        model.eval(), (dummy,), str(path), input_names=["images"], output_names=["logits"],
-        dynamic_axes={"images": {0: "batch", 3: "width"}, "logits": {0: "batch", 1: "frames"}},
-        opset_version=17, dynamo=False,
-    )
-    write_metadata(path, KIND, model.config.to_dict())
-    return path
+    return export_network(model, path, KIND, torch.zeros(2, 1, model.config.height, 160), ["logits"],
+                          {"images": {0: "batch", 3: "width"}, "logits": {0: "batch", 1: "frames"}})
