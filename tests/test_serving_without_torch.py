@@ -59,3 +59,21 @@ def test_services_and_the_page_pipeline_run_without_torch(evaldata):
     assert result["service_points"] == result["local_points"] and len(result["local_points"]) > 20
     assert result["service_texts"] == result["local_texts"]
     assert "PASARAYA BORONG PINTAR" in result["page_text"]
+
+
+def test_every_committed_onnx_model_carries_its_checkpoints_kind_and_config():
+    """What `ocrmesh export` and `ocrmesh models promote` write; serving reads nothing else."""
+    from pathlib import Path
+
+    from ocr_models.checkpoint import load_checkpoint
+    from ocr_models.loader import model_dir
+    from ocr_models.runtime import read_metadata
+
+    root = model_dir()
+    found = sorted([*root.glob("*.onnx"), *root.glob("versions/*/*.onnx")])
+    assert len(found) >= 2
+    for path in found:
+        kind, config = read_metadata(path)
+        ckpt = load_checkpoint(Path(path).with_suffix(".pt"))
+        assert kind == ckpt["kind"], path
+        assert json.loads(json.dumps(ckpt["config"])) == config, path
