@@ -103,3 +103,24 @@ def test_openapi_documents_the_routes(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/recognize", "/extract", "/healthz", "/readyz"} <= set(paths)
     assert client.get("/docs").status_code == 200
+
+
+def test_crops_are_kept_small_and_grey_once_decoded(client, png, monkeypatch):
+    """A tall colour crop is held as the grey, 64-px-tall copy the recognizer reads, not at full size."""
+    from ocr_recognition.inference import RecognitionEngine
+    from ocr_recognition.main import KEPT_HEIGHT
+
+    held = []
+    original = RecognitionEngine.recognize
+
+    async def spy(self, images):
+        held.extend(images)
+        return await original(self, images)
+
+    monkeypatch.setattr(RecognitionEngine, "recognize", spy)
+    tall = cv2.cvtColor(cv2.resize(cv2.imdecode(np.frombuffer(png(300, 40), np.uint8), 0), (2000, 400)), cv2.COLOR_GRAY2BGR)
+    files = [("images", ("tall.png", cv2.imencode(".png", tall)[1].tobytes(), "image/png")),
+             ("images", ("short.png", png(90, 30), "image/png"))]
+    r = client.post("/v1/recognize", files=files)
+    assert r.status_code == 200, r.text
+    assert [im.shape for im in held] == [(KEPT_HEIGHT, 320), (30, 90)]    # aspect kept; a short crop as it is
