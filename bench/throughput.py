@@ -35,7 +35,7 @@ from reliability import harness  # noqa: E402
 
 REPO = harness.REPO
 RESULTS = REPO / "bench" / "results" / "throughput.json"
-PEER = ["rapidocr-api==0.2.0", "rapidocr==3.10.0", "onnxruntime==1.31.1"]
+PEER = ["rapidocr-api==0.2.0", "rapidocr==3.10.0", "onnxruntime==1.32.0"]   # what was measured (docs/performance.md)
 # make up's setting where the bench must not be throttled: no rate limit or quota per owner (auth is off anyway).
 GATEWAY_ENV = {"RATE_LIMIT_PER_MINUTE": "0", "DAILY_QUOTA": "0"}
 WARM_UP = 4   # pages sent one by one before the clients start
@@ -224,6 +224,7 @@ def main() -> int:
     p.add_argument("--no-peer", action="store_true", help="measure the mesh only")
     p.add_argument("--env", action="append", default=[], metavar="SERVICE:KEY=VALUE",
                    help="a setting for one service of the mesh (e.g. recognition:WORKERS=2)")
+    p.add_argument("--no-check", action="store_true", help="skip the gateway-against-in-process comparison")
     p.add_argument("--note", default="", help="what else the machine ran")
     p.add_argument("--out", type=Path, default=RESULTS)
     args = p.parse_args()
@@ -248,8 +249,9 @@ def main() -> int:
     mesh = harness.Mesh(workdir, harness.create_database(), env=env)
     try:
         mesh.start_all()
-        results["same_as_in_process"] = same_as_in_process(mesh, pages)
-        log(f"gateway against in-process: {results['same_as_in_process']}")
+        if not args.no_check:
+            results["same_as_in_process"] = same_as_in_process(mesh, pages)
+            log(f"gateway against in-process: {results['same_as_in_process']}")
         pids = {name: proc.pid for name, proc in mesh.procs.items()}
         system = System("ocrmesh", mesh.url("gateway"), "/v1/ocr", "image", pids)
         results["ocrmesh"] = run_phases(system, pages, args.clients, args.seconds)
