@@ -55,36 +55,38 @@ def _onnx(path: Path, kind: str, threads: int) -> OnnxModel:
     return model
 
 
-def _torch_threads(threads: int) -> None:
-    """PyTorch's intra-op threads are the process's, not one model's."""
-    import torch
+def _torch_threads(threads: int | None) -> None:
+    """PyTorch's intra-op threads are the process's, not one model's: set only when asked for."""
+    if threads is not None:
+        import torch
 
-    torch.set_num_threads(threads)
+        torch.set_num_threads(threads)
 
 
-def load_recognizer(path: str | Path | None = None, runtime: str = "auto", threads: int = 1, workers: int = 1,
-                    **kw) -> LineRecognizer:
-    """The recognizer at `path` (default: the current weights). `threads`: intra-op threads of each batch
-    (1 when `workers` > 1: then `workers` batches run side by side, each on one thread; with "torch", the
-    process's threads)."""
+def load_recognizer(path: str | Path | None = None, runtime: str = "auto", threads: int | None = None,
+                    workers: int = 1, **kw) -> LineRecognizer:
+    """The recognizer at `path` (default: the current weights). `threads`: intra-op threads of each batch, 1 by
+    default and when `workers` > 1 (then `workers` batches run side by side, each on one thread); with "torch"
+    they are the process's, left as they are unless given."""
     runtime, file = resolve(path or default_weights("recognizer"), runtime)
     if runtime == "torch":
         from .recognition.model import load_crnn, torch_recognizer
 
         _torch_threads(threads)
         return torch_recognizer(load_crnn(file), workers=workers, **kw)
-    model = _onnx(file, "recognizer", 1 if workers > 1 else threads)
+    model = _onnx(file, "recognizer", 1 if workers > 1 or threads is None else threads)
     return LineRecognizer(model, CRNNConfig.from_dict(model.config), workers=workers, **kw)
 
 
-def load_detector(path: str | Path | None = None, runtime: str = "auto", threads: int = 1, **kw) -> TextDetector:
-    """The detector at `path` (default: the current weights), with `threads` intra-op threads (with "torch",
-    the process's)."""
+def load_detector(path: str | Path | None = None, runtime: str = "auto", threads: int | None = None,
+                  **kw) -> TextDetector:
+    """The detector at `path` (default: the current weights), with `threads` intra-op threads (1 by default;
+    with "torch" the process's, left as they are unless given)."""
     runtime, file = resolve(path or default_weights("detector"), runtime)
     if runtime == "torch":
         from .detection.model import load_ctpn, torch_detector
 
         _torch_threads(threads)
         return torch_detector(load_ctpn(file), **kw)
-    model = _onnx(file, "detector", threads)
+    model = _onnx(file, "detector", threads or 1)
     return TextDetector(model, CTPNConfig.from_dict(model.config), **kw)
