@@ -31,7 +31,17 @@ def png_at_limit(width: int, height: int) -> bytes:
 
 
 class FakeDetection:
+    """Holds each request until `parties` of them are in detection at once (the slots' worth), so every slot
+    holds its pixels at the same time however fast the decodes run: the peak does not depend on timing."""
+
+    def __init__(self, parties: int):
+        self.parties, self.arrived, self.all_in = parties, 0, asyncio.Event()
+
     async def detect(self, body, content_type, priority):
+        self.arrived += 1
+        if self.arrived >= self.parties:
+            self.all_in.set()
+        await asyncio.wait_for(self.all_in.wait(), 120)
         await asyncio.sleep(0.3)   # the model's time: pixels are held meanwhile
         return Detection(width=1, height=1, model_version="fake",
                          lines=[DetectedLine(points=[[10, 10], [4000, 10], [4000, 80], [10, 80]], score=0.9)])
@@ -54,7 +64,7 @@ def mib(kib: int) -> float:
 async def main(concurrent: int, slots: int, width: int, height: int) -> None:
     uploads = [png_at_limit(width, height) for _ in range(concurrent)]
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    pipeline = OcrPipeline(FakeDetection(), FakeRecognition(), FakeOutbox(), ImageLimits(max_pixels=width * height),
+    pipeline = OcrPipeline(FakeDetection(min(slots, concurrent)), FakeRecognition(), FakeOutbox(), ImageLimits(max_pixels=width * height),
                            Queues("i", "d", "c"), pixels=AdmissionGate(slots, max_waiting=64, max_wait=600, name="gateway"))
     results = await asyncio.gather(*(pipeline.run(data) for data in uploads))
     assert all(r.width == width and r.text == "TOTAL" for r in results)
