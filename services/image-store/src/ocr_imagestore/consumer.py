@@ -199,12 +199,14 @@ class ImageStoreConsumer:
                 log.exception("%s: unexpected error; requeued once", queue, extra=extra)
                 self._retry_later(connection, channel, method, queue, exc, extra)
         else:
-            channel.basic_ack(delivery_tag=method.delivery_tag)
-            self._failures = 0
-            # queue and outcome go into the JSON log line: tests count deliveries by them (one "stored" per message)
+            # Logged once committed, before the ack: an ack lost with the broker must not lose the fact that it was
+            # stored (the redelivery is then a duplicate). queue and outcome go into the JSON log line: tests count
+            # deliveries by them, one "stored" per message.
             extra.update(request_id=outcome.request_id, queue=queue, outcome="stored" if outcome.stored else "duplicate")
             self.stats["stored" if outcome.stored else "duplicate"] += 1
             log.info("%s: %s %s", queue, "stored" if outcome.stored else "already stored", outcome.detail, extra=extra)
+            channel.basic_ack(delivery_tag=method.delivery_tag)
+            self._failures = 0
 
     def _reject(self, channel, method, queue: str, why: str, extra: dict) -> None:
         channel.basic_reject(delivery_tag=method.delivery_tag, requeue=False)
