@@ -1,14 +1,14 @@
 """Run as a script by test_memory.py: a gateway pipeline (real decoding, cropping and queueing code; peers and the
 outbox faked) reads CONCURRENT uploads at the pixel limit at once, in a fresh process, and prints its memory as JSON:
-`baseline_mib` (everything imported, the uploads in memory) and `peak_mib` (ru_maxrss at the end)."""
+`baseline_mib` (everything imported, the uploads in memory) and `peak_mib` (VmHWM at the end)."""
 from __future__ import annotations
 
 import asyncio
 import json
-import resource
 import struct
 import sys
 import zlib
+from pathlib import Path
 
 from ocr_gateway import main as _app  # noqa: F401  (the gateway's imports count in the baseline, as in a real process)
 from ocr_gateway.clients import DetectedLine, Detection
@@ -61,14 +61,28 @@ def mib(kib: int) -> float:
     return round(kib / 1024, 1)
 
 
+def status_kib(field: str) -> int:
+    """VmRSS or VmHWM of this process, from /proc (ru_maxrss would include the peak of the forked parent:
+    Linux keeps it across exec, and a long pytest run's is gigabytes)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def reset_peak() -> None:
+    Path("/proc/self/clear_refs").write_text("5")   # VmHWM starts again from VmRSS
+
+
 async def main(concurrent: int, slots: int, width: int, height: int) -> None:
     uploads = [png_at_limit(width, height) for _ in range(concurrent)]
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    reset_peak()
+    baseline = status_kib("VmRSS")
     pipeline = OcrPipeline(FakeDetection(min(slots, concurrent)), FakeRecognition(), FakeOutbox(), ImageLimits(max_pixels=width * height),
                            Queues("i", "d", "c"), pixels=AdmissionGate(slots, max_waiting=64, max_wait=600, name="gateway"))
     results = await asyncio.gather(*(pipeline.run(data) for data in uploads))
     assert all(r.width == width and r.text == "TOTAL" for r in results)
-    print(json.dumps({"baseline_mib": mib(baseline), "peak_mib": mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss),
+    print(json.dumps({"baseline_mib": mib(baseline), "peak_mib": mib(status_kib("VmHWM")),
                       "upload_bytes": len(uploads[0])}))
 
 

@@ -1,6 +1,6 @@
 """Memory bounded under any allowed input: uploads at the pixel limit, more of them than there are decode slots,
 read at once by a fresh process (memory_probe.py). Each slot costs at most PER_SLOT_MIB (Pillow's RGBA image,
-4 bytes a pixel, plus the 3-byte BGR result, plus the allocator's slack), so the process's peak (ru_maxrss) stays
+4 bytes a pixel, plus the 3-byte BGR result, plus the allocator's slack), so the process's peak (VmHWM) stays
 under its baseline + DECODE_CONCURRENCY x PER_SLOT_MIB whatever the number of requests."""
 import json
 import subprocess
