@@ -10,21 +10,12 @@ import xml.etree.ElementTree as ET
 
 import httpx
 import pytest
+from reliability.harness import wait_until  # bench/ is on the path (conftest)
 
 pytestmark = pytest.mark.integration
 PAGES = [["Invoice 2026-0042 from ACME Ltd", "Total due: 1,250.00 by 3 March"],
          ["Second page of the letter"],
          ["Third and last page"]]
-
-
-def wait_until(predicate, timeout=30.0, interval=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,20 +16,10 @@ import sqlalchemy as sa
 from ocrmesh.paths import default_evaldata
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from reliability.harness import store_outcomes, stored_twice  # noqa: E402
+from reliability.harness import store_outcomes, stored_twice, wait_until  # noqa: E402
 
 EVAL = default_evaldata()
 pytestmark = pytest.mark.integration
-
-
-def wait_until(predicate, timeout=30.0, interval=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 @pytest.fixture(scope="module")
