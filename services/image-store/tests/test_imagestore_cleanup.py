@@ -37,7 +37,7 @@ def seeded(engine, db_settings):
     """3 requests 10 days old (one lost its file), 1 from 6 days ago, 2 from today, plus strays on disk."""
     store = MessageStore(engine, db_settings.IMAGE_ROOT)
     root = db_settings.IMAGE_ROOT
-    ten_days = NOW - timedelta(days=10)
+    ten_days = (NOW - timedelta(days=10)).replace(hour=12, minute=0)   # noon: its 3 hours stay in one day folder
     old = [put_request(store, ten_days - timedelta(hours=h)) for h in range(3)]
     recent = put_request(store, NOW - timedelta(days=6))
     new = [put_request(store, NOW), put_request(store, NOW, with_file=False)]
