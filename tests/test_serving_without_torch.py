@@ -80,3 +80,21 @@ def test_every_committed_onnx_model_carries_its_checkpoints_kind_and_config():
         ckpt = load_checkpoint(Path(path).with_suffix(".pt"))
         assert kind == ckpt["kind"], path
         assert json.loads(json.dumps(ckpt["config"])) == config, path
+
+
+CLI_SCRIPT = SCRIPT.split("import cv2")[0] + textwrap.dedent("""
+    from ocrmesh.__main__ import main
+
+    status = main(["ocr", "--format", "txt", sys.argv[1]])
+    print(json.dumps({"status": status, "torch_loaded": "torch" in sys.modules}))
+""")
+
+
+def test_the_cli_reads_a_page_without_torch(evaldata):
+    """`ocrmesh ocr` starts and reads without the train extra (only `ocrmesh train` needs PyTorch)."""
+    page = evaldata / "pages" / "sroie" / "066.png"
+    out = subprocess.run([sys.executable, "-c", CLI_SCRIPT, str(page)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    *text, last = out.stdout.strip().splitlines()
+    assert json.loads(last) == {"status": 0, "torch_loaded": False}
+    assert "PASARAYA BORONG PINTAR" in "\n".join(text)

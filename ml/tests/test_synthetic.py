@@ -64,7 +64,7 @@ def test_synthesizer_keeps_only_characters_the_font_has(fonts):
 
 def test_batches_are_bucketed_by_width(fonts):
     train, _ = split_fonts(fonts)
-    batch = next(iter(SyntheticLineBatches(train, Charset(), batch_size=8, seed=5, pool_batches=4)))
+    batch = next(iter(SyntheticLineBatches(train, Charset(), batch_size=8, seed=5, pool_lines=32)))
     assert batch["images"].shape[:3] == (8, 1, 32)
     assert batch["target_lengths"].sum() == len(batch["targets"])
     assert int(batch["widths"].max()) == batch["images"].shape[3]

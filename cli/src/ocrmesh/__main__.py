@@ -23,11 +23,12 @@ from .models import add_models
 from .traces import add_trace
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ocrmesh", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
     commands.add_ocr(sub)
-    commands.add_train(sub)
+    command = next((a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")), None)
+    commands.add_train(sub, with_options=command in (None, "train"))
     commands.add_eval(sub)
     commands.add_export(sub)
     add_models(sub)
@@ -40,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:  # `ocrmesh ocr ... | head`

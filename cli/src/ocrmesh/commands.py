@@ -83,10 +83,14 @@ def run_ocr(args) -> int:
 
 
 # --- train -------------------------------------------------------------------------------------
-def add_train(sub) -> None:
+def add_train(sub, with_options: bool = True) -> None:
+    """The training options come from the trainers, which import PyTorch (the `train` extra): they are added
+    only when the command is `train`, so reading, evaluating and the other commands start without it."""
+    p = sub.add_parser("train", help="train a model (needs the train extra: PyTorch)")
+    if not with_options:
+        return
     from ocr_models.training import train_detector, train_recognizer
 
-    p = sub.add_parser("train", help="train a model")
     models = p.add_subparsers(dest="model", required=True)
     rec = models.add_parser("recognizer", help="train the CRNN line recognizer on synthetic lines")
     train_recognizer.add_arguments(rec)

@@ -36,9 +36,10 @@ class TorchRunner:
         self.model = model.eval()
 
     def __call__(self, x: np.ndarray) -> list[np.ndarray]:
+        device = next(self.model.parameters()).device
         with torch.inference_mode():
-            out = self.model(torch.from_numpy(x))
-        return [t.numpy() for t in (out if isinstance(out, tuple) else (out,))]
+            out = self.model(torch.from_numpy(x).to(device))
+        return [t.cpu().numpy() for t in (out if isinstance(out, tuple) else (out,))]
 
 
 def load_network(path: str | Path, kind: str, build: Callable[[dict], torch.nn.Module]) -> torch.nn.Module:

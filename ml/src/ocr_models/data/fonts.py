@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-FONT_DIRS = ("/usr/share/fonts", "/usr/share/texmf/fonts/opentype")
+# OCRMESH_FONT_DIRS (colon-separated) replaces them, e.g. with fonts carried to a machine without the packages.
+FONT_DIRS = tuple(filter(None, os.environ.get("OCRMESH_FONT_DIRS", "").split(":"))) or (
+    "/usr/share/fonts", "/usr/share/texmf/fonts/opentype")
 REQUIRED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.,:;-()/%$&'\"!?"
 
 # Families kept out of training and used for validation only. Each has close relatives in the

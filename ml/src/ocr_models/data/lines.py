@@ -51,9 +51,9 @@ class SyntheticLineBatches(IterableDataset):
     """Yields ready batches. Each worker renders a pool of lines, sorts it by width and cuts it into
     batches, so lines of similar width share a batch."""
 
-    def __init__(self, fonts: list[Font], charset: Charset, batch_size: int, seed: int, pool_batches: int = 16):
+    def __init__(self, fonts: list[Font], charset: Charset, batch_size: int, seed: int, pool_lines: int = 512):
         self.fonts, self.charset, self.batch_size = fonts, charset, batch_size
-        self.seed, self.pool_batches = seed, pool_batches
+        self.seed, self.pool_batches = seed, max(2, pool_lines // batch_size)
 
     def __iter__(self):
         info = get_worker_info()

@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+from torch.utils.data import IterableDataset, get_worker_info
 
 from ocr_common.geometry import crop_quad
 
@@ -83,14 +84,15 @@ def mix_batches(synthetic: dict, real: dict, n_real: int) -> dict:
     return {k: (a[k] + b[k]) if k == "texts" else torch.cat([a[k], b[k]]) for k in a}
 
 
-class RealLineBatches:
-    """Endless batches of real lines, each drawn at random; images are kept in memory (grey)."""
+class RealLineBatches(IterableDataset):
+    """Endless batches of real lines, each drawn at random; images are kept in memory (grey). Iterated in
+    DataLoader workers, each worker draws its own lines."""
 
     def __init__(self, manifests: list[Path], charset: Charset, batch_size: int, seed: int, height: int = 32,
                  max_width: int = 2048, pool_batches: int = 8):
         self.charset, self.batch_size, self.height, self.max_width = charset, batch_size, height, max_width
         self.pool_batches = pool_batches
-        self.rng = random.Random(seed)
+        self.seed, self.rng = seed, random.Random(seed)
         self.pages: list[np.ndarray] = []
         self.lines: list[RealLine] = []
         for manifest in manifests:
@@ -121,6 +123,9 @@ class RealLineBatches:
         return crop_quad(image, line.points, margin=self.rng.uniform(0.05, 0.35), side_margin=self.rng.uniform(0.05, 0.45))
 
     def __iter__(self):
+        info = get_worker_info()
+        if info is not None:
+            self.rng = random.Random(self.seed * 1000 + info.id)
         # Like the synthetic stream: a pool sorted by width and cut into batches limits padding.
         while True:
             picked = [self.rng.choice(self.lines) for _ in range(self.batch_size * self.pool_batches)]

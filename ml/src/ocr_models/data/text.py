@@ -1,12 +1,15 @@
 """Random text for synthetic lines: prose, receipts, addresses, numbers, dates, prices and codes."""
 from __future__ import annotations
 
+import os
 import random
 import string
 from functools import lru_cache
 from pathlib import Path
 
-WORD_LISTS = ("/usr/share/dict/american-english", "/usr/share/dict/words")
+# OCRMESH_DICT_DIR replaces /usr/share/dict, e.g. with word lists carried to a machine without the packages.
+DICT_DIR = Path(os.environ.get("OCRMESH_DICT_DIR", "/usr/share/dict"))
+WORD_LISTS = (DICT_DIR / "american-english", DICT_DIR / "words")
 # Word lists of Debian's w* packages (scripts/apt-packages.txt), for lines in other Latin-script languages.
 FOREIGN_WORD_LISTS = ("ngerman", "french", "spanish", "italian", "portuguese", "dutch", "swedish", "danish", "norsk")
 FOREIGN_SHARE = 0.3   # of lines, when the charset has accented letters
@@ -44,7 +47,7 @@ def load_foreign_words() -> tuple[tuple[str, ...], ...]:
     """One tuple of words per installed foreign word list (alphabetic, up to 16 letters); () if none."""
     lists = []
     for name in FOREIGN_WORD_LISTS:
-        p = Path("/usr/share/dict") / name
+        p = DICT_DIR / name
         if p.exists():
             words = [w.strip() for w in p.read_text(encoding="utf-8", errors="ignore").splitlines()]
             words = tuple(w for w in words if w.isalpha() and 1 <= len(w) <= 16)

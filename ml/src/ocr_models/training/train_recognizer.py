@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import time
 from pathlib import Path
 
@@ -46,6 +47,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--workers", type=int, default=1, help="DataLoader workers rendering lines")
     p.add_argument("--threads", type=int, default=1, help="torch intra-op threads for the model")
+    p.add_argument("--device", default="cpu", help="where the model trains: cpu, cuda or cuda:N (the lines are "
+                                                     "always rendered on the CPU, by --workers processes)")
+    p.add_argument("--keep-snapshots", action="store_true",
+                   help="keep the weights of every evaluation as recognizer-stepN.pt (to pick one afterwards)")
+    p.add_argument("--real-workers", type=int, default=0,
+                   help="DataLoader workers cropping real lines (0: the training process does it)")
     p.add_argument("--channels", default="16,48,96,160,256")
     p.add_argument("--rnn-hidden", type=int, default=None,
                    help="LSTM units per direction (default 128); with --init, more than the weights have widens them "
@@ -110,6 +117,8 @@ def train(args: argparse.Namespace) -> Path:
         model = widen_rnn(model, args.rnn_hidden, seed=args.seed)   # --init weights get more capacity
         config = model.config
     charset = Charset(config.charset)
+    device = torch.device(args.device)
+    model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     step, history, trained_s = 0, [], 0.0
     if ckpt is not None:
@@ -126,15 +135,19 @@ def train(args: argparse.Namespace) -> Path:
     loader = DataLoader(stream, batch_size=None, num_workers=args.workers, prefetch_factor=4 if args.workers else None,
                         persistent_workers=bool(args.workers))
     batches = iter(loader)
-    real_batches = iter(RealLineBatches(args.data, charset, args.batch_size, seed=args.seed + step)) if args.data else None
-    fixed = next(real_batches or batches) if args.overfit_batch else None
+    real_batches = None
+    if args.data:
+        real = RealLineBatches(args.data, charset, args.batch_size, seed=args.seed + step)
+        real_batches = iter(DataLoader(real, batch_size=None, num_workers=args.real_workers,
+                                       persistent_workers=bool(args.real_workers)) if args.real_workers else real)
+    fixed = next(batches if real_batches is None else real_batches) if args.overfit_batch else None
     pairs = case_pairs(charset)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     (out / "config.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
                                                  "model": config.to_dict(), "params": n_params}, indent=1))
     print(f"CRNN {n_params / 1e6:.2f} M parameters; {len(train_fonts)} training fonts, {len(val_fonts)} held out"
           + (f"; real lines from {', '.join(map(str, args.data))} on {args.real_fraction:.0%} of "
-             + ("every batch" if args.mix_in_batch else "the steps") if real_batches else ""))
+             + ("every batch" if args.mix_in_batch else "the steps") if real_batches is not None else ""))
 
     bar = tqdm(total=args.steps, initial=step, unit="step", dynamic_ncols=True)
     model.train()
@@ -147,6 +160,7 @@ def train(args: argparse.Namespace) -> Path:
             batch = mix_batches(next(batches), next(real_batches), round(args.batch_size * args.real_fraction))
         else:
             batch = next(real_batches if real_step(step, real_batches, args.real_fraction) else batches)
+        batch = to_device(batch, device)
         elapsed = trained_s + time.time() - t0
         if budget_s:
             # Map elapsed time onto the step axis, so the schedule ends when the budget does.
@@ -181,23 +195,43 @@ def train(args: argparse.Namespace) -> Path:
             history.append(row)
             append_jsonl(out / "eval.jsonl", row)
             tqdm.write(json.dumps(row))
-            save_checkpoint(last, kind=KIND, config=config.to_dict(), model_state=model.state_dict(),
+            save_checkpoint(last, kind=KIND, config=config.to_dict(), model_state=cpu_state(model),
                             optimizer=optimizer.state_dict(), step=step, history=history,
                             trained_s=trained_s + time.time() - t0,
                             py_random=random.getstate(), torch_random=torch.get_rng_state())
+            # The weights alone as well (a third of last.pt): what a run stopped early still leaves to use.
+            save_checkpoint(out / "recognizer.pt", kind=KIND, config=config.to_dict(), model_state=cpu_state(model),
+                            step=step, params=n_params, trained_s=trained_s + time.time() - t0,
+                            training=training_record(args, trained_s + time.time() - t0))
+            if args.keep_snapshots:
+                shutil.copyfile(out / "recognizer.pt", out / f"recognizer-step{step}.pt")
             plot_curves(history, out / "curve.png", [k for k in row if "cer" in k], "CRNN recognizer")
     bar.close()
     if args.recalibrate_bn:
-        recalibrate_batchnorm(model, batches, real_batches, args.recalibrate_bn, args.real_fraction, args.batch_size)
+        recalibrate_batchnorm(model, batches, real_batches, args.recalibrate_bn, args.real_fraction, args.batch_size,
+                              device)
         print(f"BatchNorm statistics recomputed over {args.recalibrate_bn} batches")
     final = out / "recognizer.pt"
     trained_s += time.time() - t0
-    save_checkpoint(final, kind=KIND, config=config.to_dict(), model_state=model.state_dict(),
+    save_checkpoint(final, kind=KIND, config=config.to_dict(), model_state=cpu_state(model),
                     step=step, params=n_params, trained_s=trained_s, training=training_record(args, trained_s))
     return final
 
 
-def recalibrate_batchnorm(model: CRNN, synthetic, real, n_batches: int, real_fraction: float, batch_size: int) -> None:
+def to_device(batch: dict, device: torch.device) -> dict:
+    """The batch's tensors on the model's device (texts stay)."""
+    if device.type == "cpu":
+        return batch
+    return {k: v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+
+
+def cpu_state(model: nn.Module) -> dict:
+    """The weights as CPU tensors, so a checkpoint loads anywhere."""
+    return {k: v.detach().cpu() for k, v in model.state_dict().items()}
+
+
+def recalibrate_batchnorm(model: CRNN, synthetic, real, n_batches: int, real_fraction: float, batch_size: int,
+                          device: torch.device = torch.device("cpu")) -> None:
     """BatchNorm's running statistics as the average over n mixed batches (the weights stay): what the model
     sees at inference is then the mixture, not whichever kind of batch it trained on last."""
     norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
@@ -207,8 +241,8 @@ def recalibrate_batchnorm(model: CRNN, synthetic, real, n_batches: int, real_fra
     model.train()
     with torch.no_grad():
         for _ in range(n_batches):
-            batch = mix_batches(next(synthetic), next(real), round(batch_size * real_fraction)) if real else next(synthetic)
-            model.features(batch["images"])
+            batch = mix_batches(next(synthetic), next(real), round(batch_size * real_fraction)) if real is not None else next(synthetic)
+            model.features(to_device(batch, device)["images"])
     for m in norms:
         m.momentum = 0.1
     model.eval()

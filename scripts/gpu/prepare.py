@@ -1,0 +1,114 @@
+"""Packs what a recognizer training run needs on a borrowed GPU machine, which has PyTorch but none of
+our font or word-list packages and no network: the usable fonts, trimmed word lists, the SROIE receipts
+as small grey WebP pages (a third the size of JPEG at the same look), and the dev lines to measure on. Writes .gpu/ (git-ignored; at most ~60 MiB travel
+with the working tree). See docs/models.md, "Recognizer v2, stage 2".
+
+    .venv/bin/python scripts/gpu/prepare.py
+"""
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import statistics
+from pathlib import Path
+
+import cv2
+
+from ocr_models.data.fonts import FONT_DIRS, by_group, discover_fonts, split_fonts
+from ocr_models.data.text import DICT_DIR, FOREIGN_WORD_LISTS
+from ocr_models.recognition.vocab import CHARSETS
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / ".gpu"
+SHARED = ROOT.parent / "shared"
+WORDS_PER_LIST = 30_000
+LINE_HEIGHT = 24          # receipts are scaled so their median line is at most this tall (the model reads 32 px
+                          # crops with margins, so text is 19-29 px there)
+FONT_BUDGET = 19 << 20    # bytes of font files
+
+
+def copy_fonts() -> None:
+    fonts = discover_fonts(CHARSETS["latin"])
+    train, held_out = split_fonts(fonts)
+    size_of = lambda f: Path(f.path).stat().st_size  # noqa: E731
+    # Within the budget: the two smallest files of each held-out family (validation) and, per training group,
+    # its smallest file, then the others in random order, one round at a time.
+    rng = random.Random(7)
+    chosen = []
+    for files in by_group(held_out).values():
+        chosen += sorted(files, key=size_of)[:2]
+    groups = by_group(train)
+    for files in groups.values():
+        smallest = min(files, key=size_of)
+        rng.shuffle(files)
+        files.sort(key=lambda f: f is not smallest)
+    size = sum(map(size_of, chosen))
+    for round_ in range(max(len(v) for v in groups.values())):
+        for files in groups.values():
+            if round_ < len(files):
+                n = Path(files[round_].path).stat().st_size
+                if round_ == 0 or size + n <= FONT_BUDGET:
+                    chosen.append(files[round_])
+                    size += n
+    for f in chosen:
+        base = next(d for d in FONT_DIRS if f.path.startswith(d))
+        dest = OUT / "fonts" / Path(base).name / Path(f.path).relative_to(base)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f.path, dest)
+    print(f"fonts: {len(chosen)} of {len(fonts)} files, {len(groups)} training groups, {size / 2**20:.1f} MiB")
+
+
+def copy_word_lists() -> None:
+    (OUT / "dict").mkdir(parents=True, exist_ok=True)
+    for name in ("american-english", *FOREIGN_WORD_LISTS):
+        src = DICT_DIR / name
+        if not src.exists():
+            continue
+        words = [w.strip() for w in src.read_text(encoding="utf-8", errors="ignore").splitlines()]
+        words = [w for w in words if w.isalpha() and 1 <= len(w) <= 16]
+        words = sorted(random.Random(name).sample(words, min(WORDS_PER_LIST, len(words))))
+        (OUT / "dict" / name).write_text("\n".join(words) + "\n", encoding="utf-8")
+    print("word lists:", sorted(p.name for p in (OUT / "dict").iterdir()))
+
+
+def shrink_receipts() -> None:
+    src = SHARED / "trainingdata" / "sroie"
+    dest = OUT / "sroie"
+    (dest / "images").mkdir(parents=True, exist_ok=True)
+    rows = []
+    for line in (src / "manifest.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        image = cv2.imread(str(src / row["image"]), cv2.IMREAD_GRAYSCALE)
+        heights = [max(p[1] for p in b["points"]) - min(p[1] for p in b["points"]) for b in row["boxes"]]
+        scale = min(1.0, LINE_HEIGHT / max(1.0, statistics.median(heights)))
+        if scale < 1.0:
+            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        name = Path(row["image"]).with_suffix(".webp").name
+        cv2.imwrite(str(dest / "images" / name), image, [cv2.IMWRITE_WEBP_QUALITY, 75])
+        boxes = [{**b, "points": [[round(x * scale, 1), round(y * scale, 1)] for x, y in b["points"]]}
+                 for b in row["boxes"]]
+        rows.append({"image": f"images/{name}", "boxes": boxes, "case_sensitive": row.get("case_sensitive", True),
+                     "subset": row.get("subset"), "license": row.get("license")})
+    (dest / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    print(f"receipts: {len(rows)} pages, {sum(len(r['boxes']) for r in rows)} lines")
+
+
+def copy_dev_lines() -> None:
+    # Measured on during training, never trained on (the trainer refuses evaldata as --data).
+    shutil.copytree(SHARED / "evaldata" / "dev" / "lines", OUT / "devlines", dirs_exist_ok=True)
+
+
+def main() -> None:
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    copy_fonts()
+    copy_word_lists()
+    shrink_receipts()
+    copy_dev_lines()
+    total = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())
+    print(f".gpu: {total / 2**20:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
