@@ -29,5 +29,5 @@ echo "exit ${PIPESTATUS[0]}"
 # What comes back: the log, the curve, the final weights and the last three snapshots (each about 9 MB).
 cp "$run"/eval.jsonl "$run"/config.json "$run"/curve.png "$OUT"/ 2>/dev/null
 cp "$run"/recognizer.pt "$OUT"/ 2>/dev/null
-for f in $(ls -1 "$run"/recognizer-step*.pt 2>/dev/null | sort -V | tail -n 3); do cp "$f" "$OUT"/; done
+find "$run" -name 'recognizer-step*.pt' | sort -V | tail -n 3 | xargs -r -I{} cp {} "$OUT"/
 ls -la "$OUT"
