@@ -150,6 +150,29 @@ def test_mix_in_batch_trains(tmp_path):
     assert all(torch.equal(before[k], after[k]) for k in before if k.endswith(".weight"))
 
 
+def test_real_line_workers_each_draw_their_own_lines(tmp_path):
+    """With --real-workers the lines are cropped in DataLoader workers: each worker reseeds, so two workers
+    do not hand the trainer the same batches twice."""
+    from torch.utils.data import DataLoader
+
+    real = RealLineBatches([_page_manifest(tmp_path, case_sensitive=True)], Charset(), batch_size=8, seed=3)
+    batches = iter(DataLoader(real, batch_size=None, num_workers=2))
+    first, second = next(batches), next(batches)   # one from each worker
+    assert first["texts"] != second["texts"] or not torch.equal(first["images"], second["images"])
+
+
+def test_snapshots_keep_the_weights_of_every_evaluation(tmp_path):
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    args = p.parse_args(["--out", str(tmp_path / "run"), "--steps", "4", "--batch-size", "4", "--workers", "0",
+                         "--channels", "8,16,32,48,64", "--rnn-hidden", "48", "--eval-every", "2", "--val-lines", "0",
+                         "--keep-snapshots", "--data", str(_page_manifest(tmp_path, case_sensitive=False)),
+                         "--real-workers", "1", "--mix-in-batch"])
+    train(args)
+    steps = [load_checkpoint(tmp_path / "run" / f"recognizer-step{n}.pt")["step"] for n in (2, 4)]
+    assert steps == [2, 4] and "optimizer" not in load_checkpoint(tmp_path / "run" / "recognizer-step2.pt")
+
+
 def test_recognizer_refuses_evaluation_data(tmp_path, evaldata):
     p = argparse.ArgumentParser()
     add_arguments(p)

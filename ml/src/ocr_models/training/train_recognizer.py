@@ -149,6 +149,13 @@ def train(args: argparse.Namespace) -> Path:
           + (f"; real lines from {', '.join(map(str, args.data))} on {args.real_fraction:.0%} of "
              + ("every batch" if args.mix_in_batch else "the steps") if real_batches is not None else ""))
 
+    def save_weights(trained: float) -> Path:
+        """OUT/recognizer.pt: the weights with their config and training record, no optimizer state."""
+        path = out / "recognizer.pt"
+        save_checkpoint(path, kind=KIND, config=config.to_dict(), model_state=cpu_state(model), step=step,
+                        params=n_params, trained_s=trained, training=training_record(args, trained))
+        return path
+
     bar = tqdm(total=args.steps, initial=step, unit="step", dynamic_ncols=True)
     model.train()
     t0, seen, budget_s = time.time(), 0, args.hours * 3600
@@ -200,9 +207,7 @@ def train(args: argparse.Namespace) -> Path:
                             trained_s=trained_s + time.time() - t0,
                             py_random=random.getstate(), torch_random=torch.get_rng_state())
             # The weights alone as well (a third of last.pt): what a run stopped early still leaves to use.
-            save_checkpoint(out / "recognizer.pt", kind=KIND, config=config.to_dict(), model_state=cpu_state(model),
-                            step=step, params=n_params, trained_s=trained_s + time.time() - t0,
-                            training=training_record(args, trained_s + time.time() - t0))
+            save_weights(trained_s + time.time() - t0)
             if args.keep_snapshots:
                 shutil.copyfile(out / "recognizer.pt", out / f"recognizer-step{step}.pt")
             plot_curves(history, out / "curve.png", [k for k in row if "cer" in k], "CRNN recognizer")
@@ -211,11 +216,7 @@ def train(args: argparse.Namespace) -> Path:
         recalibrate_batchnorm(model, batches, real_batches, args.recalibrate_bn, args.real_fraction, args.batch_size,
                               device)
         print(f"BatchNorm statistics recomputed over {args.recalibrate_bn} batches")
-    final = out / "recognizer.pt"
-    trained_s += time.time() - t0
-    save_checkpoint(final, kind=KIND, config=config.to_dict(), model_state=cpu_state(model),
-                    step=step, params=n_params, trained_s=trained_s, training=training_record(args, trained_s))
-    return final
+    return save_weights(trained_s + time.time() - t0)
 
 
 def to_device(batch: dict, device: torch.device) -> dict:
