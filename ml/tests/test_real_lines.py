@@ -173,6 +173,36 @@ def test_snapshots_keep_the_weights_of_every_evaluation(tmp_path):
     assert steps == [2, 4] and "optimizer" not in load_checkpoint(tmp_path / "run" / "recognizer-step2.pt")
 
 
+def test_upper_case_labels_take_their_case_where_a_reader_agrees_on_the_letters(tmp_path):
+    """--case-from: a reading with the label's letters gives the line its case and case-sensitive training;
+    a reading with other letters leaves the line case-folded."""
+    from types import SimpleNamespace
+
+    real = RealLineBatches([_page_manifest(tmp_path, case_sensitive=False)], Charset(), batch_size=4, seed=1)
+    readings = {"TOTAL 12.50": "Total 12.50", "CASH": "CASH", "CHANGE 0.40": "Chango 0.40", "THANK YOU": "Thank you"}
+
+    class Reader:
+        def recognize(self, crops):
+            assert len(crops) == 4 and all(c.ndim == 2 and c.size for c in crops)
+            return [SimpleNamespace(text=readings[ln.text]) for ln in real.lines]
+
+    assert real.take_case_from(Reader()) == 3
+    assert [(ln.text, ln.case_sensitive) for ln in real.lines] == [
+        ("Total 12.50", True), ("CASH", True), ("CHANGE 0.40", False), ("Thank you", True)]
+
+
+def test_case_from_reads_the_real_lines_with_the_given_weights_before_training(tmp_path, capsys, recognizer_path):
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    args = p.parse_args(["--out", str(tmp_path / "run"), "--steps", "2", "--batch-size", "4", "--workers", "0",
+                         "--channels", "8,16,32,48,64", "--rnn-hidden", "48", "--eval-every", "2", "--val-lines", "0",
+                         "--data", str(_page_manifest(tmp_path, case_sensitive=False)), "--mix-in-batch",
+                         "--case-from", str(recognizer_path)])
+    assert load_checkpoint(train(args))["step"] == 2
+    taken = [ln for ln in capsys.readouterr().out.splitlines() if "took their case from" in ln]
+    assert len(taken) == 1 and taken[0].endswith(str(recognizer_path)) and " of 4 real lines" in taken[0]
+
+
 def test_recognizer_refuses_evaluation_data(tmp_path, evaldata):
     p = argparse.ArgumentParser()
     add_arguments(p)

@@ -101,6 +101,24 @@ class RealLineBatches(IterableDataset):
         if not self.lines:
             raise ValueError(f"no usable lines in {', '.join(map(str, manifests))}")
 
+    def take_case_from(self, reader) -> int:
+        """Gives upper-case-only labels a case: where `reader` (anything with `.recognize(crops)`) reads a
+        line with exactly the label's letters, its reading becomes the label and the line trains with case;
+        the other lines stay case-folded. Returns how many lines took a case. Without this, the case-blind
+        loss leaves case free for whatever looks like these lines (a model read large sans-serif print as
+        `THIrd ANd LAST PAGE`)."""
+        folded = [i for i, ln in enumerate(self.lines) if not ln.case_sensitive]
+        readings = reader.recognize([crop_quad(self.pages[self.lines[i].page], self.lines[i].points)
+                                     if self.lines[i].points is not None else self.pages[self.lines[i].page]
+                                     for i in folded])
+        taken = 0
+        for i, read in zip(folded, readings):
+            text = self.charset.normalize(read.text).strip()
+            if text and fold_case_text(text, self.charset) == self.lines[i].text:
+                self.lines[i] = RealLine(self.lines[i].page, self.lines[i].points, text, True)
+                taken += 1
+        return taken
+
     def _add_row(self, manifest: Path, row: dict) -> None:
         cs = bool(row.get("case_sensitive", True))
         boxes = row.get("boxes")

@@ -51,6 +51,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                                      "always rendered on the CPU, by --workers processes)")
     p.add_argument("--keep-snapshots", action="store_true",
                    help="keep the weights of every evaluation as recognizer-stepN.pt (to pick one afterwards)")
+    p.add_argument("--case-from", type=Path, default=None, metavar="WEIGHTS",
+                   help="with --data: upper-case-only lines that these weights read with the same letters take their "
+                        "case from that reading and train with case (RealLineBatches.take_case_from)")
     p.add_argument("--real-workers", type=int, default=0,
                    help="DataLoader workers cropping real lines (0: the training process does it)")
     p.add_argument("--channels", default="16,48,96,160,256")
@@ -138,6 +141,11 @@ def train(args: argparse.Namespace) -> Path:
     real_batches = None
     if args.data:
         real = RealLineBatches(args.data, charset, args.batch_size, seed=args.seed + step)
+        if args.case_from:
+            from ..loader import load_recognizer
+
+            taken = real.take_case_from(load_recognizer(args.case_from))
+            print(f"{taken} of {len(real.lines)} real lines took their case from {args.case_from}")
         real_batches = iter(DataLoader(real, batch_size=None, num_workers=args.real_workers,
                                        persistent_workers=bool(args.real_workers)) if args.real_workers else real)
     fixed = next(batches if real_batches is None else real_batches) if args.overfit_batch else None
