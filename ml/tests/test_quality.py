@@ -5,9 +5,10 @@ from ocr_models.evaluation import evaluate_lines
 from ocr_models.loader import load_recognizer
 
 # Character error rate limits per subset (case-folded where the manifest says so). The committed weights
-# (learn-20261130-2002, docs/learning.md) read uw3 at 1.07 % and receipt lines at 2.48 %; the learning issue
-# asks that uw3 get no worse than the synthetic-only 1.13 % by more than 0.15 points.
-LIMITS = {"uw3": 0.0128, "sroie_segment": 0.025}
+# (v2-20261201-case, docs/models.md) read uw3 at 0.87 % and receipt lines at 1.69 %: the receipt limit is the
+# learning issue's target (2.0 %, PP-OCR 1.8 %), the uw3 limit keeps what v2 gained over learn-20261130-2002
+# (1.07 %) with a margin.
+LIMITS = {"uw3": 0.0100, "sroie_segment": 0.020}
 
 
 @pytest.mark.quality
@@ -18,11 +19,3 @@ def test_committed_recognizer_reads_real_lines(evaldata, recognizer_path, runtim
     subsets = report["subsets"]
     for subset, limit in LIMITS.items():
         assert subsets[subset]["cer"] <= limit, (subset, subsets[subset])
-
-
-@pytest.mark.quality
-@pytest.mark.xfail(strict=True, reason="the learning issue's target (<= 2.0 %) is not reached yet: 2.48 %")
-def test_receipt_lines_reach_the_learning_target(evaldata, recognizer_path):
-    report = evaluate_lines(load_recognizer(recognizer_path, "onnx"),
-                            evaldata / "lines" / "manifest.jsonl")
-    assert report["subsets"]["sroie_segment"]["cer"] <= 0.020
