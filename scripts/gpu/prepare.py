@@ -1,7 +1,7 @@
 """Packs what a recognizer training run needs on a borrowed GPU machine, which has PyTorch but none of
 our font or word-list packages and no network: the usable fonts, trimmed word lists, the SROIE receipts
-as small grey WebP pages (a third the size of JPEG at the same look), and the dev lines to measure on. Writes .gpu/ (git-ignored; at most ~60 MiB travel
-with the working tree). See docs/models.md, "Recognizer v2, stage 2".
+as small grey WebP pages (a third the size of JPEG at the same look), and the dev lines to measure on.
+Writes .gpu/ (git-ignored; with the working tree, under the 64 MiB that travel). See docs/models.md, "Recognizer v2, stage 2".
 
     .venv/bin/python scripts/gpu/prepare.py
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 
 from ocr_models.data.fonts import FONT_DIRS, by_group, discover_fonts, split_fonts
-from ocr_models.data.text import DICT_DIR, FOREIGN_WORD_LISTS
+from ocr_models.data.text import DICT_DIR, FOREIGN_WORD_LISTS, read_word_list
 from ocr_models.recognition.vocab import CHARSETS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +47,7 @@ def copy_fonts() -> None:
     for round_ in range(max(len(v) for v in groups.values())):
         for files in groups.values():
             if round_ < len(files):
-                n = Path(files[round_].path).stat().st_size
+                n = size_of(files[round_])
                 if round_ == 0 or size + n <= FONT_BUDGET:
                     chosen.append(files[round_])
                     size += n
@@ -65,8 +65,7 @@ def copy_word_lists() -> None:
         src = DICT_DIR / name
         if not src.exists():
             continue
-        words = [w.strip() for w in src.read_text(encoding="utf-8", errors="ignore").splitlines()]
-        words = [w for w in words if w.isalpha() and 1 <= len(w) <= 16]
+        words = read_word_list(src)
         words = sorted(random.Random(name).sample(words, min(WORDS_PER_LIST, len(words))))
         (OUT / "dict" / name).write_text("\n".join(words) + "\n", encoding="utf-8")
     print("word lists:", sorted(p.name for p in (OUT / "dict").iterdir()))

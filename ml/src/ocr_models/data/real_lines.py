@@ -108,14 +108,12 @@ class RealLineBatches(IterableDataset):
         loss leaves case free for whatever looks like these lines (a model read large sans-serif print as
         `THIrd ANd LAST PAGE`)."""
         folded = [i for i, ln in enumerate(self.lines) if not ln.case_sensitive]
-        readings = reader.recognize([crop_quad(self.pages[self.lines[i].page], self.lines[i].points)
-                                     if self.lines[i].points is not None else self.pages[self.lines[i].page]
-                                     for i in folded])
+        readings = reader.recognize([self.crop(self.lines[i], random_margins=False) for i in folded])
         taken = 0
         for i, read in zip(folded, readings):
-            text = self.charset.normalize(read.text).strip()
-            if text and fold_case_text(text, self.charset) == self.lines[i].text:
-                self.lines[i] = RealLine(self.lines[i].page, self.lines[i].points, text, True)
+            line, text = self.lines[i], self.charset.normalize(read.text).strip()
+            if text and fold_case_text(text, self.charset) == line.text:
+                self.lines[i] = RealLine(line.page, line.points, text, True)
                 taken += 1
         return taken
 
@@ -133,10 +131,12 @@ class RealLineBatches(IterableDataset):
         self.pages.append(image)
         self.lines.extend(RealLine(len(self.pages) - 1, p, t, cs) for p, t in entries)
 
-    def crop(self, line: RealLine) -> np.ndarray:
+    def crop(self, line: RealLine, random_margins: bool = True) -> np.ndarray:
         image = self.pages[line.page]
         if line.points is None:
             return image
+        if not random_margins:   # the detector's crop
+            return crop_quad(image, line.points)
         # Margins between a tight box and the detector's crop (crop_quad's defaults are 0.25 / 0.3).
         return crop_quad(image, line.points, margin=self.rng.uniform(0.05, 0.35), side_margin=self.rng.uniform(0.05, 0.45))
 

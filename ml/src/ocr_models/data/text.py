@@ -35,11 +35,16 @@ def load_words() -> tuple[str, ...]:
     for path in WORD_LISTS:
         p = Path(path)
         if p.exists():
-            words = [w.strip() for w in p.read_text(encoding="utf-8", errors="ignore").splitlines()]
-            words = [w for w in words if w.isascii() and w.isalpha() and 1 <= len(w) <= 16]
+            words = [w for w in read_word_list(p) if w.isascii()]
             if words:
                 return tuple(words)
     return tuple(_FALLBACK_WORDS)
+
+
+def read_word_list(path: Path) -> list[str]:
+    """The alphabetic words of up to 16 letters in a word list (one word per line)."""
+    words = (w.strip() for w in path.read_text(encoding="utf-8", errors="ignore").splitlines())
+    return [w for w in words if w.isalpha() and 1 <= len(w) <= 16]
 
 
 @lru_cache(maxsize=1)
@@ -49,8 +54,7 @@ def load_foreign_words() -> tuple[tuple[str, ...], ...]:
     for name in FOREIGN_WORD_LISTS:
         p = DICT_DIR / name
         if p.exists():
-            words = [w.strip() for w in p.read_text(encoding="utf-8", errors="ignore").splitlines()]
-            words = tuple(w for w in words if w.isalpha() and 1 <= len(w) <= 16)
+            words = tuple(read_word_list(p))
             if words:
                 lists.append(words)
     return tuple(lists)
