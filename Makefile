@@ -29,10 +29,12 @@ test: install
 delivery-tools:
 	bash scripts/delivery-tools.sh
 
-# Container images without a Docker engine (buildah + podman, as root; minutes, not part of make test).
+# Container images without a Docker engine (buildah + podman, as root; minutes, not part of make test):
+# all six, on local bases where no container registry is reachable; prints each image's size.
 images:
-	bash scripts/build-images.sh --smoke gateway image-store
+	bash scripts/build-images.sh --smoke all
 
+# Builds the six (tag test) and runs the whole mesh from them against this host's PostgreSQL and RabbitMQ.
 images-test: install
 	OCRMESH_IMAGE_TESTS=1 $(PY) -m pytest tests/delivery/test_image_build.py
 
