@@ -3,6 +3,7 @@ import random
 import numpy as np
 import pytest
 
+from ocr_models.data import render_line as render_line_module
 from ocr_models.data.fonts import HELD_OUT_FAMILIES, discover_fonts, split_fonts
 from ocr_models.data.lines import LineSynthesizer, SyntheticLineBatches
 from ocr_models.data.render_line import render_line
@@ -68,3 +69,31 @@ def test_batches_are_bucketed_by_width(fonts):
     assert batch["images"].shape[:3] == (8, 1, 32)
     assert batch["target_lengths"].sum() == len(batch["targets"])
     assert int(batch["widths"].max()) == batch["images"].shape[3]
+
+
+def test_small_capitals_are_a_run_of_lower_case_letters_never_the_whole_line():
+    rng = random.Random(5)
+    text = "copied by Mr. Spilsbury from Ridinger"
+    runs = [render_line_module.small_caps_letters(text, rng, p=1.0) for _ in range(50)]
+    assert all(runs)
+    for run in runs:
+        assert all(text[i].islower() for i in run)
+        assert len(run) < sum(c.islower() for c in text)   # some letters keep full size
+    assert not render_line_module.small_caps_letters("Spilsbury", rng, p=1.0)   # one word: no reference
+
+
+def test_small_capitals_print_as_short_capitals_on_the_baseline(fonts):
+    font = next((f for f in fonts if "Libertine" in f.family), fonts[0])
+    small = render_line_module._draw_text_mask("Landseer", font, 26, random.Random(0), small_caps=set(range(1, 8)))
+    capitals = render_line_module._draw_text_mask("LANDSEER", font, 26, random.Random(0), small_caps=set())
+    assert small.shape[0] == capitals.shape[0]   # the same ascent/descent band
+
+    def ink_rows(mask):
+        rows = np.flatnonzero(mask.max(axis=1) > 0)
+        return rows[0], rows[-1]
+
+    # The full-size L reaches as high, and both sit on one baseline (within antialiasing's pixel).
+    assert np.abs(np.subtract(ink_rows(small), ink_rows(capitals))).max() <= 1
+    # After the L, the small capitals start lower and the word is narrower.
+    assert ink_rows(small[:, small.shape[1] // 2:])[0] > ink_rows(capitals[:, capitals.shape[1] // 2:])[0] + 2
+    assert small.shape[1] < capitals.shape[1] * 0.9

@@ -7,6 +7,7 @@ loose crops with pieces of neighbouring lines, underlines and speckle.
 from __future__ import annotations
 
 import random
+import re
 from functools import lru_cache
 
 import cv2
@@ -21,24 +22,48 @@ def _load_font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
-def _draw_text_mask(text: str, font: Font, size: int, rng: random.Random) -> np.ndarray:
-    """Text as an 8-bit coverage mask (255 = ink), cropped to the line's full ascent/descent."""
+SMALL_CAPS_P = 0.1   # share of lines with a run of small capitals
+
+
+def small_caps_letters(text: str, rng: random.Random, p: float | None = None) -> set[int]:
+    """Indices of lower-case letters to print as small capitals, as books set names and headings
+    ("Mr. E<small>DWIN</small> L<small>ANDSEER</small>"); the label keeps them lower-case, as
+    transcriptions do. A run of one to four words, never the whole line, so the line keeps full-size
+    letters to compare with (a line of small capitals alone reads as capitals)."""
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    if len(words) < 2 or rng.random() >= (SMALL_CAPS_P if p is None else p):
+        return set()
+    n = rng.randint(1, min(4, len(words) - 1))
+    first = rng.randint(0, len(words) - n)
+    a, b = words[first][0], words[first + n - 1][1]
+    return {i for i in range(a, b) if text[i].islower() and len(text[i].upper()) == 1}
+
+
+def _draw_text_mask(text: str, font: Font, size: int, rng: random.Random,
+                    small_caps: set[int] | None = None) -> np.ndarray:
+    """Text as an 8-bit coverage mask (255 = ink), cropped to the line's full ascent/descent.
+    small_caps: indices of letters to print as small capitals (default: drawn at random)."""
     pil_font = _load_font(font.path, size)
     ascent, descent = pil_font.getmetrics()
     spacing = 0.0
     if rng.random() < 0.15:  # letter-spaced text, as on receipts and headings
         spacing = rng.uniform(0.05, 0.4) * size
+    if small_caps is None:
+        small_caps = {i for i in small_caps_letters(text, rng) if text[i].upper() in font.chars}
+    small_font = _load_font(font.path, max(6, round(size * rng.uniform(0.68, 0.8)))) if small_caps else pil_font
     stroke = 1 if (size >= 28 and rng.random() < 0.12) else 0
-    width = int(pil_font.getlength(text) + spacing * len(text)) + 4 * size
+    width = int(pil_font.getlength(text.upper() if small_caps else text) + spacing * len(text)) + 4 * size
     height = ascent + descent + 2 * size
     canvas = Image.new("L", (max(width, 8), height), 0)
     draw = ImageDraw.Draw(canvas)
     x0, y0 = size, size
-    if spacing:
+    if spacing or small_caps:
+        # Character by character on a common baseline ("ls" anchor), so small capitals sit on it.
         x = float(x0)
-        for ch in text:
-            draw.text((x, y0), ch, font=pil_font, fill=255, stroke_width=stroke, stroke_fill=255)
-            x += pil_font.getlength(ch) + spacing
+        for i, ch in enumerate(text):
+            f, glyph = (small_font, ch.upper()) if i in small_caps else (pil_font, ch)
+            draw.text((x, y0 + ascent), glyph, font=f, fill=255, stroke_width=stroke, stroke_fill=255, anchor="ls")
+            x += f.getlength(glyph) + spacing
     else:
         draw.text((x0, y0), text, font=pil_font, fill=255, stroke_width=stroke, stroke_fill=255)
     mask = np.asarray(canvas)
