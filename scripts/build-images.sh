@@ -50,7 +50,7 @@ check_tools() {
   local missing=()
   local tools=(buildah podman runc debootstrap) packages=(buildah podman runc debootstrap)
   # Another architecture runs under emulation: qemu-user-static registers itself with binfmt_misc.
-  if [ "$ARCH" != "$HOST_ARCH" ]; then tools+=(qemu-aarch64-static); packages+=(qemu-user-static binfmt-support); fi
+  if [ "$ARCH" != "$HOST_ARCH" ]; then tools+=("qemu-$(qemu_name "$ARCH")-static"); packages+=(qemu-user-static binfmt-support); fi
   for tool in "${tools[@]}"; do command -v "$tool" >/dev/null || missing+=("$tool"); done
   if [ ${#missing[@]} -gt 0 ]; then
     command -v apt-get >/dev/null || die "please install: ${missing[*]}"
@@ -58,7 +58,14 @@ check_tools() {
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
       "${packages[@]}" >/dev/null
   fi
+  if [ "$ARCH" != "$HOST_ARCH" ] && [ ! -e "/proc/sys/fs/binfmt_misc/qemu-$(qemu_name "$ARCH")" ]; then
+    # Without systemd nothing mounts binfmt_misc or registers qemu (its F flag: usable inside containers).
+    mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+    update-binfmts --enable "qemu-$(qemu_name "$ARCH")"
+  fi
 }
+
+qemu_name() { case $1 in arm64) echo aarch64 ;; amd64) echo x86_64 ;; esac; }
 
 debian_mirror() {
   if [ -n "${DEBIAN_MIRROR:-}" ]; then echo "$DEBIAN_MIRROR"; return; fi
