@@ -44,6 +44,24 @@ def test_hadolint_clean(tools, name):
     tools.run(tools.hadolint, "--failure-threshold", "warning", f"docker/{name}.Dockerfile")
 
 
+@pytest.mark.parametrize("name", ["node", "nginx"])
+def test_local_bases_hadolint_clean(tools, name):
+    """The bases scripts/build-images.sh makes where no container registry is reachable."""
+    tools.run(tools.hadolint, "--failure-threshold", "warning", f"docker/local-bases/{name}.Dockerfile")
+
+
+def test_local_nginx_base_is_unprivileged_as_upstream():
+    """What frontend and docs-portal expect of NGINX_IMAGE: runnable as uid 101 on a read-only root."""
+    conf = (DOCKER / "local-bases" / "nginx.conf").read_text()
+    assert "pid        /tmp/nginx.pid;" in conf and not re.search(r"^\s*user\s", conf, re.M)
+    for temp in ("proxy", "client_body", "fastcgi", "uwsgi", "scgi"):
+        assert re.search(rf"^\s*{temp}_temp_path\s+/tmp/", conf, re.M), temp
+    assert "include /etc/nginx/conf.d/*.conf;" in conf
+    text = (DOCKER / "local-bases" / "nginx.Dockerfile").read_text()
+    assert "--uid 101 --gid 101" in text and "USER 101:101" in text and " wget" in text
+    assert "ln -sf /dev/stdout /var/log/nginx/access.log" in text and "ln -sf /dev/stderr /var/log/nginx/error.log" in text
+
+
 @pytest.mark.parametrize("name", IMAGES)
 def test_image_conventions(name):
     text = dockerfile(name)
