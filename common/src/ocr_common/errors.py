@@ -6,6 +6,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY, RequestBodyLimitMiddleware
@@ -19,6 +20,11 @@ class ApiError(Exception):
     def __init__(self, status: int, code: str, detail: str, headers: dict | None = None):
         super().__init__(detail)
         self.status, self.code, self.detail, self.headers = status, code, detail, headers
+
+
+class ErrorResponse(BaseModel):   # every service's error body, as error_body writes it (its OpenAPI schema)
+    error: str
+    detail: str | list
 
 
 def error_body(code: str, detail) -> dict:

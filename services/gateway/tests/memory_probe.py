@@ -11,10 +11,11 @@ import zlib
 from pathlib import Path
 
 from ocr_gateway import main as _app  # noqa: F401  (the gateway's imports count in the baseline, as in a real process)
-from ocr_gateway.clients import DetectedLine, Detection
+from ocr_gateway.clients import Detection
 from ocr_gateway.pipeline import OcrPipeline, Queues
 
 from ocr_common.admission import AdmissionGate
+from ocr_common.detection import DetectedLine
 from ocr_common.images import ImageLimits
 from ocr_common.recognition import RecognizedLine, RecognizeResponse
 

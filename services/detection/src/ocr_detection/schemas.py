@@ -1,20 +1,13 @@
-"""Request and response bodies of the detection service."""
+"""Request and response bodies of the detection service (the /v1/detect answer and the error shape live in
+ocr_common, declared once for the service and its clients)."""
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
+from ocr_common.detection import DetectedLine, DetectResponse
+from ocr_common.errors import ErrorResponse
 
-class DetectedLine(BaseModel):
-    points: list[list[float]] = Field(description="[[x,y] x 4]: top-left, top-right, bottom-right, bottom-left")
-    score: float = Field(ge=0.0, le=1.0)
-
-
-class DetectResponse(BaseModel):
-    width: int
-    height: int
-    lines: list[DetectedLine] = Field(description="text lines in reading order (columns respected)")
-    scale: float = Field(description="factor the image was resized by before detection (1.0 = not resized)")
-    model_version: str
+__all__ = ["Axis", "DetectResponse", "DetectedLine", "ErrorResponse", "MinimalBox", "OriginalBox"]
 
 
 class Axis(BaseModel):
@@ -34,8 +27,3 @@ class MinimalBox(BaseModel):
     start_y: int
     width: int
     height: int
-
-
-class ErrorResponse(BaseModel):
-    error: str
-    detail: str | list

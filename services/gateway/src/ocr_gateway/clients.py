@@ -14,25 +14,13 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from ocr_common.admission import PRIORITY_HEADER, Priority
+from ocr_common.detection import DetectResponse
 from ocr_common.errors import ApiError
 from ocr_common.recognition import RecognizedLine, RecognizeResponse
 from ocr_common.search import StoredSearchResults
 
-
-class DetectedLine(BaseModel):
-    points: list[list[float]]
-    score: float
-
-
-class Detection(BaseModel):
-    width: int
-    height: int
-    lines: list[DetectedLine]
-    model_version: str = "unknown"
-    scale: float = 1.0
-
-
-Recognition = RecognizeResponse   # the recognition service's answer, declared once in ocr_common
+Detection = DetectResponse        # the model services' answers, declared once in ocr_common
+Recognition = RecognizeResponse
 
 
 def _error_code(response: httpx.Response) -> str | None:

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ocr_common.corrections import stored_pages
-from ocr_common.errors import ApiError
+from ocr_common.errors import ApiError, ErrorResponse
 from ocr_common.export import FORMATS as EXPORT_TYPES
 from ocr_common.messages import TextCorrectionMessage, amqp_headers
 from ocr_common.ocr_result import page_text
@@ -30,7 +30,6 @@ from .schemas import (
     CorrectionAccepted,
     CorrectionIn,
     CorrectTextIn,
-    ErrorResponse,
     OcrResult,
     ReadResult,
     ResultList,

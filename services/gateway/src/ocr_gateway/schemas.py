@@ -88,7 +88,3 @@ class CorrectTextIn(BaseModel):
     id: str
     text: str = Field(max_length=1_000_000)
 
-
-class ErrorResponse(BaseModel):
-    error: str
-    detail: str | list

@@ -80,7 +80,3 @@ class ImagePage(BaseModel):
     items: list[ImageSummary]
     next_cursor: str | None = Field(description="pass as `cursor` for the next (older) page; null on the last page")
 
-
-class ErrorResponse(BaseModel):
-    error: str
-    detail: str | list

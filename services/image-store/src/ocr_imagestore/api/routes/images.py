@@ -12,11 +12,11 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
-from ocr_common.errors import ApiError
+from ocr_common.errors import ApiError, ErrorResponse
 
 from ... import repository, storage
 from ...models import Image
-from ...schemas import CorrectionOut, ErrorResponse, ImageDetail, ImagePage, ImageSummary, LineOut, ModelVersionsOut
+from ...schemas import CorrectionOut, ImageDetail, ImagePage, ImageSummary, LineOut, ModelVersionsOut
 from ..deps import SessionDep, SettingsDep
 
 router = APIRouter(prefix="/v1/images", tags=["images"])

@@ -5,11 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ocr_common.errors import ApiError
+from ocr_common.errors import ApiError, ErrorResponse
 from ocr_common.search import DEFAULT_SEARCH_LIMIT, MAX_QUERY_LENGTH, MAX_SEARCH_LIMIT, QUERY_SYNTAX, StoredSearchResults
 
 from ... import search
-from ...schemas import ErrorResponse
 from ..deps import SessionDep
 
 router = APIRouter(prefix="/v1/search", tags=["search"])
