@@ -84,8 +84,8 @@ def test_small_capitals_are_a_run_of_lower_case_letters_never_the_whole_line():
 
 def test_small_capitals_print_as_short_capitals_on_the_baseline(fonts):
     font = next((f for f in fonts if "Libertine" in f.family), fonts[0])
-    small = render_line_module._draw_text_mask("Landseer", font, 26, random.Random(0), small_caps=set(range(1, 8)))
-    capitals = render_line_module._draw_text_mask("LANDSEER", font, 26, random.Random(0), small_caps=set())
+    small = render_line_module.draw_text_mask("Landseer", font, 26, random.Random(0), small_caps=set(range(1, 8)))
+    capitals = render_line_module.draw_text_mask("LANDSEER", font, 26, random.Random(0), small_caps=set())
     assert small.shape[0] == capitals.shape[0]   # the same ascent/descent band
 
     def ink_rows(mask):

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .data.clean_print import SUBSET as CLEAN_PRINT
+from .data.clean_print import clean_print_lines
 from .evaluation import evaluate_lines
 from .loader import load_detector, load_recognizer
+from .metrics import ErrorRate, normalize_for_scoring
 from .page_evaluation import evaluate_pages
 
 PAGE_METRICS = ("cer", "f1", "cov_f1")
@@ -31,7 +34,19 @@ def scores_of(kind: str, weights: Path, evaldata: Path, models: Path, limit: int
 def _recognizer_scores(recognizer, detector, lines: Path, pages: Path, limit: int | None) -> dict:
     report = evaluate_lines(recognizer, lines, limit)
     out = {f"lines:{k}": {"cer": v["cer"]} for k, v in report["subsets"].items()}
+    out[CLEAN_PRINT] = {"case_errors": case_error_rate(recognizer, limit)}
     return out | _page_scores(evaluate_pages(detector, pages, recognizer, limit))
+
+
+def case_error_rate(recognizer, limit: int | None = None) -> float:
+    """The share of characters read with the wrong case on the clean mixed-case print lines (data.clean_print):
+    case-sensitive CER minus case-folded CER, so other reading errors do not count."""
+    samples = clean_print_lines(recognizer.config.charset)[:limit]
+    sensitive, folded = ErrorRate(), ErrorRate()
+    for (_, truth), read in zip(samples, recognizer.recognize([img for img, _ in samples])):
+        sensitive.add(normalize_for_scoring(read.text, True), normalize_for_scoring(truth, True))
+        folded.add(normalize_for_scoring(read.text, False), normalize_for_scoring(truth, False))
+    return max(0.0, sensitive.as_dict()["cer"] - folded.as_dict()["cer"])
 
 
 def _page_scores(report: dict) -> dict:

@@ -113,7 +113,7 @@ def export_onnx_twin(kind: str, path: Path) -> Path:
 
 # --- the gate -----------------------------------------------------------------------------------
 # Figures compared between the current model and a candidate: (name, lower is better).
-METRICS = {"cer": True, "f1": False, "cov_f1": False}
+METRICS = {"cer": True, "f1": False, "cov_f1": False, "case_errors": True}
 
 
 def compare(current: dict, candidate: dict, tolerance: float) -> list[dict]:

@@ -39,7 +39,7 @@ def small_caps_letters(text: str, rng: random.Random, p: float | None = None) ->
     return {i for i in range(a, b) if text[i].islower() and len(text[i].upper()) == 1}
 
 
-def _draw_text_mask(text: str, font: Font, size: int, rng: random.Random,
+def draw_text_mask(text: str, font: Font, size: int, rng: random.Random,
                     small_caps: set[int] | None = None) -> np.ndarray:
     """Text as an 8-bit coverage mask (255 = ink), cropped to the line's full ascent/descent.
     small_caps: indices of letters to print as small capitals (default: drawn at random)."""
@@ -95,7 +95,7 @@ def _background(h: int, w: int, rng: random.Random, nrng: np.random.Generator) -
 
 
 def _neighbour_strip(ref_h: int, w: int, font: Font, size: int, text: str, rng: random.Random) -> np.ndarray:
-    mask = _draw_text_mask(text, font, size, rng)
+    mask = draw_text_mask(text, font, size, rng)
     mask = cv2.resize(mask, (max(1, int(mask.shape[1] * ref_h / mask.shape[0])), ref_h))
     out = np.zeros((ref_h, w), np.uint8)
     x = rng.randint(0, max(0, w // 4))
@@ -108,7 +108,7 @@ def render_line(text: str, font: Font, rng: random.Random, neighbour_text: str |
     """A grey uint8 image of one text line; its height varies (the recognizer resizes it)."""
     nrng = np.random.default_rng(rng.getrandbits(32))
     size = rng.randint(22, 52)
-    mask = _draw_text_mask(text, font, size, rng).astype(np.float32) / 255.0
+    mask = draw_text_mask(text, font, size, rng).astype(np.float32) / 255.0
     h, w = mask.shape
 
     # Condensed and expanded faces: squeeze or stretch the line horizontally.

@@ -17,7 +17,7 @@ _FALLBACK_WORDS = (
     "the of and to in is for on that by with from as at this be are or an it was total cash change "
     "invoice receipt date time tax amount price item qty unit page table figure results analysis data"
 ).split()
-_RECEIPT_WORDS = (
+RECEIPT_WORDS = (
     "TOTAL SUBTOTAL CASH CHANGE TAX GST SST INVOICE RECEIPT QTY UOM PRICE AMOUNT AMT DISC ROUNDING ADJ "
     "NET ITEM CODE TEL FAX NO DATE TIME CASHIER COUNTER TABLE BILL VISA MASTER CARD PAID DUE BALANCE "
     "SDN BHD ENTERPRISE TRADING JALAN TAMAN BANDAR KUALA LUMPUR SELANGOR JOHOR STORE MART SHOP THANK "
@@ -156,7 +156,7 @@ class TextSampler:
         r = self.rng.random()
         if style == "receipt":
             if r < 0.35:
-                return self.rng.choice(_RECEIPT_WORDS)
+                return self.rng.choice(RECEIPT_WORDS)
             if r < 0.55:
                 return self.price()
             if r < 0.7:
@@ -218,7 +218,7 @@ class TextSampler:
             tail = " ".join(self.price() for _ in range(rng.randint(1, 3)))
             return f"{name} {rng.choice(['', str(rng.randint(1, 20)) + ' ', 'x' + str(rng.randint(1, 9)) + ' '])}{tail}".strip()
         if kind == 1:  # label: value
-            label = rng.choice(_RECEIPT_WORDS) + rng.choice(["", " " + rng.choice(_RECEIPT_WORDS)])
+            label = rng.choice(RECEIPT_WORDS) + rng.choice(["", " " + rng.choice(RECEIPT_WORDS)])
             value = rng.choice([self.price(), self.date(), self.code(), self.number()])
             return f"{label}{rng.choice([':', ' :', ' : ', ': ', ' ', ' (RM): ', ' = '])}{value}"
         if kind == 2:  # address
