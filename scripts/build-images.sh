@@ -72,7 +72,9 @@ debian_mirror() {
   local uri
   uri=$(grep -hoE '^(URIs: *|deb +)https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
     | grep -oE 'https?://[^ ]+' | head -1 || true)
-  echo "${uri:-http://deb.debian.org/debian}"
+  # The mirror this host's apt already uses; without one, say so rather than guess a host.
+  [ -n "$uri" ] || die "no Debian mirror in /etc/apt/sources.list*: set DEBIAN_MIRROR to one"
+  echo "$uri"
 }
 
 image_exists() { buildah "${STORE[@]}" inspect --type image "$1" >/dev/null 2>&1; }
@@ -83,11 +85,12 @@ image_exists() { buildah "${STORE[@]}" inspect --type image "$1" >/dev/null 2>&1
 # architecture debootstrap runs its second stage in the chroot under qemu-user-static.
 build_debian_base() {
   if image_exists "$LOCAL_BASE"; then log "base $LOCAL_BASE exists"; return; fi
-  local rootfs container
+  local rootfs container mirror
+  mirror=$(debian_mirror)
   rootfs=$(mktemp -d /var/tmp/ocrmesh-rootfs.XXXXXX)
-  log "debootstrap bookworm ($ARCH) from $(debian_mirror) into $rootfs"
+  log "debootstrap bookworm ($ARCH) from $mirror into $rootfs"
   nice -n 19 debootstrap --arch="$ARCH" --variant=minbase --include=python3,python3-venv,python3-pip,ca-certificates \
-    bookworm "$rootfs" "$(debian_mirror)" >/dev/null
+    bookworm "$rootfs" "$mirror" >/dev/null
   # This host reaches PyPI through a TLS-inspecting proxy: its CAs go into the local base only.
   if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
     cp /usr/local/share/ca-certificates/*.crt "$rootfs/usr/local/share/ca-certificates/"
