@@ -21,7 +21,7 @@ COMMON_WORDS = [*RECEIPT_WORDS, *("and the of to by for from with on at in or la
 
 
 def clean_print_lines(charset: str, n: int = 160, seed: int = 20261201) -> list[tuple[np.ndarray, str]]:
-    """(grey image, text) pairs: 2-6 dictionary words at 20-60 px, ink on white, in every font family."""
+    """(grey image, text) pairs: 2-6 words at 20-60 px, ink on white, in every font family."""
     fonts = list(by_group(discover_fonts(charset)).values())
     if not fonts:
         raise ValueError("no fonts found for the clean-print lines (are the Debian font packages installed?)")
