@@ -36,11 +36,12 @@ SHORT = [_line(20, 40, 40, 60)]
 
 
 class Models:
-    """Stand-ins: `reads` maps how many times the recognizer was asked to a confidence per crop pair."""
+    """Stand-ins. `answers` holds the recognizer's answer to each read in turn: one confidence for every crop, or
+    (as they are, turned) for a read of crops both ways (the first half as they are, the second turned)."""
 
-    def __init__(self, readings, sideways=()):
-        self.readings, self.sideways, self.detections, self.reads = list(readings), list(sideways), 0, 0
-        self.shapes = []
+    def __init__(self, answers, sideways=()):
+        self.answers, self.sideways, self.detections, self.reads = list(answers), list(sideways), 0, 0
+        self.shapes, self.asked = [], []
 
     def detect(self, pixels):
         self.detections += 1
@@ -48,17 +49,40 @@ class Models:
         return self.sideways
 
     def confidences(self, crops):
-        upright, turned = self.readings[self.reads]
+        answer = self.answers[self.reads]
         self.reads += 1
-        n = len(crops) // 2
-        assert 0 < n <= PROBE_LINES
-        return [upright] * n + [turned] * n
+        self.asked.append(len(crops))
+        if isinstance(answer, tuple):
+            n = len(crops) // 2
+            assert 0 < n <= PROBE_LINES and len(crops) == 2 * n
+            return [answer[0]] * n + [answer[1]] * n
+        assert 0 < len(crops) <= PROBE_LINES
+        return [answer] * len(crops)
 
 
-def test_an_upright_page_costs_one_reading_of_the_probe_lines():
-    m = Models([(0.97, 0.75)])
+def test_a_surely_upright_page_costs_one_reading_of_the_probe_lines_as_they_are():
+    m = Models([0.97])
     assert orient(PAGE, WIDE, m.detect, m.confidences) == (0, WIDE)
     assert (m.detections, m.reads) == (0, 1)
+
+
+def test_lines_already_read_surely_upright_need_no_probe():
+    m = Models([])
+    read = [0.99, 0.97, 0.91, 0.96, 0.98, 0.97]           # mean 0.963
+    assert orient(PAGE, WIDE, m.detect, m.confidences, read) == (0, WIDE)
+    assert (m.detections, m.reads) == (0, 0)
+    m = Models([0.75, 0.97], sideways=WIDE)               # read as guesses: the probes decide, here upside down
+    assert orient(PAGE, WIDE, m.detect, m.confidences, [0.8] * 6)[0] == 180
+    assert m.reads == 2
+
+
+def test_a_less_sure_page_is_also_read_turned_and_decided_by_the_vote():
+    m = Models([0.93, 0.75])
+    assert orient(PAGE, WIDE, m.detect, m.confidences) == (0, WIDE)
+    assert (m.detections, m.asked) == (0, [6, 6])
+    m = Models([0.93, 0.88], sideways=SHORT)             # not far enough ahead: the page is checked for lying sideways
+    assert orient(PAGE, WIDE, m.detect, m.confidences) == (0, WIDE)
+    assert (m.detections, m.reads) == (1, 2)
 
 
 def _back(lines, angle):
@@ -66,7 +90,7 @@ def _back(lines, angle):
 
 
 def test_an_upside_down_page_is_detected_again_turned_and_its_lines_come_back_onto_the_page():
-    m = Models([(0.75, 0.97)], sideways=WIDE)
+    m = Models([0.75, 0.97], sideways=WIDE)
     angle, lines = orient(PAGE, WIDE, m.detect, m.confidences)
     assert angle == 180 and [ln.points for ln in lines] == _back(WIDE, 180)
     assert lines[0].points[0] == [280.0, 360.0]          # the text's top-left corner, now at the bottom right
@@ -74,23 +98,24 @@ def test_an_upside_down_page_is_detected_again_turned_and_its_lines_come_back_on
 
 
 def test_a_sideways_page_is_turned_by_90_or_270_by_reading_its_turned_lines():
-    m = Models([(0.5, 0.5), (0.97, 0.75)], sideways=WIDE)
+    m = Models([0.5, 0.5, (0.97, 0.75)], sideways=WIDE)
     angle, lines = orient(PAGE, SHORT, m.detect, m.confidences)
     assert angle == 90 and [ln.points for ln in lines] == _back(WIDE, 90)
     assert m.shapes == [(300, 400, 3)]
-    m = Models([(0.5, 0.5), (0.70, 0.95)], sideways=WIDE)
+    m = Models([0.5, 0.5, (0.70, 0.95)], sideways=WIDE)
     angle, lines = orient(PAGE, SHORT, m.detect, m.confidences)
     assert angle == 270 and [ln.points for ln in lines] == _back(WIDE, 270)
-    assert (m.detections, m.reads) == (2, 2)
+    assert (m.detections, m.reads) == (2, 3)
 
 
 def test_an_unsure_page_that_is_not_sideways_stays_unless_it_likely_reads_upside_down():
-    m = Models([(0.6, 0.6)], sideways=SHORT)
+    m = Models([0.6, 0.6], sideways=SHORT)
     assert orient(PAGE, WIDE, m.detect, m.confidences) == (0, WIDE)
-    m = Models([(0.68, 0.84)], sideways=SHORT)
+    m = Models([0.68, 0.84], sideways=SHORT)
     assert orient(PAGE, WIDE, m.detect, m.confidences)[0] == 180
-    m = Models([(0.5, 0.5)], sideways=[])
+    m = Models([], sideways=[])
     assert orient(PAGE, [], m.detect, m.confidences) == (0, [])
+    assert m.reads == 0
 
 
 def test_turned_copies_are_made_at_the_detectors_size_and_lines_scale_back():

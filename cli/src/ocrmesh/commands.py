@@ -13,10 +13,11 @@ def _load_recognizer(path: Path | None, runtime: str, batch_size: int = 32, work
     return load_recognizer(path, runtime, threads=1, batch_size=batch_size, workers=workers)
 
 
-def _load_detector(path: Path | None, runtime: str):
+def _load_detector(path: Path | None, runtime: str, threads: int = 1):
+    """`threads` intra-op threads: a page's detection is one model run, so only they can spread it over cores."""
     from ocr_models.loader import load_detector
 
-    return load_detector(path, runtime, threads=1)
+    return load_detector(path, runtime, threads=threads)
 
 
 # --- ocr ---------------------------------------------------------------------------------------
@@ -38,7 +39,8 @@ def add_ocr(sub) -> None:
                    help="read pages as they are (by default a page lying sideways or upside down is read upright)")
     p.add_argument("--runtime", choices=("auto", "onnx", "torch"), default="auto")
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--threads", type=int, default=2, help="batches read side by side (default 2)")
+    p.add_argument("--threads", type=int, default=2,
+                   help="cores to use: the detector's threads and the recognizer's batches read side by side (default 2)")
     p.set_defaults(func=run_ocr)
 
 
@@ -57,7 +59,7 @@ def run_ocr(args) -> int:
 
         from .documents import run_pages
 
-        reader = PageReader(_load_detector(args.detector, args.runtime), recognizer, orientation=args.orientation)
+        reader = PageReader(_load_detector(args.detector, args.runtime, args.threads), recognizer, orientation=args.orientation)
         return run_pages(args, items, reader)
     if args.format not in ("json", "txt", "text"):
         print("ocrmesh ocr: --lines writes json or txt", file=sys.stderr)

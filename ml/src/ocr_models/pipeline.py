@@ -63,22 +63,33 @@ class PageReader:
 
     def read(self, image: np.ndarray) -> PageResult:
         detection = self.detector.detect(image)
-        rotation, detected = self.orient(image, detection.lines) if self.orientation else (0, detection.lines)
-        lines = self.read_lines(image, detected)     # a turned page's quads start at their text's top-left: crops are upright
-        return PageResult(int(image.shape[1]), int(image.shape[0]), lines, detection.scale, rotation)
+        detected = detection.lines
+        texts = self._recognize(image, detected)
+        rotation = 0
+        if self.orientation:   # the lines already read tell most pages upright; a turned page is read again
+            rotation, detected = self.orient(image, detected, [t.confidence for t in texts])
+            if rotation:
+                texts = self._recognize(image, detected)   # its quads start at their text's top-left: crops are upright
+        return PageResult(int(image.shape[1]), int(image.shape[0]), self._text_lines(detected, texts), detection.scale,
+                          rotation)
 
-    def orient(self, image: np.ndarray, detected=None):
-        """(clockwise degrees that turn the page upright, its text lines on the page as given)."""
+    def orient(self, image: np.ndarray, detected=None, read: list[float] | None = None):
+        """(clockwise degrees that turn the page upright, its text lines on the page as given). `read`: the
+        recognizer's confidences for `detected` as they are, when already known."""
         if detected is None:
             detected = self.detector.detect(image).lines
         return orient(image, detected, lambda px: self.detector.detect(px).lines,
-                      lambda crops: [r.confidence for r in self.recognizer.recognize(crops)])
+                      lambda crops: [r.confidence for r in self.recognizer.recognize(crops)], read)
 
     def read_lines(self, image: np.ndarray, detected) -> list[PageLine]:
         """Reads detected lines (objects with .points and .score) on `image`; keeps the text lines."""
+        return self._text_lines(detected, self._recognize(image, detected))
+
+    def _recognize(self, image: np.ndarray, detected):
         crops = [crop_quad(image, ln.points) for ln in detected]
-        texts = self.recognizer.recognize(crops) if crops else []
+        return self.recognizer.recognize(crops) if crops else []
+
+    def _text_lines(self, detected, texts) -> list[PageLine]:
         return [PageLine(ln.points, t.text, t.confidence, ln.score,
                          build_words(ln.points, ((w.text, w.confidence, w.x0, w.x1) for w in t.words)))
                 for ln, t in zip(detected, texts) if is_text_line(t.text, t.confidence, self.min_confidence)]
-
