@@ -66,3 +66,31 @@ def test_spans_written_to_the_traces_dir_read_back_as_a_tree(tmp_path):
     shown = subprocess.run([sys.executable, "-m", "ocrmesh", "trace", result["trace_id"], "--dir", str(tmp_path)],
                            capture_output=True, text=True, timeout=60)
     assert shown.returncode == 0 and "demo: GET /work" in shown.stdout and "  demo: inner step" in shown.stdout, shown
+
+
+# setup_tracing as a model service runs it: httpx is not installed there (importlib.metadata does not know it).
+WITHOUT_HTTPX = textwrap.dedent("""
+    import importlib.metadata, logging, sys
+
+    installed = importlib.metadata.version
+    def version(name):
+        if name == "httpx" and sys.argv[1] == "absent":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return installed(name)
+    importlib.metadata.version = version
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    from ocr_common.tracing import setup_tracing
+
+    setup_tracing("detection")
+    print(HTTPXClientInstrumentor().is_instrumented_by_opentelemetry)
+""")
+
+
+def test_httpx_is_instrumented_only_where_it_is_installed():
+    for httpx, instrumented in (("absent", "False"), ("installed", "True")):
+        run = subprocess.run([sys.executable, "-c", WITHOUT_HTTPX, httpx], capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip() == instrumented
+        assert "httpx" not in run.stderr, run.stderr      # no "no installed version" notice at start-up

@@ -39,8 +39,21 @@ def setup_tracing(service_name: str) -> None:
         provider.add_span_processor(BatchSpanProcessor(file_exporter(Path(traces_dir), service_name),
                                                        schedule_delay_millis=500))
     trace.set_tracer_provider(provider)
-    HTTPXClientInstrumentor().instrument()
+    if _installed("httpx"):
+        HTTPXClientInstrumentor().instrument()
     _configured = True
+
+
+def _installed(distribution: str) -> bool:
+    """Only the services that call peers over HTTP install httpx (the gateway); instrumenting it elsewhere logs,
+    at every start, that there is nothing to instrument."""
+    import importlib.metadata
+
+    try:
+        importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def file_exporter(traces_dir: Path, service_name: str):
