@@ -79,6 +79,12 @@ debian_mirror() {
 
 image_exists() { buildah "${STORE[@]}" inspect --type image "$1" >/dev/null 2>&1; }
 
+# `buildah bud` as every image here is built: rootful with runc, bases local (never pulled), at the lowest priority.
+bud() {
+  nice -n 19 buildah "${STORE[@]}" bud --isolation=oci --runtime=runc --cgroup-manager=cgroupfs --pull=never \
+    "${ULIMITS[@]}" "$@"
+}
+
 # ---- Local bases: the one place the base images are made when no registry can be reached. ----
 
 # A minimal Debian 12 with python3.11, venv and pip: what python:3.11-slim gives elsewhere. For another
@@ -116,17 +122,14 @@ build_node_base() {
   context=$(mktemp -d /var/tmp/ocrmesh-node.XXXXXX)
   log "fetching node-linux-$node_arch@$NODE_VERSION and npm@$NPM_VERSION from the npm registry"
   (cd "$context" && npm pack --silent "node-linux-$node_arch@$NODE_VERSION" "npm@$NPM_VERSION" >/dev/null)
-  nice -n 19 buildah "${STORE[@]}" bud --isolation=oci --runtime=runc --cgroup-manager=cgroupfs --pull=never \
-    "${ULIMITS[@]}" --build-arg "BASE_IMAGE=$HOST_BASE" -f "$PWD/docker/local-bases/node.Dockerfile" \
-    -t "$LOCAL_NODE" "$context" >&2
+  bud --build-arg "BASE_IMAGE=$HOST_BASE" -f "$PWD/docker/local-bases/node.Dockerfile" -t "$LOCAL_NODE" "$context" >&2
   rm -rf "$context"
 }
 
 # Debian's nginx, unprivileged: what the frontend's and docs portal's final stage runs on.
 build_nginx_base() {
   if image_exists "$LOCAL_NGINX"; then log "base $LOCAL_NGINX exists"; return; fi
-  nice -n 19 buildah "${STORE[@]}" bud --isolation=oci --runtime=runc --cgroup-manager=cgroupfs --network=host \
-    --pull=never --arch "$ARCH" "${ULIMITS[@]}" --build-arg "BASE_IMAGE=$LOCAL_BASE" \
+  bud --network=host --arch "$ARCH" --build-arg "BASE_IMAGE=$LOCAL_BASE" \
     -f docker/local-bases/nginx.Dockerfile -t "$LOCAL_NGINX" docker/local-bases >&2
 }
 
@@ -160,8 +163,7 @@ build_image() {
   # --format docker keeps the HEALTHCHECK (OCI images have none). No --layers: with vfs storage every
   # cached layer is a full copy of the file system, slower than installing again.
   log "building localhost/ocrmesh/$name:$TAG"
-  nice -n 19 buildah "${STORE[@]}" bud --isolation=oci --runtime=runc --cgroup-manager=cgroupfs --network=host \
-    --pull=never --format docker --platform "linux/$ARCH" "${ULIMITS[@]}" "${args[@]}" \
+  bud --network=host --format docker --platform "linux/$ARCH" "${args[@]}" \
     -f "docker/$name.Dockerfile" -t "localhost/ocrmesh/$name:$TAG" .
 }
 
