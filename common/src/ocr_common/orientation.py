@@ -31,9 +31,9 @@ import numpy as np
 from .geometry import crop_quad
 
 ANGLES = (0, 90, 180, 270)
-PROBE_LINES = 8        # the longest lines read both ways ...
+PROBE_LINES = 8        # the longest lines are read as they are, and turned when that does not decide ...
 PROBE_ASPECT = 8       # ... each only its middle, at most this many times as wide as it is high (about 12 characters)
-SURE = 0.95            # mean confidence of the probe lines as they are that needs no reading of them turned
+SURE = 0.95            # mean confidence of the longest lines as they are (whole or their middles): upright at once
 CONFIDENT = 0.9        # mean confidence of the probe lines read as text
 MARGIN = 0.1           # ... ahead of the same lines read the other way up
 LIKELY = 0.8           # enough to turn a page by 180 once it is known not to lie sideways
