@@ -45,7 +45,7 @@ def main() -> int:
 
     pages, seconds_on, seconds_off = [], [], []
     for row in rows:
-        pixels = decode_image(resolve_image(args.manifest, row["image"]).read_bytes(), limits).pixels
+        pixels = decode_image(resolve_image(args.manifest, row["image"]).read_bytes(), limits, grey=True).pixels
         case = row.get("case_sensitive", True)
         t = time.perf_counter()
         plain.read(pixels)

@@ -206,7 +206,7 @@ def same_as_in_process(mesh: harness.Mesh, pages: list[tuple[str, bytes]]) -> di
             if response.status_code != 200:
                 raise RuntimeError(f"{name}: {response.status_code} {response.text[:500]}")
             answer = response.json()
-            local = reader.read(decode_image(data, limits).pixels)
+            local = reader.read(decode_image(data, limits, grey=True).pixels)
             same_text += answer["text"] == local.text
             same_points += [ln["points"] for ln in answer["lines"]] == \
                 [[[round(x, 1), round(y, 1)] for x, y in ln.points] for ln in local.lines]

@@ -2,6 +2,7 @@
 decode keeps the long side at least the size asked for, and the header limits hold."""
 import io
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageOps
@@ -63,6 +64,37 @@ def test_every_mode_decodes_as_the_whole_image_conversion(name, data):
     assert decoded.pixels.dtype == np.uint8 and decoded.pixels.flags.c_contiguous
     np.testing.assert_array_equal(decoded.pixels, _reference_bgr(data))
     assert decoded.reduction == 1 and decoded.original_size == (decoded.width, decoded.height)
+
+
+@pytest.mark.parametrize(("name", "data"), [(n, d) for n, d in _images() if n != "jpeg"],
+                         ids=[n for n, _ in _images() if n != "jpeg"])
+def test_a_grey_decode_is_opencvs_grey_of_the_colour_decode(name, data):
+    grey = decode_image(data, grey=True).pixels
+    assert grey.ndim == 2 and grey.dtype == np.uint8 and grey.flags.c_contiguous
+    np.testing.assert_array_equal(grey, cv2.cvtColor(_reference_bgr(data), cv2.COLOR_BGR2GRAY))
+
+
+def test_a_grey_jpeg_is_decoded_as_its_luma():
+    """libjpeg gives the luma channel alone: within rounding of the colour decode's grey, never a full-colour copy."""
+    data = _encode(Image.fromarray(_pattern(301, 157)), "JPEG", quality=90)
+    grey = decode_image(data, grey=True).pixels.astype(int)
+    colour = cv2.cvtColor(decode_image(data).pixels, cv2.COLOR_BGR2GRAY).astype(int)
+    assert grey.shape == colour.shape
+    diff = np.abs(grey - colour)   # the colour decode's chroma upsampling moves sharp colour edges by a few levels
+    assert diff.mean() < 0.5 and diff.max() <= 24
+    assert diff.max() > 0   # the luma itself, not a conversion of the colour pixels
+
+
+@pytest.mark.parametrize("orientation", [5, 6, 7, 8])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_a_grey_decode_is_turned_upright(orientation, fmt):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = _encode(Image.fromarray(_pattern(64, 40)), fmt, exif=exif.tobytes(), **({"quality": 95} if fmt == "JPEG" else {}))
+    grey = decode_image(data, grey=True).pixels.astype(int)
+    reference = cv2.cvtColor(_reference_bgr(data), cv2.COLOR_BGR2GRAY).astype(int)
+    assert grey.shape == reference.shape == (64, 40)
+    assert np.abs(grey - reference).max() == 0 if fmt == "PNG" else np.abs(grey - reference).mean() < 0.5
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))

@@ -1,6 +1,7 @@
 import io
 import time
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -18,6 +19,19 @@ def test_a_pdf_is_one_page_per_page_rendered_at_the_dpi(text_pdf):
     assert all(abs(p.width - 1240) <= 1 and abs(p.height - 1754) <= 1 and p.dpi == 150 for p in pages)
     assert pages[0].pixels.dtype == np.uint8 and pages[0].pixels.shape[2] == 3
     assert int(pages[0].pixels.min()) < 100 and int(pages[0].pixels.max()) == 255   # black text on white
+
+
+def test_pages_render_grey_as_opencv_greys_their_colour(text_pdf):
+    """What the OCR paths read: each kind of page rendered grey is exactly the grey of its colour rendering."""
+    tiff = io.BytesIO()
+    frames = [Image.new("RGB", (120, 60), (200, 40 * i, 90)) for i in range(2)]
+    frames[0].save(tiff, "TIFF", save_all=True, append_images=frames[1:])
+    for data in (text_pdf([["one"], ["two"]]), tiff.getvalue()):
+        with Document(data, DocumentLimits(dpi=100)) as doc:
+            for i in range(len(doc)):
+                grey, colour = doc.render(i, grey=True), doc.render(i)
+                assert grey.pixels.ndim == 2 and (grey.width, grey.height, grey.dpi) == (colour.width, colour.height, colour.dpi)
+                np.testing.assert_array_equal(grey.pixels, cv2.cvtColor(colour.pixels, cv2.COLOR_BGR2GRAY))
 
 
 def test_a_large_pdf_page_is_rendered_at_a_lower_dpi_to_fit_the_pixel_limit(text_pdf):

@@ -52,7 +52,7 @@ def read_document(reader, path: Path, name: str, limits: DocumentLimits, progres
     pages, scale = [], 1.0
     with Document(path.read_bytes(), limits, what=name) as doc:
         for i in range(len(doc)):
-            image = doc.render(i)
+            image = doc.render(i, grey=True)   # both models read grey
             result = reader.read(image.pixels)
             scale = min(scale, result.scale)
             pages.append(result.to_page(image.number, image.dpi))

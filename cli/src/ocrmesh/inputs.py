@@ -28,7 +28,7 @@ def collect_inputs(images: list[str], manifest: str | None) -> list[InputImage]:
 def load_pixels(item: InputImage, limits: ImageLimits = ImageLimits(max_bytes=200 * 1024 * 1024, max_pixels=100_000_000, max_side=30_000)) -> InputImage:
     """Decodes the file with the same checks the services apply; failures are kept, not raised."""
     try:
-        item.pixels = decode_image(item.path.read_bytes(), limits, what=item.name).pixels
+        item.pixels = decode_image(item.path.read_bytes(), limits, what=item.name, grey=True).pixels
     except FileNotFoundError:
         item.error = "file not found"
     except IsADirectoryError:

@@ -9,6 +9,9 @@ full-size copies that a whole-image `convert`, `np.asarray` (which goes through 
 composite or float64 rescale would make. `max_side` decodes a reduced copy for callers that need no
 more (the detector reads a page at 1600 px): JPEG is decoded reduced by libjpeg itself (`draft`: the
 full-size pixels never exist), other formats are reduced strip by strip (`Image.reduce`, box averages).
+
+`grey=True` gives one channel instead, converted strip by strip as OpenCV converts BGR (so the same values as
+`cv2.cvtColor(bgr, COLOR_BGR2GRAY)`): both models read grey, and a page then holds a third of the memory.
 """
 from __future__ import annotations
 
@@ -45,9 +48,9 @@ _STORED_VIEW: dict[int, Callable[[np.ndarray], np.ndarray]] = {
     2: lambda a: a[:, ::-1],
     3: lambda a: a[::-1, ::-1],
     4: lambda a: a[::-1],
-    5: lambda a: a.transpose(1, 0, 2),
+    5: lambda a: a.swapaxes(0, 1),
     6: lambda a: np.rot90(a, 1),
-    7: lambda a: a[::-1, ::-1].transpose(1, 0, 2),
+    7: lambda a: a[::-1, ::-1].swapaxes(0, 1),
     8: lambda a: np.rot90(a, -1),
 }
 
@@ -61,7 +64,7 @@ class ImageLimits:
 
 @dataclass
 class DecodedImage:
-    pixels: np.ndarray   # BGR uint8, EXIF orientation applied
+    pixels: np.ndarray   # BGR uint8 (or grey, 2-D), EXIF orientation applied
     format: str
     reduction: int = 1   # original pixels per decoded pixel along each side (> 1: decoded reduced, see max_side)
     original_size: tuple[int, int] = field(default=(0, 0))   # (width, height) upright, whatever the reduction
@@ -89,12 +92,13 @@ def sniff_format(data: bytes) -> str | None:
 
 
 def decode_image(data: bytes, limits: ImageLimits = ImageLimits(), what: str = "image",
-                 max_side: int | None = None) -> DecodedImage:
+                 max_side: int | None = None, grey: bool = False) -> DecodedImage:
     """Decodes an uploaded image or raises ApiError (400/413/415) with a clear message.
 
     The dimensions are read from the header and checked before any pixel is decoded, so a decompression
     bomb is refused without allocating its pixels. With `max_side`, an image whose long side is at least
-    twice that is decoded reduced by a whole factor, its long side staying at least `max_side`.
+    twice that is decoded reduced by a whole factor, its long side staying at least `max_side`. `grey`: one
+    channel (2-D pixels) instead of BGR.
     """
     if not data:
         raise ApiError(400, "empty_file", f"{what} is empty")
@@ -115,14 +119,16 @@ def decode_image(data: bytes, limits: ImageLimits = ImageLimits(), what: str = "
                                f"and {limits.max_side} px per side")
             wanted = max(1, max(w, h) // max_side) if max_side else 1
             drafted = 1
-            if wanted > 1 and fmt == "jpeg":
-                # libjpeg scales by 1/2, 1/4 or 1/8 while decoding, to no less than the size asked for.
-                img.draft(img.mode, (-(-w // wanted), -(-h // wanted)))
+            # libjpeg scales by 1/2, 1/4 or 1/8 while decoding, to no less than the size asked for, and gives
+            # the luma channel alone when asked for grey (a quarter of the memory, no colour conversion).
+            mode = "L" if grey and fmt == "jpeg" and img.mode in ("RGB", "YCbCr") else img.mode
+            if fmt == "jpeg" and (wanted > 1 or mode != img.mode):
+                img.draft(mode, (-(-w // wanted), -(-h // wanted)))
                 drafted = max(1, round(w / img.size[0]))
             img.load()
             orientation = _orientation(img)
             rest = max(1, wanted // drafted)
-            pixels = to_bgr(img, rest, orientation)
+            pixels = to_pixels(img, rest, orientation, grey)
             del img
     except ApiError:
         raise
@@ -142,14 +148,15 @@ def _orientation(img: Image.Image) -> int:
     return value if value in _STORED_VIEW else 1
 
 
-def to_bgr(img: Image.Image, reduce: int = 1, orientation: int = 1) -> np.ndarray:
-    """Any Pillow mode (palette, 16/32-bit, float, CMYK, alpha) as an upright 8-bit BGR array: transparency
-    goes onto white, wide modes are stretched from their own range to 0-255. `reduce` > 1 box-averages
-    `reduce`x`reduce` pixels into one; `orientation` is an EXIF orientation (1-8) to apply."""
+def to_pixels(img: Image.Image, reduce: int = 1, orientation: int = 1, grey: bool = False) -> np.ndarray:
+    """Any Pillow mode (palette, 16/32-bit, float, CMYK, alpha) as an upright 8-bit BGR (or grey) array:
+    transparency goes onto white, wide modes are stretched from their own range to 0-255. `reduce` > 1
+    box-averages `reduce`x`reduce` pixels into one; `orientation` is an EXIF orientation (1-8) to apply."""
     w, h = img.size
     ow, oh = -(-w // reduce), -(-h // reduce)
-    out = np.empty((ow, oh, 3) if orientation in (5, 6, 7, 8) else (oh, ow, 3), np.uint8)
-    target = _STORED_VIEW.get(orientation, lambda a: a)(out)        # shape (oh, ow, 3), a view of `out`
+    channels = () if grey else (3,)
+    out = np.empty(((ow, oh) if orientation in (5, 6, 7, 8) else (oh, ow)) + channels, np.uint8)
+    target = _STORED_VIEW.get(orientation, lambda a: a)(out)        # shape (oh, ow[, 3]), a view of `out`
     extrema = _extrema(img) if img.mode in _WIDE_MODES else None
     rows = max(1, STRIP_PIXELS // (w * reduce)) * reduce
     for y in range(0, h, rows):
@@ -158,7 +165,7 @@ def to_bgr(img: Image.Image, reduce: int = 1, orientation: int = 1) -> np.ndarra
             strip = strip.reduce(reduce)
         a = np.asarray(strip)
         y0 = y // reduce
-        _put_bgr(a, target[y0:y0 + a.shape[0]])
+        (_put_grey if grey else _put_bgr)(a, target[y0:y0 + a.shape[0]])
     return out
 
 
@@ -169,6 +176,16 @@ def _put_bgr(a: np.ndarray, dst: np.ndarray) -> None:
         cv2.cvtColor(a, cv2.COLOR_RGB2BGR if a.ndim == 3 else cv2.COLOR_GRAY2BGR, dst=dst)
     else:
         dst[...] = a[:, :, ::-1] if a.ndim == 3 else a[:, :, None]
+
+
+def _put_grey(a: np.ndarray, dst: np.ndarray) -> None:
+    """Writes an RGB or grey strip into the 2-D `dst` as grey, with OpenCV's weights (those of COLOR_BGR2GRAY)."""
+    if a.ndim == 2:
+        dst[...] = a
+    elif dst.flags.c_contiguous:
+        cv2.cvtColor(a, cv2.COLOR_RGB2GRAY, dst=dst)
+    else:
+        dst[...] = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY)
 
 
 def _extrema(img: Image.Image) -> tuple[float, float]:

@@ -134,6 +134,12 @@ def _longest(lines) -> list[int]:
     return sorted(range(len(lines)), key=lambda i: -_length(lines[i].points))[:PROBE_LINES]
 
 
+def upright_as_read(lines, read: Sequence[float]) -> bool:
+    """Whether the page's lines, read as they are (`read`: a confidence for each), already tell it upright: the mean
+    confidence of its longest lines is at least SURE. The first step of `steps`, and all it takes for most pages."""
+    return bool(lines) and fmean(read[i] for i in _longest(lines)) >= SURE
+
+
 def steps(pixels: np.ndarray, lines, read: Sequence[float] | None = None):
     """The decision as a generator, so that in-process models and the model services (awaited) run the same steps:
     it yields ("detect", pixels) and is sent the detector's lines (with .points, .score) on them, or yields
@@ -142,7 +148,7 @@ def steps(pixels: np.ndarray, lines, read: Sequence[float] | None = None):
     top-left corner (`crop_quad` of such a quad is upright text). `lines` are the detector's on the page as given;
     `read`, when given, the recognizer's confidence for each of them read as it is."""
     height, width = pixels.shape[:2]
-    if read is not None and lines and fmean(read[i] for i in _longest(lines)) >= SURE:
+    if read is not None and upright_as_read(lines, read):
         return 0, lines
 
     def detect_turned(angle: int):

@@ -14,11 +14,12 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image
 
 from .errors import ApiError
-from .images import ImageLimits, decode_image, sniff_format, to_bgr
+from .images import ImageLimits, decode_image, sniff_format, to_pixels
 
 PDF_MAGIC = b"%PDF-"
 
@@ -42,7 +43,7 @@ class DocumentLimits:
 @dataclass
 class PageImage:
     number: int                 # 1-based
-    pixels: np.ndarray          # BGR uint8
+    pixels: np.ndarray          # BGR uint8, or grey (2-D) when rendered grey
     dpi: float | None = None    # the rendering resolution of a PDF page
 
     @property
@@ -61,7 +62,7 @@ def sniff_kind(data: bytes) -> str | None:
 
 
 class Document:
-    """An opened upload: `len(doc)` pages, `doc.render(i)` the i-th (0-based) as BGR pixels.
+    """An opened upload: `len(doc)` pages, `doc.render(i)` the i-th (0-based) as BGR pixels (`grey=True`: grey).
     Use it as a context manager (a PDF holds PDFium resources)."""
 
     def __init__(self, data: bytes, limits: DocumentLimits = DocumentLimits(), what: str = "file"):
@@ -146,14 +147,14 @@ class Document:
     def __len__(self) -> int:
         return len(self._scales) if self.kind == "pdf" else self._frames
 
-    def render(self, index: int) -> PageImage:
+    def render(self, index: int, grey: bool = False) -> PageImage:
         if self.kind == "pdf":
-            return self._render_pdf(index)
+            return self._render_pdf(index, grey)
         if self.kind == "tiff" and self._frames > 1:
-            return PageImage(index + 1, _tiff_frame(self.data, index, self.what))
-        return PageImage(1, decode_image(self.data, self.limits.image_limits(), self.what).pixels)
+            return PageImage(index + 1, _tiff_frame(self.data, index, self.what, grey))
+        return PageImage(1, decode_image(self.data, self.limits.image_limits(), self.what, grey=grey).pixels)
 
-    def _render_pdf(self, index: int) -> PageImage:
+    def _render_pdf(self, index: int, grey: bool = False) -> PageImage:
         import pypdfium2 as pdfium
 
         scale = self._scales[index]
@@ -162,16 +163,17 @@ class Document:
                 page = self._pdf[index]
                 try:
                     bitmap = page.render(scale=scale, may_draw_forms=True)
-                    pixels = bitmap.to_numpy()[:, :, :3].copy()   # PDFium writes BGR(x)
+                    bgrx = bitmap.to_numpy()   # PDFium writes BGR(x)
+                    pixels = cv2.cvtColor(bgrx, cv2.COLOR_BGRA2GRAY) if grey else bgrx[:, :, :3].copy()
                 finally:
                     page.close()
             except pdfium.PdfiumError as exc:
                 raise ApiError(400, "invalid_pdf", f"page {index + 1} of {self.what} could not be rendered ({exc})") from None
         return PageImage(index + 1, np.ascontiguousarray(pixels), dpi=round(scale * 72, 2))
 
-    def pages(self) -> Iterator[PageImage]:
+    def pages(self, grey: bool = False) -> Iterator[PageImage]:
         for i in range(len(self)):
-            yield self.render(i)
+            yield self.render(i, grey)
 
     def close(self) -> None:
         if self._pdf is not None:
@@ -186,11 +188,11 @@ class Document:
         self.close()
 
 
-def _tiff_frame(data: bytes, index: int, what: str) -> np.ndarray:
+def _tiff_frame(data: bytes, index: int, what: str, grey: bool = False) -> np.ndarray:
     try:
         img = Image.open(io.BytesIO(data))
         img.seek(index)
         img.load()
-        return to_bgr(img)
+        return to_pixels(img, grey=grey)
     except Exception as exc:
         raise ApiError(400, "invalid_image", f"page {index + 1} of {what} could not be decoded: {exc}") from None

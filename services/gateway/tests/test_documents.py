@@ -244,6 +244,48 @@ def test_an_upside_down_page_is_read_upright_and_answered_on_the_page_as_given(g
     assert stored["pages"] == [{"page": 1, "width": 600, "height": 400, "dpi": None, "rotation": 180}]
 
 
+def test_an_upright_page_read_confidently_costs_one_decode_one_detection_and_one_reading(gateway, monkeypatch):
+    """The lines as read tell the page upright: no probe crops, no second detection, the page decoded once (grey)."""
+    from ocr_common.pages import Document
+
+    client, s = gateway
+    renders, detections, readings = [], [], []
+    original_render = Document.render
+
+    def render(doc, index, grey=False):
+        renders.append(grey)
+        return original_render(doc, index, grey)
+
+    monkeypatch.setattr(Document, "render", render)
+    detect = FastAPI()
+
+    @detect.post("/v1/detect")
+    async def detect_lines(image: UploadFile = File(...)):
+        w, h = Image.open(io.BytesIO(await image.read())).size
+        detections.append((w, h))
+        return {"width": w, "height": h, "model_version": "det-test",
+                "lines": [{"points": [[40, 40 + 50 * i], [560, 40 + 50 * i], [560, 80 + 50 * i], [40, 80 + 50 * i]],
+                           "score": 0.9} for i in range(3)]}
+
+    recognize = FastAPI()
+
+    @recognize.post("/v1/recognize")
+    async def read_lines(images: list[UploadFile] = File(...)):
+        readings.append(len(images))
+        return {"model_version": "rec-test", "lines": [
+            {"text": "TOTAL", "confidence": 0.98, "words": [{"text": "TOTAL", "confidence": 0.98, "x0": 0.1, "x1": 0.9}]}
+            for _ in images]}
+
+    s.detection.http = httpx.AsyncClient(base_url="http://detection", transport=httpx.ASGITransport(detect))
+    s.recognition.http = httpx.AsyncClient(base_url="http://recognition", transport=httpx.ASGITransport(recognize))
+    buf = io.BytesIO()
+    Image.fromarray(np.full((400, 600, 3), 255, np.uint8)).save(buf, "PNG")
+    r = client.post("/v1/ocr", files={"image": ("upright.png", buf.getvalue(), "image/png")})
+    assert r.status_code == 200, r.text
+    assert r.json()["pages"][0]["rotation"] == 0 and len(r.json()["lines"]) == 3
+    assert (renders, detections, readings) == ([True], [(600, 400)], [3])
+
+
 def test_orientation_can_be_turned_off(tmp_path):
     settings = Settings(DETECTION_URL="http://detection", RECOGNITION_URL="http://recognition",
                         IMAGESTORE_URL="http://image-store", RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",

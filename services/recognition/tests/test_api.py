@@ -105,10 +105,11 @@ def test_openapi_documents_the_routes(client):
     assert client.get("/docs").status_code == 200
 
 
-def test_crops_are_kept_small_and_grey_once_decoded(client, png, monkeypatch):
-    """A tall colour crop is held as the grey, 64-px-tall copy the recognizer reads, not at full size."""
+def test_crops_are_held_grey_at_the_models_height_and_read_as_in_process(client, png, tiny_model_path, monkeypatch):
+    """A tall colour crop is held as the grey, 32-px-tall line the recognizer reads, not at full size, and reads
+    exactly as the same crop given to the recognizer in-process."""
+    from ocr_models.loader import load_recognizer
     from ocr_recognition.inference import RecognitionEngine
-    from ocr_recognition.main import KEPT_HEIGHT
 
     held = []
     original = RecognitionEngine.recognize
@@ -119,8 +120,12 @@ def test_crops_are_kept_small_and_grey_once_decoded(client, png, monkeypatch):
 
     monkeypatch.setattr(RecognitionEngine, "recognize", spy)
     tall = cv2.cvtColor(cv2.resize(cv2.imdecode(np.frombuffer(png(300, 40), np.uint8), 0), (2000, 400)), cv2.COLOR_GRAY2BGR)
+    short = cv2.imdecode(np.frombuffer(png(90, 20), np.uint8), cv2.IMREAD_COLOR)
     files = [("images", ("tall.png", cv2.imencode(".png", tall)[1].tobytes(), "image/png")),
-             ("images", ("short.png", png(90, 30), "image/png"))]
+             ("images", ("short.png", cv2.imencode(".png", short)[1].tobytes(), "image/png"))]
     r = client.post("/v1/recognize", files=files)
     assert r.status_code == 200, r.text
-    assert [im.shape for im in held] == [(KEPT_HEIGHT, 320), (30, 90)]    # aspect kept; a short crop as it is
+    assert [im.shape for im in held] == [(32, 160), (32, 144)]    # aspect kept, the short one enlarged
+    direct = load_recognizer(tiny_model_path).recognize([tall, short])
+    assert [(ln["text"], ln["confidence"]) for ln in r.json()["lines"]] == \
+        [(d.text, round(d.confidence, 4)) for d in direct]

@@ -21,19 +21,27 @@ def scaled_width(shape: tuple[int, ...], height: int = 32, max_width: int = 4096
     return min(max(int(round(w * height / max(h, 1))), MIN_WIDTH), max_width)
 
 
+def line_at_height(image: np.ndarray, height: int = 32, max_width: int = 4096) -> np.ndarray:
+    """The line as the recognizer's grey uint8 (height, W) before its contrast stretch. A line already at that size
+    comes back as it is, so a service may shrink each line once on arrival, hold only that, and read the same."""
+    gray = to_gray(image)
+    if gray.dtype != np.uint8:
+        gray = cv2.normalize(gray, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    h = gray.shape[0]
+    new_w = scaled_width(gray.shape, height, max_width)
+    if gray.shape == (height, new_w):
+        return gray
+    interp = cv2.INTER_AREA if h > height else cv2.INTER_LINEAR
+    return cv2.resize(gray, (new_w, height), interpolation=interp)
+
+
 def normalize_line(image: np.ndarray, height: int = 32, max_width: int = 4096) -> np.ndarray:
     """Returns float32 (height, W) in [-1, 1] with the text dark on a light background.
 
     Contrast is stretched between the 2nd and 98th percentiles so faint scans and photos look
     like clean prints; light-on-dark lines are inverted (the background is the majority of pixels).
     """
-    gray = to_gray(image)
-    if gray.dtype != np.uint8:
-        gray = cv2.normalize(gray, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
-    h = gray.shape[0]
-    new_w = scaled_width(gray.shape, height, max_width)
-    interp = cv2.INTER_AREA if h > height else cv2.INTER_LINEAR
-    gray = cv2.resize(gray, (new_w, height), interpolation=interp).astype(np.float32)
+    gray = line_at_height(image, height, max_width).astype(np.float32)
     lo, mid, hi = (float(v) for v in np.percentile(gray, (2, 50, 98)))
     if hi - lo < 8:  # flat image: nothing to stretch
         lo, hi = 0.0, 255.0

@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Decoding and detecting both take the model's slot: `X-Priority: high` waits ahead of normal work.
         async with eng.gate.slot(Priority.from_headers(request.headers)):
             data = await upload.read(settings.MAX_UPLOAD_BYTES + 1)
-            image = await run_in_threadpool(decode_image, data, limits, "image", eng.decode_max_side)
+            image = await run_in_threadpool(decode_image, data, limits, "image", eng.decode_max_side, grey=True)
             return image, await eng.detect(image)
 
     @app.post("/v1/detect", response_model=DetectResponse, responses=ERRORS, tags=["detection"])

@@ -6,7 +6,9 @@ ocr_common.pages), then rendered and read one page at a time, so memory holds on
 
 A page's pixels exist only inside a slot of `pixels` (DECODE_CONCURRENCY slots per process, high priority first):
 from its decode through detection to its crops; recognition reads the crops after the slot is given back. So a
-process holds at most DECODE_CONCURRENCY decoded pages whatever the number of requests (docs/reliability.md)."""
+process holds at most DECODE_CONCURRENCY decoded pages whatever the number of requests (docs/reliability.md). A page
+is decoded grey (both models read grey: a third of the memory) and, only when its lines as read do not tell it
+upright, decoded again for the orientation's steps."""
 from __future__ import annotations
 
 import uuid
@@ -34,6 +36,7 @@ from ocr_common.messages import (
 )
 from ocr_common.ocr_result import OcrLine, OcrPage, build_words, document_text, page_text
 from ocr_common.orientation import steps as orientation_steps
+from ocr_common.orientation import upright_as_read
 from ocr_common.pages import Document, DocumentLimits, PageImage
 from ocr_common.tracing import current_trace_id, inject_headers
 
@@ -121,21 +124,33 @@ class OcrPipeline:
     async def _read_page(self, doc: Document, index: int, original: bytes | None, kind: str, priority: Priority,
                          versions: ModelVersions) -> tuple[OcrPage, ModelVersions]:
         async with self.pixels.slot(priority):
-            image: PageImage = await run_in_threadpool(doc.render, index)
+            image: PageImage = await run_in_threadpool(doc.render, index, True)   # grey: what both models read
             if original is not None:
                 body, content_type = original, MIME[kind]
             else:
                 body, content_type = await run_in_threadpool(_encode_page, image.pixels), "image/png"
             detection = await self.detection.detect(body, content_type, priority)
-            rotation, detected = 0, detection.lines
-            if self.orientation:   # a turned page's lines come back on the page as given, starting at the text's top-left
-                rotation, detected = await self._orient(image.pixels, detected, priority)
-            quads = [ln.points for ln in detected]
-            crops = await run_in_threadpool(_encode_crops, image.pixels, quads)
+            detected = detection.lines
+            crops = await run_in_threadpool(_encode_crops, image.pixels, [ln.points for ln in detected])
             number, width, height, dpi = image.number, image.width, image.height, image.dpi
             del image   # the pixels go before the slot does
         recognition = await self.recognition.recognize(crops, priority) if crops else None
         read = recognition.lines if recognition else []
+        rotation = 0
+        # The lines as read tell most pages upright (ocr_common.orientation); only a page they do not (or with no
+        # lines) is rendered again for the orientation's steps, and read again if it is turned.
+        if self.orientation and not upright_as_read(detected, [r.confidence for r in read]):
+            async with self.pixels.slot(priority):
+                image = await run_in_threadpool(doc.render, index, True)
+                rotation, turned = await self._orient(image.pixels, detected, priority, [r.confidence for r in read])
+                if rotation:   # a turned page's lines come back on the page as given, starting at the text's top-left
+                    detected = turned
+                    crops = await run_in_threadpool(_encode_crops, image.pixels, [ln.points for ln in detected])
+                del image
+            if rotation:
+                recognition = await self.recognition.recognize(crops, priority) if crops else None
+                read = recognition.lines if recognition else []
+        quads = [ln.points for ln in detected]
         lines = [OcrLine(points=q, text=r.text, confidence=r.confidence,
                          words=build_words(q, ((w.text, w.confidence, w.x0, w.x1) for w in r.words)))
                  for q, r in zip(quads, read, strict=True) if is_text_line(r.text, r.confidence, self.min_line_confidence)]
@@ -144,9 +159,9 @@ class OcrPipeline:
         return OcrPage(page=number, width=width, height=height, dpi=dpi, rotation=rotation, text=page_text(lines),
                        lines=lines), versions
 
-    async def _orient(self, pixels: np.ndarray, lines, priority: Priority):
+    async def _orient(self, pixels: np.ndarray, lines, priority: Priority, read: list[float]):
         """ocr_common.orientation's steps through the model services: (angle, the lines on the page as given)."""
-        run, answer = orientation_steps(pixels, lines), None
+        run, answer = orientation_steps(pixels, lines, read), None
         while True:
             done, step = await run_in_threadpool(_advance, run, answer)
             if done:

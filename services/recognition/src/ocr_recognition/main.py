@@ -3,7 +3,6 @@
 import re
 from typing import Annotated
 
-import cv2
 import numpy as np
 from fastapi import Depends, FastAPI, File, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
@@ -13,6 +12,7 @@ from ocr_common.admission import Priority
 from ocr_common.errors import ApiError
 from ocr_common.images import ImageLimits, decode_image
 from ocr_common.model_service import model_service_app, serve
+from ocr_models.recognition.preprocess import line_at_height
 
 from .config import Settings, get_settings
 from .inference import RecognitionEngine
@@ -20,18 +20,6 @@ from .schemas import ErrorResponse, ExtractResponse, RecognizedLine, RecognizedW
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422, 503)}
 _IMAGE_FIELD = re.compile(r"^image(\d+)$")
-# A crop is kept grey and at most this tall once decoded: twice the recognizer's 32-px input is all reading
-# needs, and a request's 512 crops of up to 4 MP each then hold about 130 MiB at worst instead of gigabytes.
-KEPT_HEIGHT = 64
-
-
-def small_grey(pixels: np.ndarray) -> np.ndarray:
-    """A decoded crop as the grey, at most KEPT_HEIGHT-tall copy the recognizer reads (aspect kept)."""
-    grey = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_BGRA2GRAY if pixels.shape[2] == 4 else cv2.COLOR_BGR2GRAY)
-    h, w = grey.shape[:2]
-    if h <= KEPT_HEIGHT:
-        return grey
-    return cv2.resize(grey, (max(1, round(w * KEPT_HEIGHT / h)), KEPT_HEIGHT), interpolation=cv2.INTER_AREA)
 
 
 def _line(decoded) -> RecognizedLine:
@@ -48,22 +36,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     EngineDep = Annotated[RecognitionEngine, Depends(engine)]
 
-    def decode_one(name: str, data: bytes) -> np.ndarray:
-        return small_grey(decode_image(data, limits, what=name).pixels)
+    def decode_one(name: str, data: bytes, height: int) -> np.ndarray:
+        """A crop decoded grey and at once brought to the model's height as the recognizer would (so it reads the
+        same): a request's 512 crops of up to 4 MP each then hold a few MiB, not gigabytes."""
+        return line_at_height(decode_image(data, limits, what=name, grey=True).pixels, height)
 
-    async def read_lines(uploads: list[tuple[str, UploadFile]]):
+    async def read_lines(uploads: list[tuple[str, UploadFile]], height: int):
         if not uploads:
             raise ApiError(400, "no_images", "send at least one line image")
         if len(uploads) > settings.MAX_LINES:
             raise ApiError(413, "too_many_lines", f"{len(uploads)} images; the limit is {settings.MAX_LINES} per request")
         # One upload's bytes and full-size pixels at a time; only the small grey copies are kept.
-        return [await run_in_threadpool(decode_one, name, await upload.read(settings.MAX_UPLOAD_BYTES + 1))
+        return [await run_in_threadpool(decode_one, name, await upload.read(settings.MAX_UPLOAD_BYTES + 1), height)
                 for name, upload in uploads]
 
     async def read_and_recognize(eng: RecognitionEngine, request: Request, uploads: list[tuple[str, UploadFile]]):
         """Decoding and reading both take the model's slot: `X-Priority: high` waits ahead of normal work."""
         async with eng.gate.slot(Priority.from_headers(request.headers)):
-            return await eng.recognize(await read_lines(uploads))
+            return await eng.recognize(await read_lines(uploads, eng.recognizer.config.height))
 
     @app.post("/v1/recognize", response_model=RecognizeResponse, responses=ERRORS, tags=["recognition"])
     async def recognize(eng: EngineDep, request: Request,
