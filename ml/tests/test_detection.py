@@ -300,3 +300,27 @@ def test_targets_and_lines_for_edge_cases():
     # A single proposal, and proposals that link to nothing.
     assert len(build_lines(_proposals([(3, 3, 10, 30, 0.9)]))[0]) == 1
     assert len(build_lines(_proposals([(3, 3, 10, 30, 0.9), (9, 9, 100, 130, 0.9)]))[0]) == 2
+
+
+def _large_page() -> np.ndarray:
+    import cv2
+
+    page = np.full((2600, 1900), 255, np.uint8)
+    for i, text in enumerate(["Invoice 2041", "Total due 12.50 EUR", "Thank you for your visit"]):
+        cv2.putText(page, text, (120, 300 + 260 * i), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 0, 6)
+    return page
+
+
+def test_a_reduced_copy_with_its_page_size_gives_the_pages_own_lines():
+    """What the gateway sends the detection service: the detector's reduced copy and the page's size, for the same
+    lines, to the decimal, as the whole page would give."""
+    det = load_detector()
+    page = _large_page()
+    small = det.reduced(page)
+    assert small.shape == (1600, 1169)
+    whole, reduced = det.detect(page), det.detect(small, page_size=(1900, 2600))
+    assert len(whole.lines) >= 3
+    assert [(ln.points, ln.score) for ln in reduced.lines] == [(ln.points, ln.score) for ln in whole.lines]
+    assert (reduced.width, reduced.height, reduced.scale) == (whole.width, whole.height, whole.scale)
+    with pytest.raises(ValueError, match="read at"):
+        det.detect(small[:, :-1], page_size=(1900, 2600))

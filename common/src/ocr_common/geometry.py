@@ -39,6 +39,22 @@ class CropFrame:
         return [[float(x), float(y)] for x, y in back.reshape(-1, 2)]
 
 
+def reduced_size(width: int, height: int, max_side: int) -> tuple[float, tuple[int, int]]:
+    """(scale, (width, height)) of a page brought to at most `max_side` on its long side, never enlarged: how the
+    detector reduces a page (ocr_models' TextDetector), and how a caller makes the same copy to send it."""
+    scale = min(1.0, max_side / max(height, width, 1))
+    if scale >= 1.0:
+        return 1.0, (width, height)
+    return scale, (max(1, round(width * scale)), max(1, round(height * scale)))
+
+
+def reduced_page(pixels: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """The page at `reduced_size` (OpenCV's INTER_AREA, as the detector reduces it) and its scale."""
+    height, width = pixels.shape[:2]
+    scale, size = reduced_size(width, height, max_side)
+    return (pixels if scale >= 1.0 else cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)), scale
+
+
 def crop_frame(quad, margin: float = CROP_MARGIN, side_margin: float = CROP_SIDE_MARGIN) -> CropFrame | None:
     """The perspective warp that `crop_quad` applies to `quad`; None for a degenerate quad."""
     q = np.asarray(quad, dtype=np.float32).reshape(4, 2)

@@ -25,10 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import fmean
 
-import cv2
 import numpy as np
 
-from .geometry import crop_quad
+from .geometry import crop_quad, reduced_page
 
 ANGLES = (0, 90, 180, 270)
 PROBE_LINES = 8        # the longest lines are read as they are, and turned when that does not decide ...
@@ -113,12 +112,8 @@ class Found:
 def small_turned(pixels: np.ndarray, angle: int) -> tuple[np.ndarray, float]:
     """The page at most DETECT_SIDE long (never enlarged) and turned clockwise by `angle`; and its scale. The detector
     reads pages at that size anyway, so it finds the same lines on this copy, and no full-size copy is made."""
-    height, width = pixels.shape[:2]
-    scale = min(1.0, DETECT_SIDE / max(height, width, 1))
-    if scale < 1.0:
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
-    return rotate(pixels, angle), scale
+    small, scale = reduced_page(pixels, DETECT_SIDE)
+    return rotate(small, angle), scale
 
 
 def lines_back(lines, angle: int, width: int, height: int, scale: float) -> list[Found]:

@@ -30,7 +30,7 @@ def test_original_routes_map_corners_and_clamp(client, page_png, monkeypatch):
     lines = [([[50, 120], [300, 118], [301, 150], [51, 152]], 0.91234),
              ([[-4, 10], [200, 10], [200, 40], [-4, 40]], 0.8)]
 
-    async def fixed(self, image):
+    async def fixed(self, image, page_size=None):
         return DetectionResult(image.width, image.height, [Line(p, s) for p, s in lines])
 
     monkeypatch.setattr(main.DetectionEngine, "detect", fixed)
@@ -117,3 +117,32 @@ def test_metrics_count_requests_and_the_admission_queue(client, page_png):
     after = scrape()
     assert after[served] == before[served] + 1 and after[ok] == before.get(ok, 0) + 1
     assert after[("ocrmesh_admission_running", ())] == 0 and after[("ocrmesh_admission_waiting", ())] == 0
+
+
+def test_a_reduced_copy_sent_with_the_page_size_is_answered_in_the_pages_pixels():
+    """The gateway's way: the grey page at the detector's size and page_width/page_height; the lines are those the
+    page itself gives. Sizes that do not fit, or one side alone, are a clear 422."""
+    import cv2
+    import numpy as np
+    from fastapi.testclient import TestClient
+    from ocr_detection.config import Settings
+    from ocr_detection.main import create_app
+
+    from ocr_models.loader import default_weights, load_detector
+
+    page = np.full((2600, 1900), 255, np.uint8)
+    for i, text in enumerate(["Invoice 2041", "Total due 12.50 EUR"]):
+        cv2.putText(page, text, (120, 300 + 260 * i), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 0, 6)
+    small = load_detector().reduced(page)
+    app = create_app(Settings(MODEL_PATH=default_weights("detector")))
+    with TestClient(app) as c:
+        def post(image, **params):
+            return c.post("/v1/detect", params=params, files={"image": ("p.bmp", cv2.imencode(".bmp", image)[1].tobytes(), "image/bmp")})
+
+        whole, reduced = post(page), post(small, page_width=1900, page_height=2600)
+        assert whole.status_code == reduced.status_code == 200, reduced.text
+        assert len(whole.json()["lines"]) >= 2 and reduced.json()["lines"] == whole.json()["lines"]
+        assert (reduced.json()["width"], reduced.json()["height"]) == (1900, 2600)
+        for bad in (post(small, page_width=1900, page_height=2500), post(small, page_width=1900),
+                    post(page, page_width=1900, page_height=2600)):
+            assert (bad.status_code, bad.json()["error"]) == (422, "page_size_mismatch"), bad.text

@@ -38,7 +38,7 @@ class FakeDetection:
     def __init__(self, parties: int):
         self.parties, self.arrived, self.all_in = parties, 0, asyncio.Event()
 
-    async def detect(self, body, content_type, priority):
+    async def detect(self, body, content_type, priority, page_size=None):
         self.arrived += 1
         if self.arrived >= self.parties:
             self.all_in.set()

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import httpx
 import numpy as np
 import pytest
-from fastapi import FastAPI, File, Response, UploadFile
+from fastapi import FastAPI, File, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from ocr_gateway.config import Settings
@@ -21,8 +21,10 @@ def fake_detection() -> FastAPI:
     app = FastAPI()
 
     @app.post("/v1/detect")
-    async def detect(image: UploadFile = File(...)):
+    async def detect(image: UploadFile = File(...), page_width: int | None = None, page_height: int | None = None):
         w, h = Image.open(io.BytesIO(await image.read())).size
+        if page_width:   # a reduced copy: the answer is in the page's pixels, as the detection service answers
+            w, h = page_width, page_height
         return {"width": w, "height": h, "model_version": "det-test",
                 "lines": [{"points": [[100, 100], [w - 100, 100], [w - 100, 160], [100, 160]], "score": 0.9}]}
     return app
@@ -245,7 +247,8 @@ def test_an_upside_down_page_is_read_upright_and_answered_on_the_page_as_given(g
 
 
 def test_an_upright_page_read_confidently_costs_one_decode_one_detection_and_one_reading(gateway, monkeypatch):
-    """The lines as read tell the page upright: no probe crops, no second detection, the page decoded once (grey)."""
+    """The lines as read tell the page upright: no probe crops, no second detection, the page decoded once (grey),
+    and detection sent the detector's reduced copy, not the upload."""
     from ocr_common.pages import Document
 
     client, s = gateway
@@ -260,9 +263,9 @@ def test_an_upright_page_read_confidently_costs_one_decode_one_detection_and_one
     detect = FastAPI()
 
     @detect.post("/v1/detect")
-    async def detect_lines(image: UploadFile = File(...)):
+    async def detect_lines(request: Request, image: UploadFile = File(...)):
         w, h = Image.open(io.BytesIO(await image.read())).size
-        detections.append((w, h))
+        detections.append((w, h, dict(request.query_params)))
         return {"width": w, "height": h, "model_version": "det-test",
                 "lines": [{"points": [[40, 40 + 50 * i], [560, 40 + 50 * i], [560, 80 + 50 * i], [40, 80 + 50 * i]],
                            "score": 0.9} for i in range(3)]}
@@ -279,11 +282,13 @@ def test_an_upright_page_read_confidently_costs_one_decode_one_detection_and_one
     s.detection.http = httpx.AsyncClient(base_url="http://detection", transport=httpx.ASGITransport(detect))
     s.recognition.http = httpx.AsyncClient(base_url="http://recognition", transport=httpx.ASGITransport(recognize))
     buf = io.BytesIO()
-    Image.fromarray(np.full((400, 600, 3), 255, np.uint8)).save(buf, "PNG")
+    Image.fromarray(np.full((1500, 2400, 3), 255, np.uint8)).save(buf, "PNG")
     r = client.post("/v1/ocr", files={"image": ("upright.png", buf.getvalue(), "image/png")})
     assert r.status_code == 200, r.text
     assert r.json()["pages"][0]["rotation"] == 0 and len(r.json()["lines"]) == 3
-    assert (renders, detections, readings) == ([True], [(600, 400)], [3])
+    assert (renders, readings) == ([True], [3])
+    # detection gets the page as the detector reads it (long side 1600 px) and the page's size
+    assert detections == [(1600, 1000, {"page_width": "2400", "page_height": "1500"})]
 
 
 def test_orientation_can_be_turned_off(tmp_path):

@@ -1,6 +1,6 @@
 """Memory bounded under any allowed input: uploads at the pixel limit, more of them than there are decode slots,
 read at once by a fresh process (memory_probe.py). Each slot costs at most PER_SLOT_MIB (Pillow's RGBA image,
-4 bytes a pixel, plus the 3-byte BGR result, plus the allocator's slack), so the process's peak (VmHWM) stays
+4 bytes a pixel, plus the 1-byte grey page the models read, plus the allocator's slack), so the process's peak (VmHWM) stays
 under its baseline + DECODE_CONCURRENCY x PER_SLOT_MIB whatever the number of requests."""
 import json
 import subprocess
@@ -11,7 +11,7 @@ import pytest
 
 PROBE = Path(__file__).with_name("memory_probe.py")
 WIDTH, HEIGHT = 8000, 5000          # 40 000 000 pixels: the default MAX_IMAGE_PIXELS
-PER_SLOT_MIB = 9 * WIDTH * HEIGHT / 2**20    # 9 bytes a pixel: 343 MiB at the limit
+PER_SLOT_MIB = 7 * WIDTH * HEIGHT / 2**20    # 7 bytes a pixel: 267 MiB at the limit (measured: about 220)
 UPLOADS = 4
 
 

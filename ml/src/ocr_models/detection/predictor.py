@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
+
+from ocr_common.geometry import reduced_page, reduced_size
 
 from ..recognition.preprocess import to_gray
 from .config import STRIDE, CTPNConfig, normalize_page
@@ -63,34 +64,54 @@ class TextDetector:
         self.params = params or PostprocessParams()
         self.min_contrast = min_contrast
 
+    def page_scale(self, width: int, height: int) -> float:
+        """The factor a page of this size is read at: its long side at most `max_side`, never enlarged."""
+        return reduced_size(width, height, self.max_side)[0]
+
+    def input_size(self, width: int, height: int) -> tuple[int, int]:
+        """(width, height) of the grey page the model reads for a page of this size."""
+        return reduced_size(width, height, self.max_side)[1]
+
+    def reduced(self, image: np.ndarray) -> np.ndarray:
+        """The grey page as the model reads it (before padding): what `detect(reduced, page_size)` takes, so that a
+        caller holding the page sends a small copy (`ocr_common.geometry.reduced_page` of its grey page makes the
+        same) and gets the same lines as `detect(page)`."""
+        return reduced_page(_to_uint8_gray(image), self.max_side)[0]
+
     def prepare(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         """(model input (1, 1, H16, W16) float32, resized grey page, scale)."""
-        gray = _to_uint8_gray(image)
-        h, w = gray.shape
-        scale = min(1.0, self.max_side / max(h, w, 1))
-        if scale < 1.0:
-            size = (max(1, round(w * scale)), max(1, round(h * scale)))
-            gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+        gray = self.reduced(image)
+        return self._padded(gray), gray, self.page_scale(image.shape[1], image.shape[0])
+
+    def _padded(self, gray: np.ndarray) -> np.ndarray:
         rh, rw = gray.shape
         ph, pw = -(-max(rh, STRIDE) // STRIDE) * STRIDE, -(-max(rw, STRIDE) // STRIDE) * STRIDE
         fill = float(np.median(gray[:: max(1, rh // 64), :: max(1, rw // 64)]))
         padded = np.full((ph, pw), fill, np.float32)
         padded[:rh, :rw] = gray
         x = normalize_page(padded)[None, None]
-        return np.ascontiguousarray(x), gray, scale
+        return np.ascontiguousarray(x)
 
     def _outputs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         scores, regression = self.run(x)
         return scores, regression
 
-    def detect(self, image: np.ndarray) -> DetectionResult:
-        """Lines of text on one image (BGR, BGRA or grey; uint8 or other dtypes, rescaled)."""
+    def detect(self, image: np.ndarray, page_size: tuple[int, int] | None = None) -> DetectionResult:
+        """Lines of text on one image (BGR, BGRA or grey; uint8 or other dtypes, rescaled). With `page_size`
+        ((width, height)), `image` is `reduced(page)` of a page that size, and the lines come back in the page's
+        pixels exactly as `detect(page)` gives them (ValueError if the sizes do not fit)."""
         image = np.asarray(image)
-        h, w = image.shape[:2]
+        if page_size is None:
+            h, w = image.shape[:2]
+        else:
+            w, h = (int(v) for v in page_size)
+            if self.input_size(w, h) != (image.shape[1], image.shape[0]):
+                raise ValueError(f"a {w}x{h} page is read at {self.input_size(w, h)}, not {image.shape[1::-1]}")
         result = DetectionResult(width=int(w), height=int(h))
         if h < 4 or w < 4:
             return result
-        x, gray, scale = self.prepare(image)
+        gray = self.reduced(image) if page_size is None else _to_uint8_gray(image)
+        x, scale = self._padded(gray), self.page_scale(w, h)
         result.scale = scale
         if int(gray.max()) - int(gray.min()) < self.min_contrast:  # blank page: nothing to find
             return result

@@ -14,7 +14,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from ocr_common.admission import PRIORITY_HEADER, Priority
-from ocr_common.detection import DetectResponse
+from ocr_common.detection import DetectResponse, reduced_page_query
 from ocr_common.errors import ApiError
 from ocr_common.recognition import RecognizedLine, RecognizeResponse
 from ocr_common.search import StoredSearchResults
@@ -87,9 +87,11 @@ class PeerClient:
 
 
 class DetectionClient(PeerClient):
-    async def detect(self, image: bytes, content_type: str, priority: Priority = Priority.NORMAL) -> Detection:
+    async def detect(self, image: bytes, content_type: str, priority: Priority = Priority.NORMAL,
+                     page_size: tuple[int, int] | None = None) -> Detection:
+        """`page_size`: `image` is the detector's reduced copy of a page that size; the lines come back on the page."""
         r = await self.request("POST", "/v1/detect", files={"image": ("image", image, content_type)},
-                               headers=_priority(priority))
+                               params=reduced_page_query(*page_size) if page_size else None, headers=_priority(priority))
         return self.parse(r, Detection)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from starlette.concurrency import run_in_threadpool
 
 from ocr_common.admission import AdmissionGate, Priority
-from ocr_common.geometry import crop_quad, minimal_box
+from ocr_common.geometry import crop_quad, minimal_box, reduced_page
 from ocr_common.images import ImageLimits
 from ocr_common.lines import MIN_LINE_CONFIDENCE, is_text_line
 from ocr_common.memory import return_large_buffers
@@ -35,8 +35,8 @@ from ocr_common.messages import (
     amqp_headers,
 )
 from ocr_common.ocr_result import OcrLine, OcrPage, build_words, document_text, page_text
+from ocr_common.orientation import DETECT_SIDE, upright_as_read
 from ocr_common.orientation import steps as orientation_steps
-from ocr_common.orientation import upright_as_read
 from ocr_common.pages import Document, DocumentLimits, PageImage
 from ocr_common.tracing import current_trace_id, inject_headers
 
@@ -55,20 +55,26 @@ class Queues:
     correction: str
 
 
-def _encode_line(crop: np.ndarray) -> bytes:
-    """A line image as the recognizer reads it, grey (converted as it would convert it, so it reads the same
-    pixels), in an uncompressed BMP: encoding and decoding cost next to nothing, where PNG cost about a tenth of a
-    request's CPU (docs/performance.md); a line is small and travels over loopback or a cluster network."""
-    grey = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+def _encode_grey(pixels: np.ndarray) -> bytes:
+    """A line or a reduced page as the models read it, grey (converted as the recognizer would convert it, so it
+    reads the same pixels), in an uncompressed BMP: encoding and decoding cost next to nothing, where PNG cost about
+    a tenth of a request's CPU (docs/performance.md); the bytes travel over loopback or a cluster network."""
+    grey = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_BGR2GRAY)
     return cv2.imencode(".bmp", grey)[1].tobytes()
 
 
+def _encode_detector_input(pixels: np.ndarray) -> bytes:
+    """The page as the detector reads it (its long side at most DETECT_SIDE): the detection service gets this small
+    copy and the page's size, and answers in the page's pixels, instead of decoding the upload a second time."""
+    return _encode_grey(reduced_page(pixels, DETECT_SIDE)[0])
+
+
 def _encode_crops(pixels: np.ndarray, quads: list[list[list[float]]]) -> list[bytes]:
-    return [_encode_line(crop_quad(pixels, q)) for q in quads]
+    return [_encode_grey(crop_quad(pixels, q)) for q in quads]
 
 
 def _encode_images(images: list[np.ndarray]) -> list[bytes]:
-    return [_encode_line(im) for im in images]
+    return [_encode_grey(im) for im in images]
 
 
 def _advance(run, answer):
@@ -77,10 +83,6 @@ def _advance(run, answer):
         return False, run.send(answer)
     except StopIteration as done:
         return True, done.value
-
-
-def _encode_page(pixels: np.ndarray) -> bytes:
-    return cv2.imencode(".png", pixels, [cv2.IMWRITE_PNG_COMPRESSION, 1])[1].tobytes()
 
 
 def document_limits(limits: ImageLimits, max_pages: int = 100, dpi: float = 200.0) -> DocumentLimits:
@@ -107,8 +109,7 @@ class OcrPipeline:
         versions = ModelVersions(detection="none", recognition="none")
         try:
             for i in range(len(doc)):
-                single = len(doc) == 1 and doc.kind != "pdf"   # the upload itself goes to detection
-                page, versions = await self._read_page(doc, i, data if single else None, doc.kind, priority, versions)
+                page, versions = await self._read_page(doc, i, priority, versions)
                 pages.append(page)
         finally:
             await run_in_threadpool(doc.close)
@@ -121,15 +122,12 @@ class OcrPipeline:
                                 len(doc) > 1 or doc.kind == "pdf")
         return result
 
-    async def _read_page(self, doc: Document, index: int, original: bytes | None, kind: str, priority: Priority,
+    async def _read_page(self, doc: Document, index: int, priority: Priority,
                          versions: ModelVersions) -> tuple[OcrPage, ModelVersions]:
         async with self.pixels.slot(priority):
             image: PageImage = await run_in_threadpool(doc.render, index, True)   # grey: what both models read
-            if original is not None:
-                body, content_type = original, MIME[kind]
-            else:
-                body, content_type = await run_in_threadpool(_encode_page, image.pixels), "image/png"
-            detection = await self.detection.detect(body, content_type, priority)
+            body = await run_in_threadpool(_encode_detector_input, image.pixels)
+            detection = await self.detection.detect(body, "image/bmp", priority, page_size=(image.width, image.height))
             detected = detection.lines
             crops = await run_in_threadpool(_encode_crops, image.pixels, [ln.points for ln in detected])
             number, width, height, dpi = image.number, image.width, image.height, image.dpi
@@ -167,9 +165,9 @@ class OcrPipeline:
             if done:
                 return step
             kind, arg = step
-            if kind == "detect":
-                body = await run_in_threadpool(_encode_page, arg)
-                answer = (await self.detection.detect(body, "image/png", priority)).lines
+            if kind == "detect":   # a turned copy, already at the detector's size
+                body = await run_in_threadpool(_encode_grey, arg)
+                answer = (await self.detection.detect(body, "image/bmp", priority)).lines
             else:
                 crops = await run_in_threadpool(_encode_images, arg)
                 answer = [ln.confidence for ln in (await self.recognition.recognize(crops, priority)).lines]
