@@ -33,6 +33,32 @@ def test_high_priority_is_served_before_waiting_normal_work():
     assert gate.running == 0 and gate.waiting == 0 and gate.served == {"high": 1, "normal": 3}
 
 
+def test_a_request_back_for_a_second_slot_keeps_its_place_in_line():
+    """The gateway's page that needs decoding again (orientation) waits ahead of pages that arrived after it first
+    did, and is not refused for a full room: it was admitted already."""
+    async def scenario():
+        gate, order, go = AdmissionGate(concurrency=1, max_waiting=2), [], asyncio.Event()
+        async with gate.slot(Priority.NORMAL) as ticket:       # the page's first slot
+            order.append("p first")
+        first = asyncio.create_task(hold(gate, Priority.NORMAL, order, "n0", go))
+        await asyncio.sleep(0)
+        later = [asyncio.create_task(hold(gate, Priority.NORMAL, order, f"n{i}", go)) for i in (1, 2)]
+        await asyncio.sleep(0.01)
+        assert gate.waiting == 2                               # the room is full
+
+        async def back():
+            async with gate.slot(Priority.NORMAL, ticket):
+                order.append("p again")
+        again = asyncio.create_task(back())
+        await asyncio.sleep(0.01)
+        go.set()
+        await asyncio.gather(first, again, *later)
+        return order, gate
+    order, gate = asyncio.run(scenario())
+    assert order == ["p first", "n0", "p again", "n1", "n2"]
+    assert gate.rejected == {"high": 0, "normal": 0}
+
+
 def test_a_full_queue_refuses_at_once_with_retry_after_but_keeps_room_for_high():
     async def scenario():
         gate, order, go = AdmissionGate(concurrency=1, max_waiting=2, max_waiting_high=1), [], asyncio.Event()

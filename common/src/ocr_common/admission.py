@@ -8,7 +8,9 @@ after `max_wait` seconds in the queue, a request is refused at once with 503 `ov
 Retry-After estimated from the recent service time, instead of timing out at the caller.
 
     gate = AdmissionGate(concurrency=1, max_waiting=32)
-    async with gate.slot(priority):         # raises ApiError(503, "overloaded") when full
+    async with gate.slot(priority) as ticket:   # raises ApiError(503, "overloaded") when full
+        ...
+    async with gate.slot(priority, ticket):     # the same request again: it keeps its place in line
         ...
 
 Everything runs on the event loop; no lock is needed.
@@ -75,20 +77,21 @@ class AdmissionGate:
         return ApiError(503, "overloaded", f"the {self.name} service is overloaded ({why}); retry later",
                         headers={"Retry-After": str(self.retry_after())})
 
-    async def _acquire(self, priority: Priority) -> None:
+    async def _acquire(self, priority: Priority, ticket: int, returning: bool) -> None:
         if self.running < self.concurrency and not self.waiting:
             self.running += 1
             return
         # Normal requests share `max_waiting` places with everything waiting; high ones have
         # `max_waiting_high` places of their own, so a flood of normal work never shuts them out.
+        # A returning request was admitted already: it waits whatever the room.
         if priority == Priority.HIGH:
             ahead, room = sum(1 for p, _, f in self._heap if p == Priority.HIGH and not f.done()), self.max_waiting_high
         else:
             ahead, room = self.waiting, self.max_waiting
-        if ahead >= room:
+        if ahead >= room and not returning:
             raise self._refuse(priority, f"{self.waiting} requests waiting")
         future = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._heap, (int(priority), next(self._seq), future))
+        heapq.heappush(self._heap, (int(priority), ticket, future))
         try:
             await asyncio.wait_for(asyncio.shield(future), self.max_wait)
         except TimeoutError:
@@ -113,11 +116,15 @@ class AdmissionGate:
         self.running -= 1
 
     @asynccontextmanager
-    async def slot(self, priority: Priority = Priority.NORMAL) -> AsyncIterator[None]:
-        await self._acquire(priority)
+    async def slot(self, priority: Priority = Priority.NORMAL, ticket: int | None = None) -> AsyncIterator[int]:
+        """A slot; yields the request's ticket (its place in line). A request that needs a second slot passes its
+        ticket back and waits ahead of everything that arrived after it first did."""
+        returning = ticket is not None
+        ticket = next(self._seq) if ticket is None else ticket
+        await self._acquire(priority, ticket, returning)
         started = time.monotonic()
         try:
-            yield
+            yield ticket
         finally:
             self._service_time = 0.8 * self._service_time + 0.2 * (time.monotonic() - started)
             self.served[priority.label] += 1

@@ -124,7 +124,7 @@ class OcrPipeline:
 
     async def _read_page(self, doc: Document, index: int, priority: Priority,
                          versions: ModelVersions) -> tuple[OcrPage, ModelVersions]:
-        async with self.pixels.slot(priority):
+        async with self.pixels.slot(priority) as ticket:
             image: PageImage = await run_in_threadpool(doc.render, index, True)   # grey: what both models read
             body = await run_in_threadpool(_encode_detector_input, image.pixels)
             detection = await self.detection.detect(body, "image/bmp", priority, page_size=(image.width, image.height))
@@ -138,7 +138,7 @@ class OcrPipeline:
         # The lines as read tell most pages upright (ocr_common.orientation); only a page they do not (or with no
         # lines) is rendered again for the orientation's steps, and read again if it is turned.
         if self.orientation and not upright_as_read(detected, [r.confidence for r in read]):
-            async with self.pixels.slot(priority):
+            async with self.pixels.slot(priority, ticket):   # its place in line kept: ahead of later arrivals
                 image = await run_in_threadpool(doc.render, index, True)
                 rotation, turned = await self._orient(image.pixels, detected, priority, [r.confidence for r in read])
                 if rotation:   # a turned page's lines come back on the page as given, starting at the text's top-left
