@@ -137,10 +137,11 @@ class OcrPipeline:
         rotation = 0
         # The lines as read tell most pages upright (ocr_common.orientation); only a page they do not (or with no
         # lines) is rendered again for the orientation's steps, and read again if it is turned.
-        if self.orientation and not upright_as_read(detected, [r.confidence for r in read]):
+        confidences = [r.confidence for r in read]
+        if self.orientation and not upright_as_read(detected, confidences):
             async with self.pixels.slot(priority, ticket):   # its place in line kept: ahead of later arrivals
                 image = await run_in_threadpool(doc.render, index, True)
-                rotation, turned = await self._orient(image.pixels, detected, priority, [r.confidence for r in read])
+                rotation, turned = await self._orient(image.pixels, detected, priority, confidences)
                 if rotation:   # a turned page's lines come back on the page as given, starting at the text's top-left
                     detected = turned
                     crops = await run_in_threadpool(_encode_crops, image.pixels, [ln.points for ln in detected])
