@@ -38,7 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def decode_one(name: str, data: bytes, height: int) -> np.ndarray:
         """A crop decoded grey and at once brought to the model's height as the recognizer would (so it reads the
-        same): a request's 512 crops of up to 4 MP each then hold a few MiB, not gigabytes."""
+        same): each is then at most 32 x 4096 bytes, so a request's 512 crops of up to 4 MP each hold 64 MiB at
+        worst, not gigabytes."""
         return line_at_height(decode_image(data, limits, what=name, grey=True).pixels, height)
 
     async def read_lines(uploads: list[tuple[str, UploadFile]], height: int):
