@@ -97,3 +97,48 @@ def test_small_capitals_print_as_short_capitals_on_the_baseline(fonts):
     # After the L, the small capitals start lower and the word is narrower.
     assert ink_rows(small[:, small.shape[1] // 2:])[0] > ink_rows(capitals[:, capitals.shape[1] // 2:])[0] + 2
     assert small.shape[1] < capitals.shape[1] * 0.9
+
+
+def test_corpus_lines_are_prose_cut_as_typeset_lines():
+    from ocr_models.data.corpus import corpus_line, load_corpus
+
+    assert len(load_corpus()) > 1000  # Python's help topics and docstrings are on every machine that trains
+    rng = random.Random(5)
+    lines = [corpus_line(rng, 72) for _ in range(500)]
+    assert all(0 < len(x) <= 72 and x.isascii() and "  " not in x for x in lines)
+    joined = " ".join(lines)
+    # Sentences: commas inside lines, full stops followed by a capital, words broken by a hyphen at the end.
+    assert joined.count(",") > 100
+    assert sum(1 for a, b in zip(joined, joined[2:]) if a == "." and b.isupper()) > 20
+    assert sum(x.endswith("-") and x[-2].isalpha() for x in lines) > 10
+
+
+def test_scanned_print_is_binarised_dark_text_on_white(fonts):
+    from ocr_models.data.render_line import render_scanned_print
+
+    rng = random.Random(2)
+    train, _ = split_fonts(fonts)
+    for _ in range(20):
+        img = render_scanned_print("reattachment, although here the deduced dissipation.", rng.choice(train), rng)
+        assert img.dtype == np.uint8 and set(np.unique(img)) <= {0, 255}
+        ink = (img == 0).mean()
+        assert 0.01 < ink < 0.6                       # text, on mostly white paper
+        assert img.shape[1] > 8 * img.shape[0]        # one line, cropped tight
+
+
+def test_synthesizer_mixes_in_scanned_print_at_the_share_asked(fonts, monkeypatch):
+    from ocr_models.data import lines as lines_module
+
+    calls = []
+    real = lines_module.render_scanned_print
+    monkeypatch.setattr(lines_module, "render_scanned_print", lambda *a: calls.append(a[0]) or real(*a))
+    train, _ = split_fonts(fonts)
+    synth = LineSynthesizer(train, Charset(DEFAULT_CHARSET), seed=3, scanned_print=0.3)
+    samples = [synth.sample() for _ in range(200)]
+    assert 40 <= len(calls) <= 80
+    assert all(img.shape[0] == 32 for img, _ in samples)
+    assert set(calls) <= {text for _, text in samples}  # the label is the text printed
+    calls.clear()
+    plain = LineSynthesizer(train, Charset(DEFAULT_CHARSET), seed=3)
+    [plain.sample() for _ in range(50)]
+    assert not calls                                  # off unless asked: earlier stages' data is unchanged

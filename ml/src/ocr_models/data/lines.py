@@ -10,14 +10,17 @@ from torch.utils.data import IterableDataset, get_worker_info
 from ..recognition.preprocess import normalize_line, pad_batch
 from ..recognition.vocab import Charset
 from .fonts import Font, by_group
-from .render_line import render_line
+from .corpus import corpus_line
+from .render_line import render_line, render_scanned_print
 from .text import TextSampler
 
 
 class LineSynthesizer:
-    """Draws (normalised image, text) pairs; fonts are sampled by family group, then by file."""
+    """Draws (normalised image, text) pairs; fonts are sampled by family group, then by file.
+    scanned_print: the share of lines that are real prose as a binarised scan of a book or paper shows it."""
 
-    def __init__(self, fonts: list[Font], charset: Charset, seed: int, height: int = 32, max_chars: int = 72):
+    def __init__(self, fonts: list[Font], charset: Charset, seed: int, height: int = 32, max_chars: int = 72,
+                 scanned_print: float = 0.0):
         if not fonts:
             raise ValueError("no fonts to render with")
         self.groups = list(by_group(fonts).values())
@@ -26,9 +29,13 @@ class LineSynthesizer:
         self.text = TextSampler(self.rng)
         self.height = height
         self.max_chars = max_chars
+        self.scanned_print = scanned_print
 
     def sample(self) -> tuple[np.ndarray, str]:
         font = self.rng.choice(self.rng.choice(self.groups))
+        if self.rng.random() < self.scanned_print:
+            text = "".join(c for c in corpus_line(self.rng, self.max_chars) if c in font.chars).strip() or "0"
+            return normalize_line(render_scanned_print(text, font, self.rng), self.height, max_width=2048), text
         text = self.text.line(self.charset.chars, self.max_chars)
         text = "".join(c for c in text if c in font.chars).strip() or "0"
         img = render_line(text, font, self.rng, neighbour_text=self.text.line(self.charset.chars))
@@ -51,15 +58,16 @@ class SyntheticLineBatches(IterableDataset):
     """Yields ready batches. Each worker renders a pool of lines, sorts it by width and cuts it into
     batches, so lines of similar width share a batch."""
 
-    def __init__(self, fonts: list[Font], charset: Charset, batch_size: int, seed: int, pool_lines: int = 512):
-        self.fonts, self.charset, self.batch_size = fonts, charset, batch_size
+    def __init__(self, fonts: list[Font], charset: Charset, batch_size: int, seed: int, pool_lines: int = 512,
+                 scanned_print: float = 0.0):
+        self.fonts, self.charset, self.batch_size, self.scanned_print = fonts, charset, batch_size, scanned_print
         self.seed, self.pool_batches = seed, max(2, pool_lines // batch_size)
 
     def __iter__(self):
         info = get_worker_info()
         worker = info.id if info else 0
         torch.set_num_threads(1)
-        synth = LineSynthesizer(self.fonts, self.charset, seed=self.seed * 1000 + worker)
+        synth = LineSynthesizer(self.fonts, self.charset, seed=self.seed * 1000 + worker, scanned_print=self.scanned_print)
         order = random.Random(self.seed + worker)
         while True:
             pool = [synth.sample() for _ in range(self.batch_size * self.pool_batches)]

@@ -221,3 +221,32 @@ def render_line(text: str, font: Font, rng: random.Random, neighbour_text: str |
     if rng.random() < 0.06:
         img = 255 - img
     return img
+
+
+def render_scanned_print(text: str, font: Font, rng: random.Random) -> np.ndarray:
+    """A line of a book or paper as an office scanner binarises it at 200-300 dpi (the UW-III look):
+    black on white, tight crop, a fraction of a degree of skew, and a threshold that thins, thickens,
+    breaks or merges strokes, so a comma's tail may be one or two pixels."""
+    nrng = np.random.default_rng(rng.getrandbits(32))
+    size = rng.randint(24, 48)
+    mask = draw_text_mask(text, font, size, rng).astype(np.float32) / 255.0
+    h, w = mask.shape
+    margin = [int(rng.uniform(0.0, 0.3) * h) for _ in range(4)]   # top, bottom, left, right
+    canvas = np.zeros((h + margin[0] + margin[1], w + margin[2] + margin[3]), np.float32)
+    canvas[margin[0]: margin[0] + h, margin[2]: margin[2] + w] = mask
+    if rng.random() < 0.5:
+        H, W = canvas.shape
+        m = cv2.getRotationMatrix2D((W / 2, H / 2), rng.gauss(0, 0.3), 1.0)
+        canvas = cv2.warpAffine(canvas, m, (W, H), flags=cv2.INTER_LINEAR, borderValue=0)
+    img = 255.0 * (1.0 - canvas)
+    if rng.random() < 0.4:  # scanned at a lower resolution than it is shown
+        f = rng.uniform(0.5, 0.9)
+        small = cv2.resize(img, (max(4, int(img.shape[1] * f)), max(4, int(img.shape[0] * f))), interpolation=cv2.INTER_AREA)
+        img = cv2.resize(small, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_LINEAR)
+    img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.4, 1.4))
+    img = img + nrng.normal(0, rng.uniform(0, 25), img.shape)
+    img = np.where(img < rng.uniform(80, 200), 0, 255).astype(np.uint8)
+    if rng.random() < 0.3:  # speckle and dust
+        speck = nrng.random(img.shape) < rng.uniform(0.0005, 0.004)
+        img[speck] = 255 - img[speck]
+    return img

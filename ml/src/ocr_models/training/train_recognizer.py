@@ -64,6 +64,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="characters to read: default (ASCII and a few symbols) or latin (plus the letters and symbols "
                         "of the main Latin-script European languages); with --init, the model's output layer is "
                         "extended to it (default: the charset of the weights, else default)")
+    p.add_argument("--scanned-print", type=float, default=0.0, metavar="FRACTION",
+                   help="share of synthetic lines that are English prose as a binarised book or paper scan shows it "
+                        "(data.corpus, render_scanned_print)")
     p.add_argument("--eval-every", type=int, default=500)
     p.add_argument("--val-lines", type=int, default=400, help="synthetic lines in held-out fonts")
     p.add_argument("--eval-manifest", type=Path, help="real lines to measure on at each evaluation (never trained on)")
@@ -134,7 +137,8 @@ def train(args: argparse.Namespace) -> Path:
     train_fonts, val_fonts = split_fonts(discover_fonts(config.charset))
     val = _validation_set(val_fonts, charset, args.val_lines, seed=args.seed + 999_999) if args.val_lines else []
     # A resumed run draws fresh lines instead of replaying the ones it has already seen.
-    stream = SyntheticLineBatches(train_fonts, charset, args.batch_size, seed=args.seed + step)
+    stream = SyntheticLineBatches(train_fonts, charset, args.batch_size, seed=args.seed + step,
+                                  scanned_print=args.scanned_print)
     loader = DataLoader(stream, batch_size=None, num_workers=args.workers, prefetch_factor=4 if args.workers else None,
                         persistent_workers=bool(args.workers))
     batches = iter(loader)
