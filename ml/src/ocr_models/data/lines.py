@@ -9,8 +9,8 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from ..recognition.preprocess import normalize_line, pad_batch
 from ..recognition.vocab import Charset
-from .fonts import Font, by_group
 from .corpus import corpus_line
+from .fonts import Font, by_group
 from .render_line import render_line, render_scanned_print
 from .text import TextSampler
 
