@@ -5,6 +5,9 @@ import cv2
 import numpy as np
 
 MIN_WIDTH = 16
+# Columns of paper added at both ends of every normalised line. A crop that ends on the last glyph's ink
+# (a full stop at the right edge) lost that glyph: the network needs a little paper after it to emit it.
+EDGE_PAD = 4
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -40,6 +43,7 @@ def normalize_line(image: np.ndarray, height: int = 32, max_width: int = 4096) -
 
     Contrast is stretched between the 2nd and 98th percentiles so faint scans and photos look
     like clean prints; light-on-dark lines are inverted (the background is the majority of pixels).
+    EDGE_PAD columns of background frame the line left and right.
     """
     gray = line_at_height(image, height, max_width).astype(np.float32)
     lo, mid, hi = (float(v) for v in np.percentile(gray, (2, 50, 98)))
@@ -48,6 +52,7 @@ def normalize_line(image: np.ndarray, height: int = 32, max_width: int = 4096) -
     x = np.clip((gray - lo) / (hi - lo), 0.0, 1.0)
     if mid < (lo + hi) / 2:
         x = 1.0 - x
+    x = np.pad(x, ((0, 0), (EDGE_PAD, EDGE_PAD)), constant_values=1.0)
     return (x * 2.0 - 1.0).astype(np.float32, copy=False)
 
 
