@@ -131,7 +131,7 @@ def test_synthesizer_mixes_in_scanned_print_at_the_share_asked(fonts, monkeypatc
 
     calls = []
     real = lines_module.render_scanned_print
-    monkeypatch.setattr(lines_module, "render_scanned_print", lambda *a: calls.append(a[0]) or real(*a))
+    monkeypatch.setattr(lines_module, "render_scanned_print", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
     train, _ = split_fonts(fonts)
     synth = LineSynthesizer(train, Charset(DEFAULT_CHARSET), seed=3, scanned_print=0.3)
     samples = [synth.sample() for _ in range(200)]
@@ -142,3 +142,20 @@ def test_synthesizer_mixes_in_scanned_print_at_the_share_asked(fonts, monkeypatc
     plain = LineSynthesizer(train, Charset(DEFAULT_CHARSET), seed=3)
     [plain.sample() for _ in range(50)]
     assert not calls                                  # off unless asked: earlier stages' data is unchanged
+
+
+def test_superscripts_are_raised_and_labelled_flat(fonts):
+    from ocr_models.data.render_line import draw_text_mask, with_superscript
+
+    rng = random.Random(4)
+    for _ in range(50):
+        text, raised = with_superscript("the energy of the particle is large", rng)
+        mark = "".join(text[i] for i in sorted(raised))
+        assert raised and text.replace("10" + mark, "").replace(mark, "").split() == "the energy of the particle is large".split()
+        assert sorted(raised) == list(range(min(raised), max(raised) + 1)) and " " not in mark  # one run, flat
+    font = next(f for f in split_fonts(fonts)[0] if f.family == "DejaVu Serif")
+    flat = draw_text_mask("1017", font, 40, random.Random(0), small_caps=set())
+    sup = draw_text_mask("1017", font, 40, random.Random(0), small_caps=set(), superscripts=frozenset({2, 3}))
+    lowest_ink = lambda m: np.flatnonzero(m[:, -m.shape[1] // 5:].max(axis=1) > 127)[-1]  # noqa: E731
+    assert lowest_ink(sup) < lowest_ink(flat) - 8     # the exponent sits well above the baseline
+    assert sup.shape[1] < flat.shape[1]                # and is smaller

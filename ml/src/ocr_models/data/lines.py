@@ -11,7 +11,9 @@ from ..recognition.preprocess import normalize_line, pad_batch
 from ..recognition.vocab import Charset
 from .corpus import corpus_line
 from .fonts import Font, by_group
-from .render_line import render_line, render_scanned_print
+from .render_line import render_line, render_scanned_print, with_superscript
+
+SUPERSCRIPT_SHARE = 0.15   # of scanned-print lines: a footnote mark or an exponent
 from .text import TextSampler
 
 
@@ -35,7 +37,13 @@ class LineSynthesizer:
         font = self.rng.choice(self.rng.choice(self.groups))
         if self.rng.random() < self.scanned_print:
             text = "".join(c for c in corpus_line(self.rng, self.max_chars) if c in font.chars).strip() or "0"
-            return normalize_line(render_scanned_print(text, font, self.rng), self.height, max_width=2048), text
+            raised: frozenset[int] = frozenset()
+            if self.rng.random() < SUPERSCRIPT_SHARE:
+                marked, marks = with_superscript(text, self.rng)
+                if set(marked) <= font.chars:
+                    text, raised = marked, marks
+            img = render_scanned_print(text, font, self.rng, superscripts=raised)
+            return normalize_line(img, self.height, max_width=2048), text
         text = self.text.line(self.charset.chars, self.max_chars)
         text = "".join(c for c in text if c in font.chars).strip() or "0"
         img = render_line(text, font, self.rng, neighbour_text=self.text.line(self.charset.chars))

@@ -40,9 +40,10 @@ def small_caps_letters(text: str, rng: random.Random, p: float | None = None) ->
 
 
 def draw_text_mask(text: str, font: Font, size: int, rng: random.Random,
-                    small_caps: set[int] | None = None) -> np.ndarray:
+                    small_caps: set[int] | None = None, superscripts: frozenset[int] = frozenset()) -> np.ndarray:
     """Text as an 8-bit coverage mask (255 = ink), cropped to the line's full ascent/descent.
-    small_caps: indices of letters to print as small capitals (default: drawn at random)."""
+    small_caps: indices of letters to print as small capitals (default: drawn at random).
+    superscripts: indices of characters printed small and raised (exponents, footnote marks)."""
     pil_font = _load_font(font.path, size)
     ascent, descent = pil_font.getmetrics()
     spacing = 0.0
@@ -51,18 +52,21 @@ def draw_text_mask(text: str, font: Font, size: int, rng: random.Random,
     if small_caps is None:
         small_caps = {i for i in small_caps_letters(text, rng) if text[i].upper() in font.chars}
     small_font = _load_font(font.path, max(6, round(size * rng.uniform(0.68, 0.8)))) if small_caps else pil_font
+    sup_font = _load_font(font.path, max(6, round(size * rng.uniform(0.55, 0.7)))) if superscripts else pil_font
+    raise_by = size * rng.uniform(0.3, 0.42)
     stroke = 1 if (size >= 28 and rng.random() < 0.12) else 0
     width = int(pil_font.getlength(text.upper() if small_caps else text) + spacing * len(text)) + 4 * size
     height = ascent + descent + 2 * size
     canvas = Image.new("L", (max(width, 8), height), 0)
     draw = ImageDraw.Draw(canvas)
     x0, y0 = size, size
-    if spacing or small_caps:
+    if spacing or small_caps or superscripts:
         # Character by character on a common baseline ("ls" anchor), so small capitals sit on it.
         x = float(x0)
         for i, ch in enumerate(text):
             f, glyph = (small_font, ch.upper()) if i in small_caps else (pil_font, ch)
-            draw.text((x, y0 + ascent), glyph, font=f, fill=255, stroke_width=stroke, stroke_fill=255, anchor="ls")
+            f, lift = (sup_font, raise_by) if i in superscripts else (f, 0.0)
+            draw.text((x, y0 + ascent - lift), glyph, font=f, fill=255, stroke_width=stroke, stroke_fill=255, anchor="ls")
             x += f.getlength(glyph) + spacing
     else:
         draw.text((x0, y0), text, font=pil_font, fill=255, stroke_width=stroke, stroke_fill=255)
@@ -223,13 +227,29 @@ def render_line(text: str, font: Font, rng: random.Random, neighbour_text: str |
     return img
 
 
-def render_scanned_print(text: str, font: Font, rng: random.Random) -> np.ndarray:
+def with_superscript(text: str, rng: random.Random) -> tuple[str, frozenset[int]]:
+    """The text with a footnote mark after a word or a power of ten added, and the indices of its raised
+    characters. Transcriptions write them flat (`10^17` as `1017`), and so does the label."""
+    words = text.split(" ")
+    i = rng.randrange(len(words))
+    mark = rng.choice([str(rng.randint(1, 40)), "*", str(rng.randint(-9, 30)), "2", "-1"])
+    if rng.random() < 0.5:
+        words[i] += mark
+        start = len(" ".join(words[: i + 1])) - len(mark)
+    else:
+        words.insert(i, "10" + mark)
+        start = len(" ".join(words[:i])) + (1 if i else 0) + 2
+    return " ".join(words), frozenset(range(start, start + len(mark)))
+
+
+def render_scanned_print(text: str, font: Font, rng: random.Random,
+                         superscripts: frozenset[int] = frozenset()) -> np.ndarray:
     """A line of a book or paper as an office scanner binarises it at 200-300 dpi (the UW-III look):
     black on white, tight crop, a fraction of a degree of skew, and a threshold that thins, thickens,
     breaks or merges strokes, so a comma's tail may be one or two pixels."""
     nrng = np.random.default_rng(rng.getrandbits(32))
     size = rng.randint(24, 48)
-    mask = draw_text_mask(text, font, size, rng).astype(np.float32) / 255.0
+    mask = draw_text_mask(text, font, size, rng, superscripts=superscripts).astype(np.float32) / 255.0
     h, w = mask.shape
     margin = [int(rng.uniform(0.0, 0.3) * h) for _ in range(4)]   # top, bottom, left, right
     canvas = np.zeros((h + margin[0] + margin[1], w + margin[2] + margin[3]), np.float32)
@@ -245,7 +265,10 @@ def render_scanned_print(text: str, font: Font, rng: random.Random) -> np.ndarra
         img = cv2.resize(small, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_LINEAR)
     img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.4, 1.4))
     img = img + nrng.normal(0, rng.uniform(0, 25), img.shape)
-    img = np.where(img < rng.uniform(80, 200), 0, 255).astype(np.uint8)
+    binary = np.where(img < rng.uniform(80, 200), 0, 255).astype(np.uint8)
+    if (binary == 0).mean() < 0.4 * (canvas > 0.5).mean():  # a thin face thresholded away: the label needs its ink
+        binary = np.where(img < 225, 0, 255).astype(np.uint8)
+    img = binary
     if rng.random() < 0.3:  # speckle and dust
         speck = nrng.random(img.shape) < rng.uniform(0.0005, 0.004)
         img[speck] = 255 - img[speck]
