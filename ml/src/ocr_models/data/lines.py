@@ -12,9 +12,9 @@ from ..recognition.vocab import Charset
 from .corpus import corpus_line
 from .fonts import Font, by_group
 from .render_line import render_line, render_scanned_print, with_superscript
+from .text import TextSampler
 
 SUPERSCRIPT_SHARE = 0.15   # of scanned-print lines: a footnote mark or an exponent
-from .text import TextSampler
 
 
 class LineSynthesizer:
