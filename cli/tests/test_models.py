@@ -96,3 +96,27 @@ def test_interpolation_lies_between_the_two_weights(tmp_path):
     key = next(k for k, v in a.items() if v.is_floating_point() and not torch.equal(v, b[k]))
     assert torch.allclose(mid["model"][key], 0.75 * a[key] + 0.25 * b[key])
     assert mid["interpolated"] == {"alpha": 0.25} and mid["kind"] == "recognizer"
+
+
+def test_average_is_the_mean_of_the_weights_and_refuses_different_models(tmp_path, capsys):
+    import torch
+
+    config = CRNNConfig(channels=(4, 8, 8, 16, 16), rnn_hidden=16, rnn_layers=1, dropout=0.0)
+    paths = []
+    for seed in (1, 2, 3):
+        torch.manual_seed(seed)
+        paths.append(tmp_path / f"m{seed}.pt")
+        save_checkpoint(paths[-1], kind="recognizer", config=config.to_dict(), model_state=CRNN(config).state_dict())
+    out = tmp_path / "mean.pt"
+    assert main(["models", "average", *map(str, paths), "--out", str(out)]) == 0
+    mean = load_checkpoint(out)
+    states = [load_checkpoint(p)["model"] for p in paths]
+    for key, value in mean["model"].items():
+        if value.is_floating_point():
+            assert torch.allclose(value, (states[0][key] + states[1][key] + states[2][key]) / 3)
+    assert mean["averaged"] == {"of": [str(p) for p in paths]}
+
+    other = CRNNConfig(channels=(4, 8, 8, 16, 16), rnn_hidden=24, rnn_layers=1, dropout=0.0)
+    save_checkpoint(tmp_path / "wide.pt", kind="recognizer", config=other.to_dict(), model_state=CRNN(other).state_dict())
+    assert main(["models", "average", str(paths[0]), str(tmp_path / "wide.pt"), "--out", str(tmp_path / "x.pt")]) == 2
+    assert "not the same model" in capsys.readouterr().err and not (tmp_path / "x.pt").exists()

@@ -40,6 +40,12 @@ def add_models(sub) -> None:
     pr.add_argument("--command", help="the command that made the candidate (default: what its training recorded)")
     pr.set_defaults(func=run_promote)
 
+    av = verbs.add_parser("average", help="the mean of several checkpoints' weights (snapshots of one run, or runs "
+                          "from the same start), as a new candidate")
+    av.add_argument("checkpoints", nargs="+", type=Path, help="weights files of one model and config")
+    av.add_argument("--out", type=Path, required=True, help="where to write the averaged weights")
+    av.set_defaults(func=run_average)
+
 
 def _gate_arguments(p) -> None:
     p.add_argument("candidate", help="weights file (.pt) or the name of a stored version")
@@ -129,6 +135,18 @@ def run_evaluate(args) -> int:
     return 0
 
 
+def run_average(args) -> int:
+    from ocr_models.registry import average
+
+    try:
+        out = average(args.checkpoints, args.out)
+    except ValueError as exc:
+        print(f"ocrmesh models average: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote the mean of {len(args.checkpoints)} checkpoints to {out}")
+    return 0
+
+
 def run_promote(args) -> int:
     from datetime import UTC, datetime
 
@@ -163,7 +181,7 @@ def store_and_promote(store, candidate: Path, name: str, scores: dict, tolerance
     trained = ckpt.get("training") or {}
     card = {"parent": store.current_name(ckpt["kind"]), "data": data or trained.get("data", []),
             "command": command or trained.get("command"), "hours": trained.get("hours"), "scores": scores,
-            "tolerance": tolerance, "interpolated": ckpt.get("interpolated")}
+            "tolerance": tolerance, "interpolated": ckpt.get("interpolated"), "averaged": ckpt.get("averaged")}
     version = store.add(candidate, name, {k: v for k, v in card.items() if v is not None})
     store.make_current(version)
     return version

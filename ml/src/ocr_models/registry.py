@@ -144,3 +144,23 @@ def interpolate(base: Path, tuned: Path, alpha: float, out: Path) -> Path:
     keep = {k: b[k] for k in ("step", "params", "trained_s", "training") if k in b}
     save_checkpoint(out, kind=b["kind"], config=b["config"], model_state=state, interpolated={"alpha": alpha}, **keep)
     return out
+
+
+def average(paths: list[Path], out: Path) -> Path:
+    """The mean of several checkpoints' weights: snapshots of one run (checkpoint averaging) or runs from one
+    start (a "model soup", Wortsman et al., 2022) lie in one basin, and their mean reads more steadily than any
+    one of them. Integer buffers come from the last. The result is a checkpoint of the last one's kind and config,
+    recording its sources."""
+    if len(paths) < 2:
+        raise ValueError("average needs at least two checkpoints")
+    ckpts = [load_checkpoint(p) for p in paths]
+    last = ckpts[-1]
+    for p, c in zip(paths, ckpts):
+        if c["kind"] != last["kind"] or c["config"] != last["config"]:
+            raise ValueError(f"{p} and {paths[-1]} are not the same model: cannot average")
+    state = {k: sum(c["model"][k] for c in ckpts) / len(ckpts) if v.is_floating_point() else v
+             for k, v in last["model"].items()}
+    keep = {k: last[k] for k in ("step", "params", "trained_s", "training") if k in last}
+    save_checkpoint(out, kind=last["kind"], config=last["config"], model_state=state,
+                    averaged={"of": [str(p) for p in paths]}, **keep)
+    return out
