@@ -159,3 +159,14 @@ def test_superscripts_are_raised_and_labelled_flat(fonts):
     lowest_ink = lambda m: np.flatnonzero(m[:, -m.shape[1] // 5:].max(axis=1) > 127)[-1]  # noqa: E731
     assert lowest_ink(sup) < lowest_ink(flat) - 8     # the exponent sits well above the baseline
     assert sup.shape[1] < flat.shape[1]                # and is smaller
+
+
+def test_prose_starts_sentences_with_capitals_and_goes_on_lower_case_after_commas():
+    import re
+
+    ts = TextSampler(random.Random(1))
+    text = " ".join(ts.prose(15) for _ in range(2000))
+    after_stop_lower, after_stop_upper = len(re.findall(r"\. [a-z]", text)), len(re.findall(r"\. [A-Z]", text))
+    after_comma_lower, after_comma_upper = len(re.findall(r", [a-z]", text)), len(re.findall(r", [A-Z]", text))
+    assert after_stop_upper > 2 * after_stop_lower
+    assert after_comma_lower > 3 * after_comma_upper

@@ -196,15 +196,23 @@ class TextSampler:
     def prose(self, n_words: int) -> str:
         rng = self.rng
         out = []
+        sentence_start = False
         for _ in range(n_words):
             tok = self.token("prose")
-            if rng.random() < 0.08:
+            if sentence_start:
+                tok = tok[:1].upper() + tok[1:]
+            elif rng.random() < 0.08:
                 tok = tok.capitalize()
             if rng.random() < 0.04:
                 q = rng.choice(['""', "''", "“”", "‘’", "()", "[]"])
                 tok = q[0] + tok + q[1]
+            sentence_start = False
             if rng.random() < 0.14:
-                tok += rng.choice([",", ",", ".", ".", ";", ":", "?", "!", "'s", ")", "-"])
+                end = rng.choice([",", ",", ".", ".", ";", ":", "?", "!", "'s", ")", "-"])
+                tok += end
+                # As in real sentences, a word after a full stop mostly starts with a capital and one after a comma
+                # does not: the context that tells `.` from `,` where a scan leaves a pixel or two between them.
+                sentence_start = end in ".?!" and rng.random() < 0.9
             out.append(tok)
         if rng.random() < 0.1:
             out[-1] = out[-1] + "-"  # a word broken across lines
