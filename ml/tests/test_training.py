@@ -10,8 +10,8 @@ from ocr_models.training.train_recognizer import add_arguments, train
 def test_overfit_one_batch_and_resume(tmp_path):
     p = argparse.ArgumentParser()
     add_arguments(p)
-    args = p.parse_args(["--out", str(tmp_path), "--steps", "450", "--batch-size", "4", "--workers", "0",
-                         "--channels", "8,16,32,48,64", "--rnn-hidden", "48", "--eval-every", "225",
+    args = p.parse_args(["--out", str(tmp_path), "--steps", "700", "--batch-size", "4", "--workers", "0",
+                         "--channels", "8,16,32,48,64", "--rnn-hidden", "48", "--eval-every", "350",
                          "--val-lines", "0", "--overfit-batch", "--lr", "5e-3", "--warmup", "20"])
     final = train(args)
     history = load_checkpoint(tmp_path / "last.pt")["history"]
@@ -21,9 +21,9 @@ def test_overfit_one_batch_and_resume(tmp_path):
     assert (tmp_path / "eval.jsonl").read_text().count("\n") == 2
 
     # Resuming continues from the saved step instead of starting again.
-    args.steps, args.resume = 460, True
+    args.steps, args.resume = 710, True
     train(args)
-    assert load_checkpoint(tmp_path / "last.pt")["step"] == 460
+    assert load_checkpoint(tmp_path / "last.pt")["step"] == 710
 
     # Fine-tuning (--init) starts a fresh run, at step 0, from the trained weights: its first logged loss is
     # already far below the first logged loss of the run from scratch (both at step 20).

@@ -10,7 +10,8 @@ Ground truth: the ink of each line is tracked through the page transform; a line
 axis-aligned bbox of its transformed ink, its quad the transformed ink rectangle (for the per-column
 targets of tilted lines). Fields of one row separated by more than 3 character widths of empty space are
 separate boxes (a price column far from the item name); dotted leaders join them into one line. Lines
-cut by the image border so that less than 70 % of their height shows are returned as `ignore` regions.
+cut by the image border so that less than 70 % of their height shows, and lines that blur and low contrast
+left without visible ink, are returned as `ignore` regions.
 
 Text is drawn from cached glyph bitmaps (no kerning) because PIL's per-line layout costs about 25 us a
 glyph; a 512x512 page takes a few tens of milliseconds.
@@ -160,7 +161,22 @@ def synthesize_page(rng: random.Random, fonts, width: int | None = None, height:
         img = _lighting(img, rng, ctx.nrng)
     image = _degrade(img, rng, ctx.nrng, photo, page.contrasts)
     boxes, quads, ignore = _line_geometry(page.lines, M, width, height)
+    faint = _without_visible_ink(image, boxes)
+    if faint.any():  # blur and low contrast can wipe small print out: neither text nor background then
+        ignore = np.concatenate([ignore, quads[faint]])
+        boxes, quads = boxes[~faint], quads[~faint]
     return SyntheticPage(image, boxes, quads, ignore)
+
+
+MIN_INK_CONTRAST = 20   # grey levels between a line box's darkest and lightest pixel for its text to show
+
+
+def _without_visible_ink(image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    faint = np.zeros(len(boxes), bool)
+    for i, (x0, y0, x1, y1) in enumerate(boxes.astype(int)):
+        region = image[y0: max(y1, y0 + 1), x0: max(x1, x0 + 1)]
+        faint[i] = region.size == 0 or int(region.max()) - int(region.min()) < MIN_INK_CONTRAST
+    return faint
 
 
 def _line_geometry(lines: list[np.ndarray], M, width: int, height: int):
