@@ -52,8 +52,9 @@ def draw_text_mask(text: str, font: Font, size: int, rng: random.Random,
     if small_caps is None:
         small_caps = {i for i in small_caps_letters(text, rng) if text[i].upper() in font.chars}
     small_font = _load_font(font.path, max(6, round(size * rng.uniform(0.68, 0.8)))) if small_caps else pil_font
+    # Drawn only for superscripts, so lines without any (and the gate's fixed clean-print lines) keep their randomness.
     sup_font = _load_font(font.path, max(6, round(size * rng.uniform(0.55, 0.7)))) if superscripts else pil_font
-    raise_by = size * rng.uniform(0.3, 0.42)
+    raise_by = size * rng.uniform(0.3, 0.42) if superscripts else 0.0
     stroke = 1 if (size >= 28 and rng.random() < 0.12) else 0
     width = int(pil_font.getlength(text.upper() if small_caps else text) + spacing * len(text)) + 4 * size
     height = ascent + descent + 2 * size
