@@ -4,11 +4,15 @@
 # CPU workers, the model trains on the GPU; the run stops itself before the machine's time is up and
 # leaves the weights, the evaluation log and the curve in OUT. See docs/models.md, "Recognizer v2, stage 2".
 #
-#   OUT=/some/dir SECONDS_BUDGET=540 bash scripts/gpu/train.sh [more train_recognizer flags]
+#   OUT=/some/dir SECONDS_BUDGET=540 [INIT=weights.pt] bash scripts/gpu/train.sh [more train_recognizer flags]
+#
+# INIT defaults to stage 2's start (v2a); the next run starts from the current weights with stage 7's data:
+#   INIT=models/versions/recognizer/v2-20261204-scanned.pt ... bash scripts/gpu/train.sh --scanned-print 0.5
 set -uo pipefail
 OUT=${OUT:?set OUT to the folder the results go to}
 BUDGET=${SECONDS_BUDGET:-540}
 DEVICE=${DEVICE:-cuda}
+INIT=${INIT:-models/checkpoints/recognizer-v2a.pt}
 WORKERS=${WORKERS:-$(( $(nproc) - 3 ))}
 HOURS=$(python3 -c "print(round(($BUDGET - 75) / 3600, 4))")   # leaves time to start, evaluate and copy
 
@@ -19,7 +23,7 @@ python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.i
 
 run=/tmp/run
 timeout --signal=INT --kill-after=20 "$BUDGET" python3 -m ocr_models.training.train_recognizer \
-  --device "$DEVICE" --init models/checkpoints/recognizer-v2a.pt \
+  --device "$DEVICE" --init "$INIT" \
   --data .gpu/sroie/manifest.jsonl --real-fraction 0.3 --mix-in-batch \
   --batch-size 128 --lr 1e-3 --warmup 300 --seed 7272 --hours "$HOURS" --steps 100000 \
   --workers "$WORKERS" --real-workers 2 --threads 2 --eval-every 1500 --keep-snapshots \
