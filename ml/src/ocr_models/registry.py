@@ -136,14 +136,7 @@ def interpolate(base: Path, tuned: Path, alpha: float, out: Path) -> Path:
     weights it started from lie in one basin, and a point between them keeps most of what the fine-tune
     learned while forgetting less of what the base could do. Integer buffers (BatchNorm's step counters)
     come from `tuned`. The result is a checkpoint of tuned's kind and config."""
-    a, b = load_checkpoint(base), load_checkpoint(tuned)
-    if a["kind"] != b["kind"] or a["config"] != b["config"]:
-        raise ValueError(f"{base} and {tuned} are not the same model: cannot interpolate")
-    state = {k: (1 - alpha) * v + alpha * b["model"][k] if v.is_floating_point() else b["model"][k]
-             for k, v in a["model"].items()}
-    keep = {k: b[k] for k in ("step", "params", "trained_s", "training") if k in b}
-    save_checkpoint(out, kind=b["kind"], config=b["config"], model_state=state, interpolated={"alpha": alpha}, **keep)
-    return out
+    return _weighted_mean([base, tuned], [1 - alpha, alpha], out, "interpolate", interpolated={"alpha": alpha})
 
 
 def average(paths: list[Path], out: Path) -> Path:
@@ -153,14 +146,20 @@ def average(paths: list[Path], out: Path) -> Path:
     recording its sources."""
     if len(paths) < 2:
         raise ValueError("average needs at least two checkpoints")
+    return _weighted_mean(paths, [1 / len(paths)] * len(paths), out, "average",
+                          averaged={"of": [str(p) for p in paths]})
+
+
+def _weighted_mean(paths: list[Path], weights: list[float], out: Path, verb: str, **record) -> Path:
+    """sum(weight * weights of each checkpoint) for float tensors; integer buffers, the training record and the
+    kind and config from the last checkpoint, which all must share."""
     ckpts = [load_checkpoint(p) for p in paths]
     last = ckpts[-1]
     for p, c in zip(paths, ckpts):
         if c["kind"] != last["kind"] or c["config"] != last["config"]:
-            raise ValueError(f"{p} and {paths[-1]} are not the same model: cannot average")
-    state = {k: sum(c["model"][k] for c in ckpts) / len(ckpts) if v.is_floating_point() else v
+            raise ValueError(f"{p} and {paths[-1]} are not the same model: cannot {verb}")
+    state = {k: sum(w * c["model"][k] for w, c in zip(weights, ckpts)) if v.is_floating_point() else v
              for k, v in last["model"].items()}
     keep = {k: last[k] for k in ("step", "params", "trained_s", "training") if k in last}
-    save_checkpoint(out, kind=last["kind"], config=last["config"], model_state=state,
-                    averaged={"of": [str(p) for p in paths]}, **keep)
+    save_checkpoint(out, kind=last["kind"], config=last["config"], model_state=state, **record, **keep)
     return out
