@@ -132,6 +132,7 @@ def test_synthesizer_mixes_in_scanned_print_at_the_share_asked(fonts, monkeypatc
     calls = []
     real = lines_module.render_scanned_print
     monkeypatch.setattr(lines_module, "render_scanned_print", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    monkeypatch.setattr(lines_module, "WORN_COMMA_SHARE", 0.0)
     train, _ = split_fonts(fonts)
     synth = LineSynthesizer(train, Charset(DEFAULT_CHARSET), seed=3, scanned_print=0.3)
     samples = [synth.sample() for _ in range(200)]
@@ -170,3 +171,39 @@ def test_prose_starts_sentences_with_capitals_and_goes_on_lower_case_after_comma
     after_comma_lower, after_comma_upper = len(re.findall(r", [a-z]", text)), len(re.findall(r", [A-Z]", text))
     assert after_stop_upper > 2 * after_stop_lower
     assert after_comma_lower > 3 * after_comma_upper
+
+
+def test_worn_commas_print_as_full_stops_and_keep_their_label(fonts, monkeypatch):
+    from ocr_models.data import lines as lines_module
+    from ocr_models.data.render_line import worn_commas
+
+    rng = random.Random(6)
+    assert worn_commas("1,000, or 2,5, then", rng, p=1.0) == "1,000. or 2,5. then"  # numbers keep theirs
+    assert worn_commas("a, b, c,", rng, p=0.0) == "a, b, c,"
+    printed = []
+    real = lines_module.render_scanned_print
+    monkeypatch.setattr(lines_module, "render_scanned_print", lambda *a, **k: printed.append(a[0]) or real(*a, **k))
+    monkeypatch.setattr(lines_module, "WORN_COMMA_SHARE", 1.0)
+    synth = LineSynthesizer(split_fonts(fonts)[0], Charset(DEFAULT_CHARSET), seed=8, scanned_print=1.0)
+    labels = [synth.sample()[1] for _ in range(150)]
+    worn = 0
+    for shown, label in zip(printed, labels):
+        assert len(shown) == len(label)
+        diff = [(a, b) for a, b in zip(shown, label) if a != b]
+        assert set(diff) <= {(".", ",")}              # only commas differ, printed as stops, labelled commas
+        worn += len(diff)
+    assert worn > 10 and sum(label.count(",") for label in labels) > worn  # about half of them
+
+
+def test_bracketed_lines_close_what_they_open_and_favour_braces():
+    from ocr_models.data.corpus import bracketed
+
+    rng = random.Random(7)
+    lines = [bracketed("the set of all nodes in the tree", rng) for _ in range(300)]
+    for x in lines:
+        assert x.replace("{", "").replace("}", "").replace("(", "").replace(")", "").replace("[", "").replace("]", "") \
+            == "the set of all nodes in the tree"
+        opening = next(c for c in x if c in "{[(")
+        assert x.count(opening) == 1 and x.index({"{": "}", "(": ")", "[": "]"}[opening]) > x.index(opening)
+    braces = sum("{" in x for x in lines)
+    assert 0.35 * len(lines) < braces < 0.65 * len(lines)

@@ -76,3 +76,16 @@ def corpus_line(rng: random.Random, max_chars: int = 72) -> str:
             break
         out.append(w)
     return " ".join(out)[:max_chars].strip() or words[0][:max_chars]
+
+
+def bracketed(text: str, rng: random.Random) -> str:
+    """The line with a run of one to three words in brackets, braces as often as the other two together:
+    the prose corpus has none (paragraphs with braces are mostly code), yet sets, citations and
+    placeholders print them, and without examples a `{` reads as `(`."""
+    words = text.split(" ")
+    i = rng.randrange(len(words))
+    j = min(len(words), i + rng.randint(1, 3))
+    opening, closing = rng.choice(["{}", "{}", "()", "[]"])
+    words[i] = opening + words[i]
+    words[j - 1] = words[j - 1] + closing
+    return " ".join(words)

@@ -9,12 +9,14 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from ..recognition.preprocess import normalize_line, pad_batch
 from ..recognition.vocab import Charset
-from .corpus import corpus_line
+from .corpus import bracketed, corpus_line
 from .fonts import Font, by_group
-from .render_line import render_line, render_scanned_print, with_superscript
+from .render_line import render_line, render_scanned_print, with_superscript, worn_commas
 from .text import TextSampler
 
 SUPERSCRIPT_SHARE = 0.15   # of scanned-print lines: a footnote mark or an exponent
+BRACKETED_SHARE = 0.1     # of scanned-print lines: words in braces, brackets or parentheses
+WORN_COMMA_SHARE = 0.3    # of scanned-print lines: commas printed without their tails
 
 
 class LineSynthesizer:
@@ -36,13 +38,17 @@ class LineSynthesizer:
     def sample(self) -> tuple[np.ndarray, str]:
         font = self.rng.choice(self.rng.choice(self.groups))
         if self.rng.random() < self.scanned_print:
-            text = "".join(c for c in corpus_line(self.rng, self.max_chars) if c in font.chars).strip() or "0"
+            text = corpus_line(self.rng, self.max_chars)
+            if self.rng.random() < BRACKETED_SHARE:
+                text = bracketed(text, self.rng)
+            text = "".join(c for c in text if c in font.chars).strip() or "0"
             raised: frozenset[int] = frozenset()
             if self.rng.random() < SUPERSCRIPT_SHARE:
                 marked, marks = with_superscript(text, self.rng)
                 if set(marked) <= font.chars:
                     text, raised = marked, marks
-            img = render_scanned_print(text, font, self.rng, superscripts=raised)
+            printed = worn_commas(text, self.rng) if self.rng.random() < WORN_COMMA_SHARE else text
+            img = render_scanned_print(printed, font, self.rng, superscripts=raised)
             return normalize_line(img, self.height, max_width=2048), text
         text = self.text.line(self.charset.chars, self.max_chars)
         text = "".join(c for c in text if c in font.chars).strip() or "0"

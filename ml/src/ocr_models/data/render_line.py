@@ -243,6 +243,17 @@ def with_superscript(text: str, rng: random.Random) -> tuple[str, frozenset[int]
     return " ".join(words), frozenset(range(start, start + len(mark)))
 
 
+def worn_commas(text: str, rng: random.Random, p: float = 0.5) -> str:
+    """The text as a worn or thinly inked scan prints it: a comma before a space or at the line's end
+    loses its tail with probability p and prints as a full stop. The label keeps the comma, so the
+    recognizer learns to tell the two apart by what follows (lower case after a comma, a capital after a
+    full stop) where the ink cannot. Commas inside numbers (`1,000`) stay as printed."""
+    return "".join(
+        "." if c == "," and text[i + 1: i + 2] in (" ", "") and rng.random() < p else c
+        for i, c in enumerate(text)
+    )
+
+
 def render_scanned_print(text: str, font: Font, rng: random.Random,
                          superscripts: frozenset[int] = frozenset()) -> np.ndarray:
     """A line of a book or paper as an office scanner binarises it at 200-300 dpi (the UW-III look):
