@@ -5,7 +5,7 @@ import torch
 
 from ocr_models.data.text import TextSampler
 from ocr_models.recognition.model import CRNN, CRNNConfig, extend_charset, widen_rnn
-from ocr_models.recognition.vocab import DEFAULT_CHARSET, LATIN_CHARSET, Charset
+from ocr_models.recognition.vocab import DEFAULT_CHARSET, LATIN_CHARSET, SCIENCE_CHARSET, Charset
 
 
 def test_charset_has_printable_ascii_space_and_symbols():
@@ -79,3 +79,24 @@ def test_a_widened_model_reads_as_before_until_trained():
     assert sum(p.numel() for p in wider.parameters()) > sum(p.numel() for p in model.parameters())
     with pytest.raises(ValueError):
         widen_rnn(wider, 24)
+
+
+def test_science_charset_reads_greek_and_inline_mathematics_without_look_alikes():
+    cs = Charset(SCIENCE_CHARSET)
+    assert SCIENCE_CHARSET.startswith(LATIN_CHARSET)              # the latin weights extend to it
+    text = "∆E ≈ 0.5 ± 0.1 eV, σ ≤ 2π, Σ x → ∞, √2 × 3 µm, α ∈ Ω"
+    assert cs.normalize(text) == text and cs.decode(cs.encode(text)) == text
+    # Letters printed like Latin ones are left to the Latin letter; the same glyph under two code points is one class.
+    assert not set("ινουΑΒΕΗΙΚΜΝΟΡΤΥΧΖΔ") & set(SCIENCE_CHARSET)
+    assert cs.normalize("Δt ∑ μm") == "∆t Σ µm"
+
+
+def test_synthetic_formulas_only_with_the_science_charset():
+    ts = TextSampler(random.Random(4))
+    lines = [ts.line(SCIENCE_CHARSET) for _ in range(400)]
+    new = set(SCIENCE_CHARSET[len(LATIN_CHARSET):])
+    with_math = [x for x in lines if set(x) & new]
+    assert 0.1 * len(lines) < len(with_math) < 0.35 * len(lines)   # inline formulas in a share of the lines
+    assert len(set("".join(lines)) & new) >= 30                    # most of the new signs
+    latin = TextSampler(random.Random(4))
+    assert not set("".join(latin.line(LATIN_CHARSET) for _ in range(400))) & new

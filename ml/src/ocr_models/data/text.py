@@ -7,12 +7,15 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
+from ..recognition.vocab import GREEK_LETTERS
+
 # OCRMESH_DICT_DIR replaces /usr/share/dict, e.g. with word lists carried to a machine without the packages.
 DICT_DIR = Path(os.environ.get("OCRMESH_DICT_DIR", "/usr/share/dict"))
 WORD_LISTS = (DICT_DIR / "american-english", DICT_DIR / "words")
 # Word lists of Debian's w* packages (scripts/apt-packages.txt), for lines in other Latin-script languages.
 FOREIGN_WORD_LISTS = ("ngerman", "french", "spanish", "italian", "portuguese", "dutch", "swedish", "danish", "norsk")
 FOREIGN_SHARE = 0.3   # of lines, when the charset has accented letters
+MATH_SHARE = 0.15     # of lines, when the charset has Greek letters: prose with inline formulas
 _FALLBACK_WORDS = (
     "the of and to in is for on that by with from as at this be are or an it was total cash change "
     "invoice receipt date time tax amount price item qty unit page table figure results analysis data"
@@ -254,12 +257,40 @@ class TextSampler:
                 out[i] = rng.choice(["§ ", "© ", "® ", "½ ", f"{rng.randint(1, 99)}° ", f"{rng.randint(1, 999)} µm "]) + out[i]
         return " ".join(out)
 
+    def formula(self) -> str:
+        """An inline formula as a paper prints it: Greek letters, relations and operators among numbers,
+        variables and units."""
+        rng = self.rng
+
+        def v() -> str:
+            return rng.choice([rng.choice(GREEK_LETTERS), rng.choice(string.ascii_letters)])
+
+        def n() -> str:
+            return str(rng.randint(0, 99)) if rng.random() < 0.5 else f"{rng.uniform(0, 10):.{rng.randint(1, 3)}f}"
+
+        return rng.choice([
+            f"{v()} = {n()}", f"{v()} {rng.choice('≤≥≠≈<>=')} {n()}", f"{n()} ± {n()}", f"{n()} × {n()}",
+            f"{v()}{rng.choice('÷·×')}{v()}", f"∆{v()}", f"Σ{v()}", f"√{n()}", f"{v()} → ∞", f"∂{v()}/∂{v()}",
+            f"∫{v()} d{v()}", f"{v()} ∈ {rng.choice(string.ascii_uppercase)}", f"∇{v()}", rng.choice(GREEK_LETTERS),
+            f"{rng.choice(GREEK_LETTERS)}({v()})", f"{n()} {rng.choice(['µm', 'Ω', 'kΩ', '°C', 'ms'])}",
+            f"({rng.choice(GREEK_LETTERS)}, {rng.choice(GREEK_LETTERS)})",
+        ])
+
+    def math_prose(self, n_words: int) -> str:
+        """Prose with one to three inline formulas."""
+        words = self.prose(n_words).split(" ")
+        for _ in range(self.rng.randint(1, 3)):
+            words.insert(self.rng.randint(0, len(words)), self.formula())
+        return " ".join(words)
+
     def line(self, charset: str, max_chars: int = 96) -> str:
         """One random line of 1..max_chars characters."""
         rng = self.rng
         r = rng.random()
         n_words = max(1, int(rng.lognormvariate(1.5, 0.8)))
-        if "é" in charset and rng.random() < FOREIGN_SHARE and load_foreign_words():
+        if "α" in charset and rng.random() < MATH_SHARE:
+            text = self._case(self.math_prose(min(n_words, 14)), "prose")
+        elif "é" in charset and rng.random() < FOREIGN_SHARE and load_foreign_words():
             text = self._case(self.foreign_prose(min(n_words, 18)), "prose")
         elif r < 0.06:
             text = self.random_chars(rng.randint(1, 30), charset)

@@ -1,5 +1,6 @@
-"""The recognizer's character sets: printable ASCII (space included) plus a few common symbols, and the
-same with the letters and symbols of the main Latin-script European languages ("latin")."""
+"""The recognizer's character sets: printable ASCII (space included) plus a few common symbols; the same
+with the letters and symbols of the main Latin-script European languages ("latin"); and that with the
+Greek letters and mathematical signs that papers print inline ("science")."""
 from __future__ import annotations
 
 import string
@@ -12,10 +13,16 @@ DEFAULT_CHARSET = "".join(chr(c) for c in range(32, 127)) + EXTRA_SYMBOLS
 LATIN_LETTERS = "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿœßÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝŸŒ"
 LATIN_SYMBOLS = "§©®µ½«»„"
 LATIN_CHARSET = DEFAULT_CHARSET + LATIN_LETTERS + LATIN_SYMBOLS
-CHARSETS = {"default": DEFAULT_CHARSET, "latin": LATIN_CHARSET}
+# ι ν ο υ are left out: they print like i v o u, and the Latin letters stand for them. The increment sign ∆
+# stands for the capital delta, whose glyph it shares (PDF text of papers has either).
+GREEK_LETTERS = "αβγδεζηθκλξπρστφχψωΓ∆ΘΛΞΠΣΦΨΩ"
+MATH_SYMBOLS = "±×÷·≤≥≠≈∞∂∇√∫∈→"
+SCIENCE_CHARSET = LATIN_CHARSET + GREEK_LETTERS + MATH_SYMBOLS
+CHARSETS = {"default": DEFAULT_CHARSET, "latin": LATIN_CHARSET, "science": SCIENCE_CHARSET}
 
 # Characters outside the charset that have an obvious stand-in inside it.
-_FALLBACKS = {"\u00a0": " ", "\u2010": "-", "\u2011": "-", "\u2212": "-", "\u2026": "...", "\u00b4": "'", "\t": " "}
+_FALLBACKS = {"\u00a0": " ", "\u2010": "-", "\u2011": "-", "\u2212": "-", "\u2026": "...", "\u00b4": "'", "\t": " ",
+              "Δ": "∆", "∑": "Σ", "μ": "µ", "∼": "~", "∗": "*", "′": "'"}
 
 
 class Charset:
