@@ -120,3 +120,30 @@ def test_average_is_the_mean_of_the_weights_and_refuses_different_models(tmp_pat
     save_checkpoint(tmp_path / "wide.pt", kind="recognizer", config=other.to_dict(), model_state=CRNN(other).state_dict())
     assert main(["models", "average", str(paths[0]), str(tmp_path / "wide.pt"), "--out", str(tmp_path / "x.pt")]) == 2
     assert "not the same model" in capsys.readouterr().err and not (tmp_path / "x.pt").exists()
+
+
+def test_weights_with_a_shorter_charset_are_extended_before_they_are_mixed(tmp_path):
+    import torch
+
+    from ocr_models.recognition.model import extend_charset
+    from ocr_models.recognition.vocab import DEFAULT_CHARSET, LATIN_CHARSET
+    from ocr_models.registry import interpolate
+
+    config = CRNNConfig(channels=(4, 8, 8, 16, 16), rnn_hidden=16, rnn_layers=1, dropout=0.0)
+    assert config.charset == DEFAULT_CHARSET and LATIN_CHARSET.startswith(DEFAULT_CHARSET)
+    torch.manual_seed(4)
+    start = CRNN(config)
+    torch.manual_seed(5)
+    learned = CRNN(CRNNConfig.from_dict({**config.to_dict(), "charset": LATIN_CHARSET}))
+    save_checkpoint(tmp_path / "start.pt", kind="recognizer", config=config.to_dict(), model_state=start.state_dict())
+    save_checkpoint(tmp_path / "latin.pt", kind="recognizer", config=learned.config.to_dict(),
+                    model_state=learned.state_dict())
+    mid = load_checkpoint(interpolate(tmp_path / "start.pt", tmp_path / "latin.pt", 0.5, tmp_path / "mid.pt"))
+    grown = extend_charset(start, LATIN_CHARSET).state_dict()
+    assert mid["config"]["charset"] == LATIN_CHARSET
+    for key, value in learned.state_dict().items():
+        if value.is_floating_point():
+            assert torch.allclose(mid["model"][key], (grown[key] + value) / 2)
+    # The other way round (the last checkpoint's charset shorter) is no extension: refused.
+    with pytest.raises(ValueError, match="not the same model"):
+        interpolate(tmp_path / "latin.pt", tmp_path / "start.pt", 0.5, tmp_path / "x.pt")

@@ -29,7 +29,7 @@ FONT_BUDGET = 19 << 20    # bytes of font files
 
 
 def copy_fonts() -> None:
-    fonts = discover_fonts(CHARSETS["latin"])
+    fonts = discover_fonts(CHARSETS["science"])
     train, held_out = split_fonts(fonts)
     size_of = lambda f: Path(f.path).stat().st_size  # noqa: E731
     # Within the budget: the two smallest files of each held-out family (validation) and, per training group,

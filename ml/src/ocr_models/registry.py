@@ -155,11 +155,26 @@ def _weighted_mean(paths: list[Path], weights: list[float], out: Path, verb: str
     kind and config from the last checkpoint, which all must share."""
     ckpts = [load_checkpoint(p) for p in paths]
     last = ckpts[-1]
-    for p, c in zip(paths, ckpts):
-        if c["kind"] != last["kind"] or c["config"] != last["config"]:
-            raise ValueError(f"{p} and {paths[-1]} are not the same model: cannot {verb}")
-    state = {k: sum(w * c["model"][k] for w, c in zip(weights, ckpts)) if v.is_floating_point() else v
+    states = [_in_config_of(c, last, f"{p} and {paths[-1]} are not the same model: cannot {verb}")
+              for p, c in zip(paths, ckpts)]
+    state = {k: sum(w * s[k] for w, s in zip(weights, states)) if v.is_floating_point() else v
              for k, v in last["model"].items()}
     keep = {k: last[k] for k in ("step", "params", "trained_s", "training") if k in last}
     save_checkpoint(out, kind=last["kind"], config=last["config"], model_state=state, **record, **keep)
     return out
+
+
+def _in_config_of(ckpt: dict, target: dict, refusal: str) -> dict:
+    """ckpt's weights shaped as target's model. A recognizer whose charset the target's extends is extended
+    first (it reads exactly as before), so a run that learned more characters can be mixed with its start."""
+    if ckpt["kind"] == target["kind"] and ckpt["config"] == target["config"]:
+        return ckpt["model"]
+    charset = target["config"].get("charset", "")
+    if ckpt["kind"] == target["kind"] == "recognizer" and {**ckpt["config"], "charset": charset} == target["config"] \
+            and charset.startswith(ckpt["config"]["charset"]):
+        from .recognition.model import CRNN, CRNNConfig, extend_charset
+
+        model = CRNN(CRNNConfig.from_dict(ckpt["config"]))
+        model.load_state_dict(ckpt["model"])
+        return extend_charset(model, charset).state_dict()
+    raise ValueError(refusal)
