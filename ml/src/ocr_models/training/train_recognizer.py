@@ -61,8 +61,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="LSTM units per direction (default 128); with --init, more than the weights have widens them "
                         "without changing what they read (widen_rnn)")
     p.add_argument("--charset", choices=sorted(CHARSETS), default=None,
-                   help="characters to read: default (ASCII and a few symbols) or latin (plus the letters and symbols "
-                        "of the main Latin-script European languages); with --init, the model's output layer is "
+                   help="characters to read: default (ASCII and a few symbols), latin (plus the letters and symbols "
+                        "of the main Latin-script European languages) or science (latin plus Greek letters and "
+                        "mathematical signs); with --init, the model's output layer is "
                         "extended to it (default: the charset of the weights, else default)")
     p.add_argument("--scanned-print", type=float, default=0.0, metavar="FRACTION",
                    help="share of synthetic lines that are English prose as a binarised book or paper scan shows it "
