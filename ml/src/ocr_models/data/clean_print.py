@@ -12,7 +12,7 @@ import random
 
 import numpy as np
 
-from .fonts import by_group, discover_fonts
+from .fonts import by_group, discover_fonts, split_fonts
 from .render_line import draw_text_mask
 from .text import RECEIPT_WORDS, TextSampler
 
@@ -43,4 +43,28 @@ def clean_print_lines(charset: str, n: int = 160, seed: int = 20261201) -> list[
         mask = draw_text_mask(text, font, size, rng, small_caps=set())
         margin = size // 3
         lines.append((255 - np.pad(mask, margin), text))
+    return lines
+
+
+def formula_lines(charset: str, n: int = 120, seed: int = 20261205) -> list[tuple[np.ndarray, str]]:
+    """(grey image, text) pairs of clean prose with inline formulas (Greek letters, mathematical signs), each with
+    at least one character beyond the latin charset, printed at 20-44 px in the held-out font families that
+    have those signs: what the science charset adds, in faces the recognizer never trained on."""
+    from ..recognition.vocab import LATIN_CHARSET
+
+    added = set(charset) - set(LATIN_CHARSET)
+    fonts = [f for f in split_fonts(discover_fonts(charset))[1] if len(added & f.chars) >= 0.8 * len(added)]
+    if not added or not fonts:
+        raise ValueError("formula lines need a charset with Greek letters and a held-out font that has them")
+    rng = random.Random(seed)
+    sampler = TextSampler(rng)
+    lines = []
+    while len(lines) < n:
+        font = rng.choice(fonts)
+        text = "".join(c for c in sampler.math_prose(rng.randint(3, 8)) if c in font.chars).strip()
+        if not set(text) & added:
+            continue
+        size = rng.randint(20, 44)
+        mask = draw_text_mask(text, font, size, rng, small_caps=set())
+        lines.append((255 - np.pad(mask, size // 3), text))
     return lines

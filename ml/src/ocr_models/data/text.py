@@ -15,7 +15,7 @@ WORD_LISTS = (DICT_DIR / "american-english", DICT_DIR / "words")
 # Word lists of Debian's w* packages (scripts/apt-packages.txt), for lines in other Latin-script languages.
 FOREIGN_WORD_LISTS = ("ngerman", "french", "spanish", "italian", "portuguese", "dutch", "swedish", "danish", "norsk")
 FOREIGN_SHARE = 0.3   # of lines, when the charset has accented letters
-MATH_SHARE = 0.15     # of lines, when the charset has Greek letters: prose with inline formulas
+MATH_SHARE = 0.25     # of lines, when the charset has Greek letters: prose with inline formulas
 _FALLBACK_WORDS = (
     "the of and to in is for on that by with from as at this be are or an it was total cash change "
     "invoice receipt date time tax amount price item qty unit page table figure results analysis data"

@@ -50,10 +50,12 @@ class CRNN(nn.Module):
         return self.classifier(self.dropout(seq))
 
 
-def extend_charset(model: CRNN, charset: str) -> CRNN:
+def extend_charset(model: CRNN, charset: str, margin: float = 8.0) -> CRNN:
     """The same network reading a larger charset (the old one as its prefix): the old classes keep their
-    weights; a new character starts from the weights of its base letter (é from e, ß from s, « from <)
-    with a much lower bias, so the extended model reads exactly as before until it is trained."""
+    weights; a new character starts from the weights of its base letter or look-alike (é from e, ß from s,
+    « from <, σ from o) with its bias `margin` lower, so the extended model reads exactly as before until it is
+    trained. A smaller margin lets a short fine-tune at a low learning rate bring the new classes in (Adam moves
+    a bias by about the learning rate a step)."""
     old = model.config.charset
     if not charset.startswith(old):
         raise ValueError("the new charset must extend the model's charset (the old one as its prefix)")
@@ -71,7 +73,7 @@ def extend_charset(model: CRNN, charset: str) -> CRNN:
             i = new_set.encode(ch)[0]
             source = old_set.encode(base)[0] if base else 0
             bigger.classifier.weight[i] = w[source]
-            bigger.classifier.bias[i] = b[source] - 8.0
+            bigger.classifier.bias[i] = b[source] - margin
     return bigger
 
 
@@ -123,7 +125,10 @@ def widen_rnn(model: CRNN, rnn_hidden: int, seed: int = 0) -> CRNN:
 _BASE_OVERRIDES = {"ß": "s", "æ": "a", "Æ": "A", "œ": "o", "Œ": "O", "ø": "o", "Ø": "O", "«": "<", "»": ">",
                    "„": '"', "§": "S", "©": "c", "®": "R", "µ": "u", "½": "1",
                    "α": "a", "β": "ß", "γ": "y", "ε": "e", "κ": "k", "ρ": "p", "τ": "t", "χ": "x", "ω": "w", "±": "+",
-                   "×": "x", "·": ".", "≤": "<", "≥": ">", "≠": "=", "≈": "~", "→": "-", "∈": "e"}
+                   "×": "x", "·": ".", "≤": "<", "≥": ">", "≠": "=", "≈": "~", "→": "-", "∈": "e", "δ": "d",
+                   "ζ": "z", "η": "n", "θ": "0", "λ": "A", "ξ": "E", "π": "n", "σ": "o", "φ": "o", "ψ": "y", "Γ": "r",
+                   "∆": "A", "Θ": "O", "Λ": "A", "Ξ": "E", "Π": "n", "Σ": "E", "Φ": "O", "Ψ": "Y", "Ω": "O", "÷": "+",
+                   "∞": "8", "∂": "d", "∇": "V", "√": "v", "∫": "f"}
 
 
 def _base_letter(ch: str, charset: str) -> str | None:

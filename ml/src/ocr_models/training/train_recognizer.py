@@ -65,6 +65,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "of the main Latin-script European languages) or science (latin plus Greek letters and "
                         "mathematical signs); with --init, the model's output layer is "
                         "extended to it (default: the charset of the weights, else default)")
+    p.add_argument("--new-class-margin", type=float, default=8.0, metavar="LOGITS",
+                   help="with --charset extending the weights' charset: how far below its base letter's bias a new "
+                        "character's bias starts (8: the model reads as before for a long run; 3: a short run at a "
+                        "low learning rate can bring the new characters in)")
     p.add_argument("--scanned-print", type=float, default=0.0, metavar="FRACTION",
                    help="share of synthetic lines that are English prose as a binarised book or paper scan shows it "
                         "(data.corpus, render_scanned_print)")
@@ -118,7 +122,7 @@ def train(args: argparse.Namespace) -> Path:
     if source is not None:
         model.load_state_dict(source["model"])
     if ckpt is None and args.charset and CHARSETS[args.charset] != config.charset:
-        model = extend_charset(model, CHARSETS[args.charset])   # --init weights learn more letters
+        model = extend_charset(model, CHARSETS[args.charset], args.new_class_margin)   # --init weights learn more letters
         config = model.config
     if ckpt is None and source is not None and args.rnn_hidden and args.rnn_hidden > config.rnn_hidden:
         model = widen_rnn(model, args.rnn_hidden, seed=args.seed)   # --init weights get more capacity
