@@ -57,6 +57,12 @@ def test_an_extended_model_reads_as_before_until_trained():
     assert torch.equal(old, new[..., : old.shape[-1]]) and torch.equal(old.argmax(-1), new.argmax(-1))
     with pytest.raises(ValueError):
         extend_charset(bigger, DEFAULT_CHARSET + "ü")            # not an extension of its charset
+    near = extend_charset(model, LATIN_CHARSET, margin=3.0).eval()  # a short fine-tune's start: still reads as before
+    with torch.no_grad():
+        assert torch.equal(old.argmax(-1), near(x).argmax(-1))
+    e, u = Charset(LATIN_CHARSET).encode("éu")
+    assert near.classifier.bias[e] == model.classifier.bias[Charset().encode("e")[0]] - 3.0
+    assert torch.equal(near.classifier.weight[e], model.classifier.weight[Charset().encode("e")[0]])
 
 
 def test_synthetic_text_in_other_languages_only_with_the_latin_charset():
@@ -100,3 +106,14 @@ def test_synthetic_formulas_only_with_the_science_charset():
     assert len(set("".join(lines)) & new) >= 30                    # most of the new signs
     latin = TextSampler(random.Random(4))
     assert not set("".join(latin.line(LATIN_CHARSET) for _ in range(400))) & new
+
+
+def test_formula_lines_print_the_added_signs_in_held_out_faces():
+    from ocr_models.data.clean_print import formula_lines
+
+    lines = formula_lines(SCIENCE_CHARSET, n=12)
+    added = set(SCIENCE_CHARSET) - set(LATIN_CHARSET)
+    assert len(lines) == 12 and all(set(text) & added and img.min() < 100 and img.max() == 255 for img, text in lines)
+    assert formula_lines(SCIENCE_CHARSET, n=12)[5][1] == lines[5][1]  # the same lines every time
+    with pytest.raises(ValueError):
+        formula_lines(LATIN_CHARSET, n=2)                         # nothing added: nothing to measure
