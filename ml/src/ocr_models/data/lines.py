@@ -16,7 +16,7 @@ from .text import TextSampler
 
 SUPERSCRIPT_SHARE = 0.15   # of scanned-print lines: a footnote mark or an exponent
 BRACKETED_SHARE = 0.1     # of scanned-print lines: words in braces, brackets or parentheses
-WORN_COMMA_SHARE = 0.3    # of scanned-print lines: commas printed without their tails
+WORN_COMMA_SHARE = 0.6    # of scanned-print lines: commas printed without their tails
 
 
 class LineSynthesizer:

@@ -215,7 +215,7 @@ class TextSampler:
                 tok += end
                 # As in real sentences, a word after a full stop mostly starts with a capital and one after a comma
                 # does not: the context that tells `.` from `,` where a scan leaves a pixel or two between them.
-                sentence_start = end in ".?!" and rng.random() < 0.9
+                sentence_start = end in ".?!" and rng.random() < 0.97
             out.append(tok)
         if rng.random() < 0.1:
             out[-1] = out[-1] + "-"  # a word broken across lines
