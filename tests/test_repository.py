@@ -37,3 +37,28 @@ def test_every_model_version_has_a_card_and_the_current_ones_are_stored_versions
 def test_torch_is_pinned_to_the_cpu_build():
     pins = (REPO / "constraints.txt").read_text().splitlines()
     assert "torch==2.13.0" in pins
+
+
+def test_gpu_slim_tree_fits_the_device_limit_and_restores_the_index(tmp_path):
+    """A borrowed GPU machine takes 64 MiB of working tree and carried files; .gpu/ alone is about 49 MiB."""
+    import subprocess
+
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
+
+    def slim(*args: str) -> str:
+        return subprocess.run(["bash", str(REPO / "scripts/gpu/slim-tree.sh"), *args], cwd=clone, check=True,
+                              capture_output=True, text=True).stdout
+
+    def git(*args: str) -> list[str]:
+        return subprocess.run(["git", *args], cwd=clone, check=True, capture_output=True, text=True).stdout.split()
+
+    tracked = git("ls-files")
+    init = "models/checkpoints/recognizer-v2o.pt"
+    slim("on", init)
+    travels = git("ls-files") + git("ls-files", "--others", "--exclude-standard")
+    assert [f for f in travels if f.startswith("models/")] == [init]
+    assert sum((clone / f).stat().st_size for f in travels if (clone / f).is_file()) < 15 << 20
+    assert (clone / "models/recognizer.onnx").exists()   # hidden from git, not deleted
+    slim("off")
+    assert git("ls-files") == tracked and git("status", "--porcelain") == []
