@@ -57,7 +57,7 @@ def formula_lines(charset: str, n: int = 120, seed: int = 20261205) -> list[tupl
     if not added or not fonts:
         raise ValueError("formula lines need a charset with Greek letters and a held-out font that has them")
     rng = random.Random(seed)
-    sampler = TextSampler(rng)
+    sampler = TextSampler(rng)   # its prose: a change to TextSampler.prose changes these lines (score both again)
     lines = []
     while len(lines) < n:
         font = rng.choice(fonts)
