@@ -207,3 +207,19 @@ def test_bracketed_lines_close_what_they_open_and_favour_braces():
         assert x.count(opening) == 1 and x.index({"{": "}", "(": ")", "[": "]"}[opening]) > x.index(opening)
     braces = sum("{" in x for x in lines)
     assert 0.35 * len(lines) < braces < 0.65 * len(lines)
+
+
+def test_em_dashes_replace_ascii_dashes_and_keep_the_words():
+    from ocr_models.data.corpus import em_dashes
+
+    rng = random.Random(3)
+    assert em_dashes("the value -- if any - is kept", rng).replace(" ", "").replace("—", " ").split() \
+        == ["thevalue", "ifany", "iskept"]
+    lines = [em_dashes("a line of plain words", rng) for _ in range(200)]
+    for x in lines:
+        assert x.count("—") == 1 and "-" not in x
+        assert x.replace(" — ", " ").replace("—", " ") == "a line of plain words"
+    closed = sum(" — " not in x for x in lines)
+    assert 0.3 * len(lines) < closed < 0.7 * len(lines)
+    assert em_dashes("word", rng) == "word"   # nothing to join
+    assert em_dashes("well-known pre-war", rng).count("-") == 2   # hyphens inside words stay

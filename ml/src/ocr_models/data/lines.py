@@ -9,7 +9,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from ..recognition.preprocess import normalize_line, pad_batch
 from ..recognition.vocab import Charset
-from .corpus import bracketed, corpus_line
+from .corpus import bracketed, corpus_line, em_dashes
 from .fonts import Font, by_group
 from .render_line import render_line, render_scanned_print, with_superscript, worn_commas
 from .text import TextSampler
@@ -17,6 +17,7 @@ from .text import TextSampler
 SUPERSCRIPT_SHARE = 0.15   # of scanned-print lines: a footnote mark or an exponent
 BRACKETED_SHARE = 0.1     # of scanned-print lines: words in braces, brackets or parentheses
 WORN_COMMA_SHARE = 0.6    # of scanned-print lines: commas printed without their tails
+EM_DASH_SHARE = 0.15      # of scanned-print lines: dashes set as em dashes
 
 
 class LineSynthesizer:
@@ -41,6 +42,8 @@ class LineSynthesizer:
             text = corpus_line(self.rng, self.max_chars)
             if self.rng.random() < BRACKETED_SHARE:
                 text = bracketed(text, self.rng)
+            if self.rng.random() < EM_DASH_SHARE and "—" in font.chars:
+                text = em_dashes(text, self.rng)
             text = "".join(c for c in text if c in font.chars).strip() or "0"
             raised: frozenset[int] = frozenset()
             if self.rng.random() < SUPERSCRIPT_SHARE:
