@@ -9,28 +9,23 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
+
+from .ports import free_port
 
 SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"   # the real script: the /usr/sbin wrapper switches user
 CTL = "/usr/lib/rabbitmq/bin/rabbitmqctl"
 COOKIE_HOME = "/var/lib/rabbitmq"                   # the node uses the machine's Erlang cookie, as rabbitmqctl does
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PrivateBroker:
     def __init__(self, folder: Path):
         self.folder = folder
         self.node = f"ocrmesh-test-{secrets.token_hex(3)}@localhost"
-        self.port = _free_port()
-        self.dist_port = _free_port()
+        self.port = free_port()
+        self.dist_port = free_port()
         self.proc: subprocess.Popen | None = None
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / "plugins").write_text("[].\n")

@@ -11,7 +11,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 from ocrmesh.paths import default_evaldata
 
 from .broker import PrivateBroker
+from .ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -31,12 +31,6 @@ EVALDATA = default_evaldata()
 SERVICES = ("detection", "recognition", "image-store", "gateway")
 MODULES = {"detection": "ocr_detection.main", "recognition": "ocr_recognition.main",
            "image-store": "ocr_imagestore.main", "gateway": "ocr_gateway.main"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2, what: str = "condition"):

@@ -36,3 +36,17 @@ def test_queues_count_as_empty_only_when_every_expected_queue_is_listed_and_empt
     assert not harness.queues_empty({"q": (0, 0)}, expected)            # a queue missing
     assert not harness.queues_empty({"q": (0, 1), "q.dlq": (0, 0)}, expected)   # one unacknowledged
     assert not harness.queues_empty({"q": (0, 0), "q.dlq": (2, 0)}, expected)   # dead letters
+
+
+def test_free_ports_come_from_below_the_ephemeral_range_and_can_be_bound():
+    """Outgoing connections take ports from the ephemeral range, so a port chosen there can be gone by the
+    time a service binds it (an `Address already in use` gateway in CI, 2026-12-05)."""
+    import socket
+    from pathlib import Path
+
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    ports = {harness.free_port() for _ in range(20)}
+    assert len(ports) > 1 and all(1024 <= p < low for p in ports)
+    for port in ports:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", port))
