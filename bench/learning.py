@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,17 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ocr_models.checkpoint import load_checkpoint
+from reliability.ports import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = REPO / ".venv" / "bin"
 SROIE = REPO.parent / "shared" / "trainingdata" / "sroie" / "manifest.jsonl"
 DATABASE_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/ocrmesh_learn"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def box_iou(a, b) -> float:

@@ -18,13 +18,14 @@ def free_port() -> int:
     from that range, so an outgoing connection (to the broker, the database) can take it before the service
     it was meant for binds it: up.py starts the gateway seconds after choosing its port."""
     high = _ephemeral_low()
+    low = max(1024, high - 10000)
     rng = random.SystemRandom()
     for _ in range(500):
-        port = rng.randrange(max(1024, high - 10000), high)
+        port = rng.randrange(low, high)
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    raise RuntimeError(f"no free port in {max(1024, high - 10000)}..{high - 1}")
+    raise RuntimeError(f"no free port in {low}..{high - 1}")

@@ -1,4 +1,5 @@
 import random
+import re
 
 import numpy as np
 import pytest
@@ -133,6 +134,7 @@ def test_synthesizer_mixes_in_scanned_print_at_the_share_asked(fonts, monkeypatc
     real = lines_module.render_scanned_print
     monkeypatch.setattr(lines_module, "render_scanned_print", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
     monkeypatch.setattr(lines_module, "WORN_COMMA_SHARE", 0.0)
+    monkeypatch.setattr(lines_module, "HEADING_SHARE", 0.0)   # headings are labelled in capitals
     train, _ = split_fonts(fonts)
     synth = LineSynthesizer(train, Charset(DEFAULT_CHARSET), seed=3, scanned_print=0.3)
     samples = [synth.sample() for _ in range(200)]
@@ -184,6 +186,7 @@ def test_worn_commas_print_as_full_stops_and_keep_their_label(fonts, monkeypatch
     real = lines_module.render_scanned_print
     monkeypatch.setattr(lines_module, "render_scanned_print", lambda *a, **k: printed.append(a[0]) or real(*a, **k))
     monkeypatch.setattr(lines_module, "WORN_COMMA_SHARE", 1.0)
+    monkeypatch.setattr(lines_module, "HEADING_SHARE", 0.0)
     synth = LineSynthesizer(split_fonts(fonts)[0], Charset(DEFAULT_CHARSET), seed=8, scanned_print=1.0)
     labels = [synth.sample()[1] for _ in range(150)]
     worn = 0
@@ -223,3 +226,36 @@ def test_em_dashes_replace_ascii_dashes_and_keep_the_words():
     assert 0.3 * len(lines) < closed < 0.7 * len(lines)
     assert em_dashes("word", rng) == "word"   # nothing to join
     assert em_dashes("well-known pre-war", rng).count("-") == 2   # hyphens inside words stay
+
+
+def test_headings_are_short_capitalised_runs_of_the_line_without_its_punctuation():
+    from ocr_models.data.corpus import heading
+
+    rng = random.Random(11)
+    line = "of the magnetic field, as Kulik showed (1962); the results agree."
+    source = set(line.replace(",", "").replace("(", "").replace(")", "").replace(";", "").replace(".", "").split())
+    for _ in range(100):
+        h = heading(line, rng)
+        words = [w for w in h.split() if not re.fullmatch(r"[A-Z]\.", w)]   # leave out the initials
+        assert 2 <= len(words) <= 6
+        assert not set(",;()") & set(h)
+        assert words[0][0].isupper() or words[0][0].isdigit()
+        assert {w.lower() for w in words} <= {w.lower() for w in source}
+
+
+def test_a_line_wholly_in_small_capitals_is_labelled_in_capitals(fonts):
+    font = next((f for f in fonts if "Libertine" in f.family), fonts[0])
+    small, label = render_line_module.all_small_caps("B. N. Semenov and Kulik", font)
+    assert label == "B. N. SEMENOV AND KULIK"
+    assert all("B. N. Semenov and Kulik"[i].islower() for i in small) and len(small) == 13
+
+
+def test_the_synthesizer_labels_small_capital_headings_in_capitals(fonts, monkeypatch):
+    from ocr_models.data import lines as lines_module
+
+    train, _ = split_fonts(fonts)
+    monkeypatch.setattr(lines_module, "HEADING_SHARE", 1.0)
+    synth = lines_module.LineSynthesizer(train, Charset(), seed=4, scanned_print=1.0)
+    labels = [synth.sample()[1] for _ in range(20)]
+    assert all(not any(c.islower() for c in label) for label in labels)
+    assert sum(any(c.isupper() for c in label) for label in labels) == 20

@@ -12,8 +12,8 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +22,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "bench"))
+from reliability.ports import free_port  # noqa: E402
+
 ROOT = os.environ.get("CONTAINERS_ROOT", "/var/lib/ocrmesh/containers")
 RUNROOT = os.environ.get("RUNROOT", "/tmp/ocrmesh-containers-run")
 STORE = ["--storage-driver", "vfs", "--root", ROOT, "--runroot", RUNROOT]
@@ -42,12 +45,6 @@ def image(name: str) -> str:
 
 def podman(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([*PODMAN, *args], capture_output=True, text=True, check=check, timeout=timeout)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(url: str, timeout: float = 10) -> tuple[int, bytes]:

@@ -26,17 +26,12 @@ from fastapi import FastAPI, File, UploadFile
 from PIL import Image
 
 from ocr_common.messages import declare_queue
+from reliability.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 RABBITMQ_HOST, RABBITMQ_PORT = "127.0.0.1", 5672
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class FreezableProxy:

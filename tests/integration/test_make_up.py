@@ -12,15 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 from reliability.harness import uvicorn_workers
+from reliability.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def port_open(port: int) -> bool:

@@ -102,3 +102,23 @@ def em_dashes(text: str, rng: random.Random) -> str:
         i = rng.randrange(len(words) - 1)
         words[i: i + 2] = [words[i] + dash + words[i + 1]]
     return " ".join(words)
+
+
+def heading(text: str, rng: random.Random) -> str:
+    """Two to six words of the line as a heading, running head or byline sets them: capitalised (each word or
+    the first), without the sentence's punctuation, sometimes after initials (`B. N. Semenov and ...`).
+    Printed in small capitals, such a line is transcribed in capitals (uw3's bylines, old books' running
+    heads), unlike a run of small capitals inside a line of lower-case text (see `render_line.small_caps_letters`)."""
+    words = [w.strip(".,;:!?\"'()[]{}") for w in text.split()]
+    words = [w for w in words if w] or ["heading"]
+    n = rng.randint(2, 6)
+    start = rng.randint(0, max(0, len(words) - n))
+    words = words[start: start + n]
+    if rng.random() < 0.6:
+        words = [w[:1].upper() + w[1:] for w in words]
+    else:
+        words[0] = words[0][:1].upper() + words[0][1:]
+    if rng.random() < 0.3:
+        initials = [f"{rng.choice('ABCDEFGHIJKLMNOPRSTVW')}." for _ in range(rng.randint(1, 2))]
+        words = initials + words
+    return " ".join(words)

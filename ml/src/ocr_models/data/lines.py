@@ -9,15 +9,16 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from ..recognition.preprocess import normalize_line, pad_batch
 from ..recognition.vocab import Charset
-from .corpus import bracketed, corpus_line, em_dashes
+from .corpus import bracketed, corpus_line, em_dashes, heading
 from .fonts import Font, by_group
-from .render_line import render_line, render_scanned_print, with_superscript, worn_commas
+from .render_line import all_small_caps, render_line, render_scanned_print, with_superscript, worn_commas
 from .text import TextSampler
 
 SUPERSCRIPT_SHARE = 0.15   # of scanned-print lines: a footnote mark or an exponent
 BRACKETED_SHARE = 0.1     # of scanned-print lines: words in braces, brackets or parentheses
 WORN_COMMA_SHARE = 0.6    # of scanned-print lines: commas printed without their tails
 EM_DASH_SHARE = 0.15      # of scanned-print lines: dashes set as em dashes
+HEADING_SHARE = 0.04      # of scanned-print lines: a heading or byline wholly in small capitals, labelled in capitals
 
 
 class LineSynthesizer:
@@ -40,6 +41,11 @@ class LineSynthesizer:
         font = self.rng.choice(self.rng.choice(self.groups))
         if self.rng.random() < self.scanned_print:
             text = corpus_line(self.rng, self.max_chars)
+            if self.rng.random() < HEADING_SHARE:
+                text = "".join(c for c in heading(text, self.rng) if c in font.chars).strip() or "0"
+                small, label = all_small_caps(text, font)
+                img = render_scanned_print(text, font, self.rng, small_caps=small)
+                return normalize_line(img, self.height, max_width=2048), label
             if self.rng.random() < BRACKETED_SHARE:
                 text = bracketed(text, self.rng)
             if self.rng.random() < EM_DASH_SHARE and "—" in font.chars:

@@ -39,6 +39,13 @@ def small_caps_letters(text: str, rng: random.Random, p: float | None = None) ->
     return {i for i in range(a, b) if text[i].islower() and len(text[i].upper()) == 1}
 
 
+def all_small_caps(text: str, font: Font) -> tuple[set[int], str]:
+    """A line set wholly in small capitals (a heading, a byline): the indices of its lower-case letters the
+    font has capitals for, and the label a transcription gives it, those letters in capitals."""
+    small = {i for i, c in enumerate(text) if c.islower() and len(c.upper()) == 1 and c.upper() in font.chars}
+    return small, "".join(c.upper() if i in small else c for i, c in enumerate(text))
+
+
 def draw_text_mask(text: str, font: Font, size: int, rng: random.Random,
                     small_caps: set[int] | None = None, superscripts: frozenset[int] = frozenset()) -> np.ndarray:
     """Text as an 8-bit coverage mask (255 = ink), cropped to the line's full ascent/descent.
@@ -254,14 +261,15 @@ def worn_commas(text: str, rng: random.Random, p: float = 0.5) -> str:
     )
 
 
-def render_scanned_print(text: str, font: Font, rng: random.Random,
-                         superscripts: frozenset[int] = frozenset()) -> np.ndarray:
+def render_scanned_print(text: str, font: Font, rng: random.Random, superscripts: frozenset[int] = frozenset(),
+                         small_caps: set[int] | None = None) -> np.ndarray:
     """A line of a book or paper as an office scanner binarises it at 200-300 dpi (the UW-III look):
     black on white, tight crop, a fraction of a degree of skew, and a threshold that thins, thickens,
-    breaks or merges strokes, so a comma's tail may be one or two pixels."""
+    breaks or merges strokes, so a comma's tail may be one or two pixels.
+    small_caps: as for `draw_text_mask` (default: a random run)."""
     nrng = np.random.default_rng(rng.getrandbits(32))
     size = rng.randint(24, 48)
-    mask = draw_text_mask(text, font, size, rng, superscripts=superscripts).astype(np.float32) / 255.0
+    mask = draw_text_mask(text, font, size, rng, small_caps, superscripts).astype(np.float32) / 255.0
     h, w = mask.shape
     margin = [int(rng.uniform(0.0, 0.3) * h) for _ in range(4)]   # top, bottom, left, right
     canvas = np.zeros((h + margin[0] + margin[1], w + margin[2] + margin[3]), np.float32)
