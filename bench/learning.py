@@ -24,8 +24,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ocr_models.checkpoint import load_checkpoint
 from reliability.ports import free_port
+
+from ocr_models.checkpoint import load_checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = REPO / ".venv" / "bin"

@@ -24,9 +24,9 @@ import sqlalchemy as sa
 import uvicorn
 from fastapi import FastAPI, File, UploadFile
 from PIL import Image
+from reliability.ports import free_port
 
 from ocr_common.messages import declare_queue
-from reliability.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
