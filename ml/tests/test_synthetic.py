@@ -259,3 +259,42 @@ def test_the_synthesizer_labels_small_capital_headings_in_capitals(fonts, monkey
     labels = [synth.sample()[1] for _ in range(20)]
     assert all(not any(c.islower() for c in label) for label in labels)
     assert sum(any(c.isupper() for c in label) for label in labels) == 20
+
+
+def test_curly_quotes_open_at_a_word_start_and_close_elsewhere():
+    from ocr_models.data.corpus import curly_quotes
+
+    assert curly_quotes("He said \"it's the 'end'\" and (\"so\"), the 90's") \
+        == "He said “it’s the ‘end’” and (“so”), the 90’s"
+    assert curly_quotes("no quotes here") == "no quotes here"
+
+
+def test_thin_spaces_sit_before_closing_punctuation_and_inside_quotes(fonts):
+    from ocr_models.data.render_line import thin_spaces
+
+    text = "state: by his “human face”; up? no ; space"
+    gaps = thin_spaces(text, random.Random(2))
+    assert sorted(text[i] for i in gaps) == sorted(":h”;?")   # not the `;` that already has a space
+    assert all(0.1 <= g <= 0.3 for g in gaps.values())
+    font = next((f for f in fonts if "Libertine" in f.family), fonts[0])
+    plain = render_line_module.draw_text_mask(text, font, 30, random.Random(0), small_caps=set())
+    spaced = render_line_module.draw_text_mask(text, font, 30, random.Random(0), small_caps=set(), gaps=gaps)
+    assert spaced.shape[1] - plain.shape[1] >= 0.8 * sum(gaps.values()) * 30   # the gaps are printed
+
+
+def test_the_synthesizer_leaves_thin_spaces_out_of_the_label(fonts, monkeypatch):
+    from ocr_models.data import lines as lines_module
+
+    printed = []
+    real = lines_module.render_scanned_print
+    monkeypatch.setattr(lines_module, "render_scanned_print", lambda *a, **k: printed.append((a[0], k["gaps"])) or real(*a, **k))
+    for share in ("THIN_SPACE_SHARE", "CURLY_QUOTE_SHARE"):
+        monkeypatch.setattr(lines_module, share, 1.0)
+    for share in ("WORN_COMMA_SHARE", "HEADING_SHARE"):
+        monkeypatch.setattr(lines_module, share, 0.0)
+    synth = LineSynthesizer(split_fonts(fonts)[0], Charset(DEFAULT_CHARSET), seed=12, scanned_print=1.0)
+    labels = [synth.sample()[1] for _ in range(300)]
+    assert sum(bool(gaps) for _, gaps in printed) > 10
+    for (shown, gaps), label in zip(printed, labels):
+        assert shown == label and " ;" not in label and " :" not in label.replace(" : ", "")
+    assert "'" not in "".join(labels) and '"' not in "".join(labels)   # typeset quotes only

@@ -122,3 +122,18 @@ def heading(text: str, rng: random.Random) -> str:
         initials = [f"{rng.choice('ABCDEFGHIJKLMNOPRSTVW')}." for _ in range(rng.randint(1, 2))]
         words = initials + words
     return " ".join(words)
+
+
+def curly_quotes(text: str) -> str:
+    """The line with typeset quotation marks and apostrophes (`“ ” ‘ ’`) for the corpus's ASCII ones, as books and
+    papers print them: an opening mark at a word's start, a closing one (and the apostrophe) elsewhere."""
+    out = []
+    for i, c in enumerate(text):
+        opening = i == 0 or text[i - 1] in " ([{"
+        if c == '"':
+            out.append("“" if opening else "”")
+        elif c == "'":
+            out.append("‘" if opening and text[i + 1: i + 2].isalpha() else "’")
+        else:
+            out.append(c)
+    return "".join(out)

@@ -9,9 +9,10 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from ..recognition.preprocess import normalize_line, pad_batch
 from ..recognition.vocab import Charset
-from .corpus import bracketed, corpus_line, em_dashes, heading
+from .corpus import bracketed, corpus_line, curly_quotes, em_dashes, heading
 from .fonts import Font, by_group
-from .render_line import all_small_caps, render_line, render_scanned_print, with_superscript, worn_commas
+from .render_line import (all_small_caps, render_line, render_scanned_print, thin_spaces, with_superscript,
+                          worn_commas)
 from .text import TextSampler
 
 SUPERSCRIPT_SHARE = 0.15   # of scanned-print lines: a footnote mark or an exponent
@@ -19,6 +20,8 @@ BRACKETED_SHARE = 0.1     # of scanned-print lines: words in braces, brackets or
 WORN_COMMA_SHARE = 0.6    # of scanned-print lines: commas printed without their tails
 EM_DASH_SHARE = 0.15      # of scanned-print lines: dashes set as em dashes
 HEADING_SHARE = 0.04      # of scanned-print lines: a heading or byline wholly in small capitals, labelled in capitals
+CURLY_QUOTE_SHARE = 0.5   # of scanned-print lines: typeset quotation marks and apostrophes for the ASCII ones
+THIN_SPACE_SHARE = 0.25   # of scanned-print lines: an old book's thin spaces before ; : ? ! and inside quotes
 
 
 class LineSynthesizer:
@@ -50,6 +53,8 @@ class LineSynthesizer:
                 text = bracketed(text, self.rng)
             if self.rng.random() < EM_DASH_SHARE and "—" in font.chars:
                 text = em_dashes(text, self.rng)
+            if self.rng.random() < CURLY_QUOTE_SHARE:
+                text = curly_quotes(text)
             text = "".join(c for c in text if c in font.chars).strip() or "0"
             raised: frozenset[int] = frozenset()
             if self.rng.random() < SUPERSCRIPT_SHARE:
@@ -57,7 +62,8 @@ class LineSynthesizer:
                 if set(marked) <= font.chars:
                     text, raised = marked, marks
             printed = worn_commas(text, self.rng) if self.rng.random() < WORN_COMMA_SHARE else text
-            img = render_scanned_print(printed, font, self.rng, superscripts=raised)
+            gaps = thin_spaces(text, self.rng) if self.rng.random() < THIN_SPACE_SHARE else None
+            img = render_scanned_print(printed, font, self.rng, superscripts=raised, gaps=gaps)
             return normalize_line(img, self.height, max_width=2048), text
         text = self.text.line(self.charset.chars, self.max_chars)
         text = "".join(c for c in text if c in font.chars).strip() or "0"
