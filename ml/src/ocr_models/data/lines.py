@@ -11,8 +11,7 @@ from ..recognition.preprocess import normalize_line, pad_batch
 from ..recognition.vocab import Charset
 from .corpus import bracketed, corpus_line, curly_quotes, em_dashes, heading
 from .fonts import Font, by_group
-from .render_line import (all_small_caps, render_line, render_scanned_print, thin_spaces, with_superscript,
-                          worn_commas)
+from .render_line import all_small_caps, render_line, render_scanned_print, thin_spaces, with_superscript, worn_commas
 from .text import TextSampler
 
 SUPERSCRIPT_SHARE = 0.15   # of scanned-print lines: a footnote mark or an exponent
