@@ -54,7 +54,7 @@ def test_gpu_slim_tree_fits_the_device_limit_and_restores_the_index(tmp_path):
         return subprocess.run(["git", *args], cwd=clone, check=True, capture_output=True, text=True).stdout.split()
 
     tracked = git("ls-files")
-    init = "models/checkpoints/recognizer-v2r.pt"
+    init = "models/recognizer.pt"
     slim("on", init)
     travels = git("ls-files") + git("ls-files", "--others", "--exclude-standard")
     assert [f for f in travels if f.startswith("models/")] == [init]
