@@ -23,6 +23,11 @@ CURLY_QUOTE_SHARE = 0.5   # of scanned-print lines: typeset quotation marks and 
 THIN_SPACE_SHARE = 0.25   # of scanned-print lines: an old book's thin spaces before ; : ? ! and inside quotes
 
 
+def _printable(text: str, font: Font) -> str:
+    """The text without the characters the font cannot print (never empty: a label needs a character)."""
+    return "".join(c for c in text if c in font.chars).strip() or "0"
+
+
 class LineSynthesizer:
     """Draws (normalised image, text) pairs; fonts are sampled by family group, then by file.
     scanned_print: the share of lines that are real prose as a binarised scan of a book or paper shows it."""
@@ -44,7 +49,7 @@ class LineSynthesizer:
         if self.rng.random() < self.scanned_print:
             text = corpus_line(self.rng, self.max_chars)
             if self.rng.random() < HEADING_SHARE:
-                text = "".join(c for c in heading(text, self.rng) if c in font.chars).strip() or "0"
+                text = _printable(heading(text, self.rng), font)
                 small, label = all_small_caps(text, font)
                 img = render_scanned_print(text, font, self.rng, small_caps=small)
                 return normalize_line(img, self.height, max_width=2048), label
@@ -54,7 +59,7 @@ class LineSynthesizer:
                 text = em_dashes(text, self.rng)
             if self.rng.random() < CURLY_QUOTE_SHARE:
                 text = curly_quotes(text)
-            text = "".join(c for c in text if c in font.chars).strip() or "0"
+            text = _printable(text, font)
             raised: frozenset[int] = frozenset()
             if self.rng.random() < SUPERSCRIPT_SHARE:
                 marked, marks = with_superscript(text, self.rng)
@@ -65,7 +70,7 @@ class LineSynthesizer:
             img = render_scanned_print(printed, font, self.rng, superscripts=raised, gaps=gaps)
             return normalize_line(img, self.height, max_width=2048), text
         text = self.text.line(self.charset.chars, self.max_chars)
-        text = "".join(c for c in text if c in font.chars).strip() or "0"
+        text = _printable(text, font)
         img = render_line(text, font, self.rng, neighbour_text=self.text.line(self.charset.chars))
         return normalize_line(img, self.height, max_width=2048), text
 
