@@ -135,6 +135,7 @@ def test_synthesizer_mixes_in_scanned_print_at_the_share_asked(fonts, monkeypatc
     monkeypatch.setattr(lines_module, "render_scanned_print", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
     monkeypatch.setattr(lines_module, "WORN_COMMA_SHARE", 0.0)
     monkeypatch.setattr(lines_module, "HEADING_SHARE", 0.0)   # headings are labelled in capitals
+    monkeypatch.setattr(lines_module, "LISTING_SHARE", 0.0)   # and listings with their runs of spaces closed up
     train, _ = split_fonts(fonts)
     synth = LineSynthesizer(train, Charset(DEFAULT_CHARSET), seed=3, scanned_print=0.3)
     samples = [synth.sample() for _ in range(200)]
@@ -187,6 +188,7 @@ def test_worn_commas_print_as_full_stops_and_keep_their_label(fonts, monkeypatch
     monkeypatch.setattr(lines_module, "render_scanned_print", lambda *a, **k: printed.append(a[0]) or real(*a, **k))
     monkeypatch.setattr(lines_module, "WORN_COMMA_SHARE", 1.0)
     monkeypatch.setattr(lines_module, "HEADING_SHARE", 0.0)
+    monkeypatch.setattr(lines_module, "LISTING_SHARE", 0.0)
     synth = LineSynthesizer(split_fonts(fonts)[0], Charset(DEFAULT_CHARSET), seed=8, scanned_print=1.0)
     labels = [synth.sample()[1] for _ in range(150)]
     worn = 0
@@ -290,7 +292,7 @@ def test_the_synthesizer_leaves_thin_spaces_out_of_the_label(fonts, monkeypatch)
     monkeypatch.setattr(lines_module, "render_scanned_print", lambda *a, **k: printed.append((a[0], k["gaps"])) or real(*a, **k))
     for share in ("THIN_SPACE_SHARE", "CURLY_QUOTE_SHARE"):
         monkeypatch.setattr(lines_module, share, 1.0)
-    for share in ("WORN_COMMA_SHARE", "HEADING_SHARE"):
+    for share in ("WORN_COMMA_SHARE", "HEADING_SHARE", "LISTING_SHARE"):
         monkeypatch.setattr(lines_module, share, 0.0)
     synth = LineSynthesizer(split_fonts(fonts)[0], Charset(DEFAULT_CHARSET), seed=12, scanned_print=1.0)
     labels = [synth.sample()[1] for _ in range(300)]
@@ -299,3 +301,40 @@ def test_the_synthesizer_leaves_thin_spaces_out_of_the_label(fonts, monkeypatch)
         assert shown == label                                              # the gaps are not characters
         assert all(label[i] in ";:?!”" or label[i - 1] == "“" for i in gaps or {})
     assert "'" not in "".join(labels) and '"' not in "".join(labels)   # typeset quotes only
+
+
+def test_listing_lines_are_numbered_upper_case_statements_with_runs_of_dots():
+    from ocr_models.data.listing import listing_line
+
+    rng = random.Random(7)
+    lines = [listing_line(rng) for _ in range(400)]
+    assert all(not any(c.islower() for c in line) and 0 < len(line) <= 72 for line in lines)
+    numbered = [line for line in lines if re.match(r"\d+ [A-Z]", line)]
+    assert len(numbered) > 300 and sum(line.startswith("0") for line in numbered) > 60   # zero-padded, as printers show them
+    assert sum(bool(re.search(r",\.{3,5},", line)) for line in lines) > 5                  # `1,2,...,N`
+    assert sum("=" in line for line in lines) > 80 and sum('"' in line for line in lines) > 10
+
+
+def test_the_synthesizer_prints_listings_in_monospaced_faces_and_closes_up_their_spaces(fonts, monkeypatch):
+    from ocr_models.data import lines as lines_module
+    from ocr_models.data.fonts import is_monospace
+
+    printed = []
+    real = lines_module.render_scanned_print
+    monkeypatch.setattr(lines_module, "render_scanned_print",
+                        lambda *a, **k: printed.append((a[0], a[1], k["dots"])) or real(*a, **k))
+    monkeypatch.setattr(lines_module, "LISTING_SHARE", 1.0)
+    synth = LineSynthesizer(split_fonts(fonts)[0], Charset(DEFAULT_CHARSET), seed=5, scanned_print=1.0)
+    labels = [synth.sample()[1] for _ in range(60)]
+    assert all(is_monospace(font) for _, font, _ in printed)
+    assert 15 < sum(dots for _, _, dots in printed) < 45                  # about half from a dot-matrix printer
+    assert any("  " in shown for shown, _, _ in printed)                  # columns are printed apart
+    assert all(label == " ".join(shown.split()) for (shown, _, _), label in zip(printed, labels))
+
+
+def test_dot_matrix_print_keeps_ink_only_on_a_grid_of_dots(fonts):
+    font = next(f for f in split_fonts(fonts)[0] if f.family == "DejaVu Sans Mono")
+    solid = render_line_module.draw_text_mask("REM 1,2,...,N", font, 40, random.Random(0), small_caps=set()) / 255.0
+    dotted = render_line_module.dot_matrix(solid.astype(np.float32), 4)
+    assert dotted.shape == solid.shape and 0.2 < dotted.sum() / solid.sum() < 0.9   # thinner, not gone
+    assert (dotted[solid == 0] > 0.5).mean() < 0.02                                 # no ink where there was none

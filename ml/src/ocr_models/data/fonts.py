@@ -96,3 +96,12 @@ def by_group(fonts) -> dict[str, list[Font]]:
     for f in fonts:
         groups.setdefault(f.group, []).append(f)
     return groups
+
+
+def is_monospace(font: Font) -> bool:
+    """Whether every character takes the same width (`i`, `M`, `.` and `W` measured), as a line printer's."""
+    from PIL import ImageFont
+
+    face = ImageFont.truetype(font.path, 40)
+    widths = {face.getlength(c) for c in "iM.W"}
+    return max(widths) - min(widths) < 0.5

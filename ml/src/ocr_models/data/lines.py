@@ -10,7 +10,8 @@ from torch.utils.data import IterableDataset, get_worker_info
 from ..recognition.preprocess import normalize_line, pad_batch
 from ..recognition.vocab import Charset
 from .corpus import bracketed, corpus_line, curly_quotes, em_dashes, heading
-from .fonts import Font, by_group
+from .fonts import Font, by_group, is_monospace
+from .listing import listing_line
 from .render_line import all_small_caps, render_line, render_scanned_print, thin_spaces, with_superscript, worn_commas
 from .text import TextSampler
 
@@ -21,6 +22,8 @@ EM_DASH_SHARE = 0.15      # of scanned-print lines: dashes set as em dashes
 HEADING_SHARE = 0.04      # of scanned-print lines: a heading or byline wholly in small capitals, labelled in capitals
 CURLY_QUOTE_SHARE = 0.5   # of scanned-print lines: typeset quotation marks and apostrophes for the ASCII ones
 THIN_SPACE_SHARE = 0.25   # of scanned-print lines: an old book's thin spaces before ; : ? ! and inside quotes
+LISTING_SHARE = 0.04      # of scanned-print lines: a program listing's line in a monospaced face
+DOT_MATRIX_SHARE = 0.5    # of listing lines: printed by a dot-matrix printer
 
 
 def _printable(text: str, font: Font) -> str:
@@ -37,6 +40,7 @@ class LineSynthesizer:
         if not fonts:
             raise ValueError("no fonts to render with")
         self.groups = list(by_group(fonts).values())
+        self.monospace = [f for f in fonts if is_monospace(f)]
         self.charset = charset
         self.rng = random.Random(seed)
         self.text = TextSampler(self.rng)
@@ -47,6 +51,13 @@ class LineSynthesizer:
     def sample(self) -> tuple[np.ndarray, str]:
         font = self.rng.choice(self.rng.choice(self.groups))
         if self.rng.random() < self.scanned_print:
+            if self.monospace and self.rng.random() < LISTING_SHARE:
+                font = self.rng.choice(self.monospace)
+                text = _printable(listing_line(self.rng, self.max_chars), font)
+                dots = self.rng.random() < DOT_MATRIX_SHARE
+                img = render_scanned_print(text, font, self.rng, small_caps=set(), dots=dots)
+                # Printed with its columns' runs of spaces; labelled with one, as transcriptions write them.
+                return normalize_line(img, self.height, max_width=2048), " ".join(text.split())
             text = corpus_line(self.rng, self.max_chars)
             if self.rng.random() < HEADING_SHARE:
                 text = _printable(heading(text, self.rng), font)

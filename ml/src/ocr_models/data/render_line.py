@@ -121,6 +121,15 @@ def _neighbour_strip(ref_h: int, w: int, font: Font, size: int, text: str, rng: 
     return out
 
 
+def dot_matrix(mask: np.ndarray, pitch: int) -> np.ndarray:
+    """The float mask (1 = ink) as a dot-matrix printer prints it: ink only on a grid of dots `pitch` pixels apart,
+    each dot grown to a round blob."""
+    dots = np.zeros(mask.shape, np.float32)
+    dots[::pitch, ::pitch] = 1.0
+    size = max(2, pitch - 1)   # 2 for the pitches of 2 and 3 that photos of receipts show
+    return cv2.GaussianBlur(cv2.dilate(mask * dots, np.ones((size, size), np.uint8)), (0, 0), 0.6)
+
+
 def render_line(text: str, font: Font, rng: random.Random, neighbour_text: str | None = None) -> np.ndarray:
     """A grey uint8 image of one text line; its height varies (the recognizer resizes it)."""
     nrng = np.random.default_rng(rng.getrandbits(32))
@@ -150,10 +159,7 @@ def render_line(text: str, font: Font, rng: random.Random, neighbour_text: str |
         if rng.random() < 0.5:
             mask = mask * (nrng.random(mask.shape) > rng.uniform(0.03, 0.15))
     elif size >= 30 and rng.random() < 0.06:
-        pitch = rng.randint(2, 3)
-        dots = np.zeros((h, w), np.float32)
-        dots[::pitch, ::pitch] = 1.0
-        mask = cv2.GaussianBlur(cv2.dilate(mask * dots, np.ones((2, 2), np.uint8)), (0, 0), 0.6)
+        mask = dot_matrix(mask, rng.randint(2, 3))
     if rng.random() < 0.03:
         y = int(h * rng.uniform(0.45, 0.7))
         cv2.line(mask, (0, y), (w - 1, y + rng.randint(-3, 3)), 1.0, max(1, size // 18))
@@ -267,14 +273,18 @@ def worn_commas(text: str, rng: random.Random, p: float = 0.5) -> str:
 
 
 def render_scanned_print(text: str, font: Font, rng: random.Random, superscripts: frozenset[int] = frozenset(),
-                         small_caps: set[int] | None = None, gaps: dict[int, float] | None = None) -> np.ndarray:
+                         small_caps: set[int] | None = None, gaps: dict[int, float] | None = None,
+                         dots: bool = False) -> np.ndarray:
     """A line of a book or paper as an office scanner binarises it at 200-300 dpi (the UW-III look):
     black on white, tight crop, a fraction of a degree of skew, and a threshold that thins, thickens,
     breaks or merges strokes, so a comma's tail may be one or two pixels.
-    small_caps, gaps: as for `draw_text_mask` (default: a random run of small capitals, no gaps)."""
+    small_caps, gaps: as for `draw_text_mask` (default: a random run of small capitals, no gaps).
+    dots: printed by a dot-matrix printer (see `dot_matrix`), as program listings often are."""
     nrng = np.random.default_rng(rng.getrandbits(32))
     size = rng.randint(24, 48)
     mask = draw_text_mask(text, font, size, rng, small_caps, superscripts, gaps).astype(np.float32) / 255.0
+    if dots:
+        mask = dot_matrix(mask, rng.randint(2, max(2, size // 12)))
     h, w = mask.shape
     margin = [int(rng.uniform(0.0, 0.3) * h) for _ in range(4)]   # top, bottom, left, right
     canvas = np.zeros((h + margin[0] + margin[1], w + margin[2] + margin[3]), np.float32)
