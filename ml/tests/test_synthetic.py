@@ -332,9 +332,16 @@ def test_the_synthesizer_prints_listings_in_monospaced_faces_and_closes_up_their
     assert all(label == " ".join(shown.split()) for (shown, _, _), label in zip(printed, labels))
 
 
-def test_dot_matrix_print_keeps_ink_only_on_a_grid_of_dots(fonts):
+def test_dot_matrix_print_follows_the_glyphs_and_keeps_every_full_stop(fonts):
+    import cv2
+
     font = next(f for f in split_fonts(fonts)[0] if f.family == "DejaVu Sans Mono")
     solid = render_line_module.draw_text_mask("REM 1,2,...,N", font, 40, random.Random(0), small_caps=set()) / 255.0
-    dotted = render_line_module.dot_matrix(solid.astype(np.float32), 4)
-    assert dotted.shape == solid.shape and 0.2 < dotted.sum() / solid.sum() < 0.9   # thinner, not gone
-    assert (dotted[solid == 0] > 0.5).mean() < 0.02                                 # no ink where there was none
+    near = cv2.dilate((solid > 0.5).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0   # a dot: half a cell off, and wider
+    count, marks = cv2.connectedComponents((solid > 0.5).astype(np.uint8))
+    for diamonds in (False, True):
+        dotted = render_line_module.dot_matrix(solid.astype(np.float32), 4, diamonds)
+        assert dotted.shape == solid.shape
+        assert (dotted[~near] > 0.5).mean() < 0.01                          # no ink away from the glyphs
+        assert all((dotted[marks == i] > 0.5).any() for i in range(1, count))   # each dot and stroke keeps ink
+        assert ((dotted > 0.5) != (solid > 0.5)).mean() > 0.03              # and it is not the solid print

@@ -34,6 +34,10 @@ _WEIGHT_WORDS = re.compile(
 )
 
 
+# Part of the cache key: bump it when the rules of `_scan_font` change, so no cache keeps a font they now exclude.
+_SCAN_RULES = "2: no inverted styles"
+
+
 @dataclass(frozen=True)
 class Font:
     path: str
@@ -58,7 +62,8 @@ def _scan_font(path: str, charset: str) -> Font | None:
         cmap = tt.getBestCmap() or {}
     except Exception:
         return None
-    if _EXCLUDED.match(family):
+    style = names.getDebugName(17) or names.getDebugName(2) or ""
+    if _EXCLUDED.match(family) or "Inverted" in style:   # OCR B's inverted styles print white on black boxes
         return None
     chars = frozenset(c for c in charset if ord(c) in cmap or c == " ")
     if not set(REQUIRED) <= chars:
@@ -73,7 +78,7 @@ def discover_fonts(charset: str, dirs: tuple[str, ...] = FONT_DIRS) -> tuple[Fon
         str(p) for d in dirs if os.path.isdir(d) for p in Path(d).rglob("*")
         if p.suffix.lower() in (".ttf", ".otf")
     )
-    key = hashlib.sha1(("\n".join(paths) + charset).encode()).hexdigest()[:16]
+    key = hashlib.sha1(("\n".join(paths) + charset + _SCAN_RULES).encode()).hexdigest()[:16]
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ocrmesh" / f"fonts-{key}.json"
     if cache.exists():
         rows = json.loads(cache.read_text())

@@ -121,13 +121,18 @@ def _neighbour_strip(ref_h: int, w: int, font: Font, size: int, text: str, rng: 
     return out
 
 
-def dot_matrix(mask: np.ndarray, pitch: int) -> np.ndarray:
-    """The float mask (1 = ink) as a dot-matrix printer prints it: ink only on a grid of dots `pitch` pixels apart,
-    each dot grown to a round blob."""
-    dots = np.zeros(mask.shape, np.float32)
-    dots[::pitch, ::pitch] = 1.0
-    size = max(2, pitch - 1)   # 2 for the pitches of 2 and 3 that photos of receipts show
-    return cv2.GaussianBlur(cv2.dilate(mask * dots, np.ones((size, size), np.uint8)), (0, 0), 0.6)
+def dot_matrix(mask: np.ndarray, pitch: int, diamonds: bool = False) -> np.ndarray:
+    """The float mask (1 = ink) as a dot-matrix printer prints it: each glyph at the resolution of the print head
+    (a cell every `pitch` pixels inked where the glyph covers a quarter of it, so a thin stroke keeps a row of dots
+    and a full stop or a comma's head becomes one dot), each cell a round or diamond-shaped dot a little wider than
+    the pitch, so dots touch along a stroke."""
+    h, w = mask.shape
+    cells = cv2.resize(mask, (max(1, round(w / pitch)), max(1, round(h / pitch))), interpolation=cv2.INTER_AREA) > 0.25
+    out = np.zeros((cells.shape[0] * pitch, cells.shape[1] * pitch), np.float32)
+    out[pitch // 2:: pitch, pitch // 2:: pitch][cells] = 1.0
+    shape = cv2.MORPH_CROSS if diamonds else cv2.MORPH_ELLIPSE
+    grown = cv2.dilate(out, cv2.getStructuringElement(shape, (pitch + 1, pitch + 1)))
+    return cv2.GaussianBlur(cv2.resize(grown, (w, h), interpolation=cv2.INTER_NEAREST), (0, 0), 0.6)
 
 
 def render_line(text: str, font: Font, rng: random.Random, neighbour_text: str | None = None) -> np.ndarray:
@@ -283,8 +288,9 @@ def render_scanned_print(text: str, font: Font, rng: random.Random, superscripts
     nrng = np.random.default_rng(rng.getrandbits(32))
     size = rng.randint(24, 48)
     mask = draw_text_mask(text, font, size, rng, small_caps, superscripts, gaps).astype(np.float32) / 255.0
-    if dots:
-        mask = dot_matrix(mask, rng.randint(2, max(2, size // 12)))
+    if dots:   # a line printer's cells are wider than a typeface's: 10 characters to the inch
+        mask = cv2.resize(mask, (int(mask.shape[1] * rng.uniform(1.0, 1.5)), mask.shape[0]), interpolation=cv2.INTER_LINEAR)
+        mask = dot_matrix(mask, rng.randint(max(2, size // 14), max(2, size // 9)), diamonds=rng.random() < 0.5)
     h, w = mask.shape
     margin = [int(rng.uniform(0.0, 0.3) * h) for _ in range(4)]   # top, bottom, left, right
     canvas = np.zeros((h + margin[0] + margin[1], w + margin[2] + margin[3]), np.float32)
