@@ -40,7 +40,9 @@ class LineSynthesizer:
         if not fonts:
             raise ValueError("no fonts to render with")
         self.groups = list(by_group(fonts).values())
-        self.monospace = [f for f in fonts if is_monospace(f)]
+        # Monospaced faces by group too, so the few terminal and dot-matrix faces (IBM 3270, DotGothic16) are not lost
+        # among the coding fonts' many weights.
+        self.monospace = list(by_group([f for f in fonts if is_monospace(f)]).values())
         self.charset = charset
         self.rng = random.Random(seed)
         self.text = TextSampler(self.rng)
@@ -52,7 +54,7 @@ class LineSynthesizer:
         font = self.rng.choice(self.rng.choice(self.groups))
         if self.rng.random() < self.scanned_print:
             if self.monospace and self.rng.random() < LISTING_SHARE:
-                font = self.rng.choice(self.monospace)
+                font = self.rng.choice(self.rng.choice(self.monospace))
                 text = _printable(listing_line(self.rng, self.max_chars), font)
                 dots = self.rng.random() < DOT_MATRIX_SHARE
                 img = render_scanned_print(text, font, self.rng, small_caps=set(), dots=dots)
