@@ -24,9 +24,9 @@ def _operand(rng: random.Random) -> str:
     return f"{rng.uniform(0, 100):.{rng.randint(1, 4)}f}"
 
 
-def _expression(rng: random.Random, terms: int | None = None) -> str:
+def _expression(rng: random.Random) -> str:
     parts = [_operand(rng)]
-    for _ in range((terms or rng.randint(1, 4)) - 1):
+    for _ in range(rng.randint(1, 4) - 1):
         parts += [rng.choice("+-*/^"), _operand(rng)]
     text = "".join(parts)
     if rng.random() < 0.3:
