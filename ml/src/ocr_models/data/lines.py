@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
+from ..metrics import normalize_for_scoring
 from ..recognition.preprocess import normalize_line, pad_batch
 from ..recognition.vocab import Charset
 from .corpus import bracketed, corpus_line, curly_quotes, em_dashes, heading
@@ -58,8 +59,8 @@ class LineSynthesizer:
                 text = _printable(listing_line(self.rng, self.max_chars), font)
                 dots = self.rng.random() < DOT_MATRIX_SHARE
                 img = render_scanned_print(text, font, self.rng, small_caps=set(), dots=dots)
-                # Printed with its columns' runs of spaces; labelled with one, as transcriptions write them.
-                return normalize_line(img, self.height, max_width=2048), " ".join(text.split())
+                # Printed with its columns' runs of spaces; labelled with one, as the scoring reads a line.
+                return normalize_line(img, self.height, max_width=2048), normalize_for_scoring(text)
             text = corpus_line(self.rng, self.max_chars)
             if self.rng.random() < HEADING_SHARE:
                 text = _printable(heading(text, self.rng), font)
