@@ -345,3 +345,44 @@ def test_dot_matrix_print_follows_the_glyphs_and_keeps_every_full_stop(fonts):
         assert (dotted[~near] > 0.5).mean() < 0.01                          # no ink away from the glyphs
         assert all((dotted[marks == i] > 0.5).any() for i in range(1, count))   # each dot and stroke keeps ink
         assert ((dotted > 0.5) != (solid > 0.5)).mean() > 0.03              # and it is not the solid print
+
+
+def test_a_dot_matrix_printer_prints_each_mark_apart_in_dots_and_keeps_every_full_stop(fonts):
+    import cv2
+
+    font = next(f for f in split_fonts(fonts)[0] if f.family == "DejaVu Sans Mono")
+    text = "1,2,...,N"
+    solid = render_line_module.draw_text_mask(text, font, 40, random.Random(0), small_caps=set()) > 127
+    marks = cv2.connectedComponents(solid.astype(np.uint8))[0] - 1
+    assert marks == 9
+    for seed in range(12):
+        printed = render_line_module.dot_matrix_print(text, font, random.Random(seed)) > 0.5
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(printed.astype(np.uint8))
+        assert count - 1 >= marks                                    # no mark lost, none run into the next
+        full_stops = [s for s in stats[1:] if s[cv2.CC_STAT_HEIGHT] <= printed.shape[0] / 4
+                      and s[cv2.CC_STAT_TOP] > printed.shape[0] / 2]
+        assert len(full_stops) >= 3
+        assert 30 <= printed.shape[0] <= 5 * 25                      # 10-14 rows (and the descent) of 3-5 px dots
+
+
+def test_dot_matrix_listings_take_plain_upright_faces(fonts, monkeypatch):
+    from ocr_models.data import lines as lines_module
+    from ocr_models.data.fonts import Font, is_monospace, is_plain
+
+    def named(file):
+        return Font(f"/usr/share/fonts/x/{file}", "x", "x", frozenset())
+
+    assert is_plain(named("DejaVuSansMono.ttf")) and is_plain(named("Anonymous Pro.ttf"))
+    assert not any(is_plain(named(f)) for f in ("DejaVuSansMono-BoldOblique.ttf", "Anonymous Pro BI.ttf",
+                                                "Anonymous Pro I.ttf", "FreeMonoOblique.ttf", "PTM75F.ttf"))
+    printed = []
+    real = lines_module.render_scanned_print
+    monkeypatch.setattr(lines_module, "render_scanned_print",
+                        lambda *a, **k: printed.append((a[1], k["dots"])) or real(*a, **k))
+    monkeypatch.setattr(lines_module, "LISTING_SHARE", 1.0)
+    synth = LineSynthesizer(split_fonts(fonts)[0], Charset(DEFAULT_CHARSET), seed=6, scanned_print=1.0)
+    for _ in range(60):
+        synth.sample()
+    dotted = [font for font, dots in printed if dots]
+    assert len(dotted) > 15 and all(is_monospace(f) and is_plain(f) for f in dotted)
+    assert not all(is_plain(font) for font, dots in printed if not dots)   # plain print keeps the styled faces

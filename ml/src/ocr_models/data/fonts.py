@@ -110,3 +110,13 @@ def is_monospace(font: Font) -> bool:
     face = ImageFont.truetype(font.path, 40)
     widths = {face.getlength(c) for c in "iM.W"}
     return max(widths) - min(widths) < 0.5
+
+
+# Anonymous Pro names its styles ` B`, ` BI`, ` I`; PT Mono its bold `PTM75F`.
+_STYLED = re.compile(r"Bold|Black|Heavy|Italic|Oblique|Light|Thin|\s(B|BI|I)$|^PTM75F$", re.IGNORECASE)
+
+
+def is_plain(font: Font) -> bool:
+    """Whether the face is upright and of regular weight, as its file name says (`DejaVuSansMono.ttf`, not
+    `DejaVuSansMono-BoldOblique.ttf`)."""
+    return not _STYLED.search(Path(font.path).stem)

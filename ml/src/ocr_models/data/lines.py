@@ -11,7 +11,7 @@ from ..metrics import normalize_for_scoring
 from ..recognition.preprocess import normalize_line, pad_batch
 from ..recognition.vocab import Charset
 from .corpus import bracketed, corpus_line, curly_quotes, em_dashes, heading
-from .fonts import Font, by_group, is_monospace
+from .fonts import Font, by_group, is_monospace, is_plain
 from .listing import listing_line
 from .render_line import all_small_caps, render_line, render_scanned_print, thin_spaces, with_superscript, worn_commas
 from .text import TextSampler
@@ -44,6 +44,8 @@ class LineSynthesizer:
         # Monospaced faces by group too, so the few terminal and dot-matrix faces (IBM 3270, DotGothic16) are not lost
         # among the coding fonts' many weights.
         self.monospace = list(by_group([f for f in fonts if is_monospace(f)]).values())
+        # A dot-matrix printer's characters are upright strokes one dot wide: its lines take the plain faces.
+        self.dot_matrix = list(by_group([f for g in self.monospace for f in g if is_plain(f)]).values()) or self.monospace
         self.charset = charset
         self.rng = random.Random(seed)
         self.text = TextSampler(self.rng)
@@ -55,9 +57,9 @@ class LineSynthesizer:
         font = self.rng.choice(self.rng.choice(self.groups))
         if self.rng.random() < self.scanned_print:
             if self.monospace and self.rng.random() < LISTING_SHARE:
-                font = self.rng.choice(self.rng.choice(self.monospace))
-                text = _printable(listing_line(self.rng, self.max_chars), font)
                 dots = self.rng.random() < DOT_MATRIX_SHARE
+                font = self.rng.choice(self.rng.choice(self.dot_matrix if dots else self.monospace))
+                text = _printable(listing_line(self.rng, self.max_chars), font)
                 img = render_scanned_print(text, font, self.rng, small_caps=set(), dots=dots)
                 # Printed with its columns' runs of spaces; labelled with one, as the scoring reads a line.
                 return normalize_line(img, self.height, max_width=2048), normalize_for_scoring(text)

@@ -128,11 +128,34 @@ def dot_matrix(mask: np.ndarray, pitch: int, diamonds: bool = False) -> np.ndarr
     the pitch, so dots touch along a stroke."""
     h, w = mask.shape
     cells = cv2.resize(mask, (max(1, round(w / pitch)), max(1, round(h / pitch))), interpolation=cv2.INTER_AREA) > 0.25
+    return cv2.resize(print_dots(cells, pitch, diamonds), (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def print_dots(cells: np.ndarray, pitch: int, diamonds: bool = False, spread: float = 1.0) -> np.ndarray:
+    """A float mask (1 = ink) with a dot every `pitch` pixels where `cells` is true: round or diamond-shaped,
+    `spread` times the pitch wide, so dots touch along a stroke from about 1.0 on."""
     out = np.zeros((cells.shape[0] * pitch, cells.shape[1] * pitch), np.float32)
     out[pitch // 2:: pitch, pitch // 2:: pitch][cells] = 1.0
-    shape = cv2.MORPH_CROSS if diamonds else cv2.MORPH_ELLIPSE
-    grown = cv2.dilate(out, cv2.getStructuringElement(shape, (pitch + 1, pitch + 1)))
-    return cv2.GaussianBlur(cv2.resize(grown, (w, h), interpolation=cv2.INTER_NEAREST), (0, 0), 0.6)
+    size = max(2, round(pitch * spread)) | 1
+    shape = cv2.MORPH_CROSS if diamonds and size <= 3 else cv2.MORPH_ELLIPSE
+    kernel = cv2.getStructuringElement(shape, (size, size))
+    if diamonds and size > 3:   # a rhombus: the cells within `size // 2` steps of the centre
+        r = size // 2
+        kernel = (np.abs(np.arange(size)[:, None] - r) + np.abs(np.arange(size)[None, :] - r) <= r).astype(np.uint8)
+    return cv2.GaussianBlur(cv2.dilate(out, kernel), (0, 0), 0.6)
+
+
+def dot_matrix_print(text: str, font: Font, rng: random.Random) -> np.ndarray:
+    """A line as a dot-matrix printer prints it (program listings, the UW-III reports' appendices): the text drawn
+    10-14 print-head rows high, so strokes are one dot wide as in the printer's own 7x9 characters, in cells up to
+    1.5 times wider than the face's (10 characters to the inch), each inked cell one round or diamond-shaped dot."""
+    rows = rng.randint(10, 14)
+    glyphs = draw_text_mask(text, font, 4 * rows, rng, small_caps=set()).astype(np.float32) / 255.0
+    h, w = glyphs.shape   # each cell: the share of it the glyph covers
+    coverage = cv2.resize(glyphs, (max(1, round(w / 4 * rng.uniform(1.0, 1.5))), max(1, round(h / 4))),
+                          interpolation=cv2.INTER_AREA)
+    cells = coverage > rng.uniform(0.25, 0.4)
+    return print_dots(cells, rng.randint(3, 5), diamonds=rng.random() < 0.5, spread=rng.uniform(0.9, 1.4))
 
 
 def render_line(text: str, font: Font, rng: random.Random, neighbour_text: str | None = None) -> np.ndarray:
@@ -286,11 +309,10 @@ def render_scanned_print(text: str, font: Font, rng: random.Random, superscripts
     small_caps, gaps: as for `draw_text_mask` (default: a random run of small capitals, no gaps).
     dots: printed by a dot-matrix printer (see `dot_matrix`), as program listings often are."""
     nrng = np.random.default_rng(rng.getrandbits(32))
-    size = rng.randint(24, 48)
-    mask = draw_text_mask(text, font, size, rng, small_caps, superscripts, gaps).astype(np.float32) / 255.0
-    if dots:   # a line printer's cells are wider than a typeface's: 10 characters to the inch
-        mask = cv2.resize(mask, (int(mask.shape[1] * rng.uniform(1.0, 1.5)), mask.shape[0]), interpolation=cv2.INTER_LINEAR)
-        mask = dot_matrix(mask, rng.randint(max(2, size // 14), max(2, size // 9)), diamonds=rng.random() < 0.5)
+    if dots:
+        mask = dot_matrix_print(text, font, rng)
+    else:
+        mask = draw_text_mask(text, font, rng.randint(24, 48), rng, small_caps, superscripts, gaps).astype(np.float32) / 255.0
     h, w = mask.shape
     margin = [int(rng.uniform(0.0, 0.3) * h) for _ in range(4)]   # top, bottom, left, right
     canvas = np.zeros((h + margin[0] + margin[1], w + margin[2] + margin[3]), np.float32)
@@ -306,7 +328,8 @@ def render_scanned_print(text: str, font: Font, rng: random.Random, superscripts
         img = cv2.resize(small, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_LINEAR)
     img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.4, 1.4))
     img = img + nrng.normal(0, rng.uniform(0, 25), img.shape)
-    binary = np.where(img < rng.uniform(80, 200), 0, 255).astype(np.uint8)
+    # Dots blurred by the scan fade at their rims: a low threshold would leave a dot-matrix line without strokes.
+    binary = np.where(img < rng.uniform(130 if dots else 80, 200), 0, 255).astype(np.uint8)
     if (binary == 0).mean() < 0.4 * (canvas > 0.5).mean():  # a thin face thresholded away: the label needs its ink
         binary = np.where(img < 225, 0, 255).astype(np.uint8)
     img = binary
