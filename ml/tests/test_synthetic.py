@@ -312,6 +312,7 @@ def test_listing_lines_are_numbered_upper_case_statements_with_runs_of_dots():
     numbered = [line for line in lines if re.match(r"\d+ [A-Z]", line)]
     assert len(numbered) > 300 and sum(line.startswith("0") for line in numbered) > 60   # zero-padded, as printers show them
     assert sum(bool(re.search(r",\.{3,5},", line)) for line in lines) > 5                  # `1,2,...,N`
+    assert sum(bool(re.search(r", \.( \.){2,4} ,", line)) for line in lines) > 3           # `1,2, . . . ,N`
     assert sum("=" in line for line in lines) > 80 and sum('"' in line for line in lines) > 10
 
 
@@ -357,12 +358,12 @@ def test_a_dot_matrix_printer_prints_each_mark_apart_in_dots_and_keeps_every_ful
     assert marks == 9
     for seed in range(12):
         printed = render_line_module.dot_matrix_print(text, font, random.Random(seed)) > 0.5
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(printed.astype(np.uint8))
-        assert count - 1 >= marks                                    # no mark lost, none run into the next
-        full_stops = [s for s in stats[1:] if s[cv2.CC_STAT_HEIGHT] <= printed.shape[0] / 4
-                      and s[cv2.CC_STAT_TOP] > printed.shape[0] / 2]
-        assert len(full_stops) >= 3
         assert 30 <= printed.shape[0] <= 5 * 25                      # 10-14 rows (and the descent) of 3-5 px dots
+        joined = cv2.dilate(printed.astype(np.uint8), np.ones((3, 3), np.uint8))   # a glyph's diagonal dots touch
+        count, _, stats, _ = cv2.connectedComponentsWithStats(joined)
+        assert count - 1 == marks                                    # no mark lost, none run into the next
+        stops = sorted(stats[1:].tolist())[4:7]                      # by x: 1 , 2 , . . . , N
+        assert all(top > printed.shape[0] / 2 and height < 0.4 * printed.shape[0] for _, top, _, height, _ in stops)
 
 
 def test_dot_matrix_listings_take_plain_upright_faces(fonts, monkeypatch):
@@ -374,7 +375,7 @@ def test_dot_matrix_listings_take_plain_upright_faces(fonts, monkeypatch):
 
     assert is_plain(named("DejaVuSansMono.ttf")) and is_plain(named("Anonymous Pro.ttf"))
     assert not any(is_plain(named(f)) for f in ("DejaVuSansMono-BoldOblique.ttf", "Anonymous Pro BI.ttf",
-                                                "Anonymous Pro I.ttf", "FreeMonoOblique.ttf", "PTM75F.ttf"))
+                                                "Anonymous Pro I.ttf", "FreeMonoOblique.ttf", "PTM75F.ttf", "OCRBF.otf"))
     printed = []
     real = lines_module.render_scanned_print
     monkeypatch.setattr(lines_module, "render_scanned_print",
@@ -386,3 +387,17 @@ def test_dot_matrix_listings_take_plain_upright_faces(fonts, monkeypatch):
     dotted = [font for font, dots in printed if dots]
     assert len(dotted) > 15 and all(is_monospace(f) and is_plain(f) for f in dotted)
     assert not all(is_plain(font) for font, dots in printed if not dots)   # plain print keeps the styled faces
+
+
+def test_dot_matrix_full_stops_and_commas_become_diamonds_and_the_rest_is_kept():
+    cells = np.zeros((14, 30), bool)
+    cells[2:11, 2] = True                      # a stroke (an `l`), on the baseline at row 10
+    cells[9:11, 6:8] = True                    # a full stop
+    cells[9:13, 12:14] = True                  # a comma, down into the descent
+    cells[2:5, 18] = True                      # an apostrophe, high up: not a point
+    out = render_line_module.diamond_points(cells, baseline=10.5)
+    assert (out[:, :4] == cells[:, :4]).all() and (out[:, 16:] == cells[:, 16:]).all()
+    stop = out[:, 4:10]
+    assert stop.sum() == 5 and stop[10, 2:5].all() and stop[9:12, 3].all()    # five dots, a diamond round the point
+    comma = out[:, 10:16]
+    assert comma[9:12, 3].all() and comma[10, 2:5].all() and comma[12:14].any() and comma.sum() == 7   # head and tail

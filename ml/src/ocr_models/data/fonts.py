@@ -112,8 +112,9 @@ def is_monospace(font: Font) -> bool:
     return max(widths) - min(widths) < 0.5
 
 
-# Anonymous Pro names its styles ` B`, ` BI`, ` I`; PT Mono its bold `PTM75F`.
-_STYLED = re.compile(r"Bold|Black|Heavy|Italic|Oblique|Light|Thin|\s(B|BI|I)$|^PTM75F$", re.IGNORECASE)
+# Anonymous Pro names its styles ` B`, ` BI`, ` I`; PT Mono its bold `PTM75F`; OCR B its outline and slanted
+# faces `OCRBF`, `OCRBL`.
+_STYLED = re.compile(r"Bold|Black|Heavy|Italic|Oblique|Light|Thin|\s(B|BI|I)$|^PTM75F$|^OCRB[FL]$", re.IGNORECASE)
 
 
 def is_plain(font: Font) -> bool:

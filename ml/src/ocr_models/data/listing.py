@@ -35,7 +35,9 @@ def _expression(rng: random.Random) -> str:
 
 
 def _dots(rng: random.Random) -> str:
-    return "." * rng.randint(3, 5)
+    """`...`, or `. . . .` as a monospaced listing spaces them (each dot in its own cell)."""
+    dots = "." * rng.randint(3, 5)
+    return " ".join(dots) if rng.random() < 0.4 else dots
 
 
 def _words(rng: random.Random, n: int) -> str:
@@ -44,9 +46,10 @@ def _words(rng: random.Random, n: int) -> str:
 
 
 def _sequence(rng: random.Random) -> str:
-    """An enumeration as a program comment writes one: `1,2,...,N`, `X(1),...,X(N)`."""
+    """An enumeration as a program comment writes one: `1,2,...,N`, `X(1),...,X(N)`, `1,2, . . . ,N`."""
     start = rng.choice(["1,2,", "0,1,", "1,", "X(1),", "A1,A2,", "I=1,"])
-    return start + _dots(rng) + "," + rng.choice(["N", "M", "K", "X(N)", "AN", "10", "100"])
+    dots = _dots(rng)
+    return start + (f" {dots} " if " " in dots else dots) + "," + rng.choice(["N", "M", "K", "X(N)", "AN", "10", "100"])
 
 
 def _statement(rng: random.Random, numbers: list[int]) -> str:

@@ -145,16 +145,40 @@ def print_dots(cells: np.ndarray, pitch: int, diamonds: bool = False, spread: fl
     return cv2.GaussianBlur(cv2.dilate(out, kernel), (0, 0), 0.6)
 
 
+def diamond_points(cells: np.ndarray, baseline: float) -> np.ndarray:
+    """The print-head cells with full stops and commas as many dot-matrix printers print them, heavier than a
+    stroke: a full stop (a mark of at most 2x4 cells on the baseline, row `baseline`) a diamond of five dots, a
+    comma (one that reaches below the baseline) the same diamond with a tail down to the left, like a small `9`
+    (a dev listing's `1,2, . . . ,N` was read `1,29+44yN`)."""
+    out = cells.copy()
+    count, _, stats, _ = cv2.connectedComponentsWithStats(cells.astype(np.uint8))
+    h, w = cells.shape
+    for left, top, width, height, _ in stats[1:]:
+        if width > 2 or height > 4 or top + height < baseline - 1:   # not a point; or high up (an apostrophe)
+            continue
+        out[top: top + height, left: left + width] = False
+        y, x = top + 1, left + width // 2
+        comma = top + height > baseline + 1
+        for dy, dx in ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)) + (((2, 0), (3, -1)) if comma else ()):
+            if 0 <= y + dy < h and 0 <= x + dx < w:
+                out[y + dy, x + dx] = True
+    return out
+
+
 def dot_matrix_print(text: str, font: Font, rng: random.Random) -> np.ndarray:
     """A line as a dot-matrix printer prints it (program listings, the UW-III reports' appendices): the text drawn
     10-14 print-head rows high, so strokes are one dot wide as in the printer's own 7x9 characters, in cells up to
     1.5 times wider than the face's (10 characters to the inch), each inked cell one round or diamond-shaped dot."""
     rows = rng.randint(10, 14)
     glyphs = draw_text_mask(text, font, 4 * rows, rng, small_caps=set()).astype(np.float32) / 255.0
+    # In cells; the mask starts a twentieth of the size above the ascent (`draw_text_mask`).
+    baseline = (_load_font(font.path, 4 * rows).getmetrics()[0] + max(1, int(0.05 * 4 * rows))) / 4
     h, w = glyphs.shape   # each cell: the share of it the glyph covers
     coverage = cv2.resize(glyphs, (max(1, round(w / 4 * rng.uniform(1.0, 1.5))), max(1, round(h / 4))),
                           interpolation=cv2.INTER_AREA)
     cells = coverage > rng.uniform(0.25, 0.4)
+    if rng.random() < 0.5:
+        cells = diamond_points(cells, baseline)
     return print_dots(cells, rng.randint(3, 5), diamonds=rng.random() < 0.5, spread=rng.uniform(0.9, 1.4))
 
 
