@@ -151,7 +151,7 @@ def diamond_points(cells: np.ndarray, baseline: float) -> np.ndarray:
     comma (one that reaches below the baseline) the same diamond with a tail down to the left, like a small `9`
     (a dev listing's `1,2, . . . ,N` was read `1,29+44yN`)."""
     out = cells.copy()
-    count, _, stats, _ = cv2.connectedComponentsWithStats(cells.astype(np.uint8))
+    stats = cv2.connectedComponentsWithStats(cells.astype(np.uint8))[2]
     h, w = cells.shape
     for left, top, width, height, _ in stats[1:]:
         if width > 2 or height > 4 or top + height < baseline - 1:   # not a point; or high up (an apostrophe)
