@@ -324,6 +324,11 @@ def worn_commas(text: str, rng: random.Random, p: float = 0.5) -> str:
     )
 
 
+# Share of scanned-print lines cropped to their ink top and bottom: the dev listing line whose real crop is ink-tight
+# was misread, and read right once padded to the renderer's usual ascent-to-descent band (docs/models.md, stage 13).
+INK_TIGHT_P = 0.4
+
+
 def render_scanned_print(text: str, font: Font, rng: random.Random, superscripts: frozenset[int] = frozenset(),
                          small_caps: set[int] | None = None, gaps: dict[int, float] | None = None,
                          dots: bool = False) -> np.ndarray:
@@ -331,14 +336,19 @@ def render_scanned_print(text: str, font: Font, rng: random.Random, superscripts
     black on white, tight crop, a fraction of a degree of skew, and a threshold that thins, thickens,
     breaks or merges strokes, so a comma's tail may be one or two pixels.
     small_caps, gaps: as for `draw_text_mask` (default: a random run of small capitals, no gaps).
-    dots: printed by a dot-matrix printer (see `dot_matrix`), as program listings often are."""
+    dots: printed by a dot-matrix printer (see `dot_matrix_print`), as program listings often are."""
     nrng = np.random.default_rng(rng.getrandbits(32))
     if dots:
         mask = dot_matrix_print(text, font, rng)
     else:
         mask = draw_text_mask(text, font, rng.randint(24, 48), rng, small_caps, superscripts, gaps).astype(np.float32) / 255.0
+    vertical = 0.3
+    if rng.random() < INK_TIGHT_P:   # cropped to the ink, as UW-III's line crops are: capitals fill most of the height
+        rows = np.flatnonzero(mask.max(axis=1) > 0.5)
+        if len(rows):
+            mask, vertical = mask[rows[0]: rows[-1] + 1], 0.18
     h, w = mask.shape
-    margin = [int(rng.uniform(0.0, 0.3) * h) for _ in range(4)]   # top, bottom, left, right
+    margin = [int(rng.uniform(0.0, m) * h) for m in (vertical, vertical, 0.3, 0.3)]   # top, bottom, left, right
     canvas = np.zeros((h + margin[0] + margin[1], w + margin[2] + margin[3]), np.float32)
     canvas[margin[0]: margin[0] + h, margin[2]: margin[2] + w] = mask
     if rng.random() < 0.5:
