@@ -100,6 +100,13 @@ def test_small_capitals_print_as_short_capitals_on_the_baseline(fonts):
     assert small.shape[1] < capitals.shape[1] * 0.9
 
 
+def test_baseline_row_is_where_letters_without_descenders_end(fonts):
+    for font in fonts[:: max(1, len(fonts) // 12)]:
+        mask = render_line_module.draw_text_mask("HIxm", font, 60, random.Random(0), small_caps=set())
+        last_ink = np.flatnonzero(mask.max(axis=1) > 127)[-1]
+        assert abs(render_line_module.baseline_row(font, 60) - (last_ink + 1)) <= 2, font.family   # 3 rows of headroom at 60
+
+
 def test_corpus_lines_are_prose_cut_as_typeset_lines():
     from ocr_models.data.corpus import corpus_line, load_corpus
 

@@ -88,9 +88,19 @@ def draw_text_mask(text: str, font: Font, size: int, rng: random.Random,
     if len(cols) == 0:  # only spaces
         cols = np.array([x0, x0 + size // 2])
     # Keep the full ascent/descent band vertically so 'a' and 'A' keep their relative heights.
-    top = y0 - max(1, int(0.05 * size))
+    top = y0 - _headroom(size)
     bottom = y0 + ascent + descent
     return mask[top:bottom, cols[0]: cols[-1] + 1]
+
+
+def _headroom(size: int) -> int:
+    """Rows `draw_text_mask` keeps above the face's ascent."""
+    return max(1, int(0.05 * size))
+
+
+def baseline_row(font: Font, size: int) -> int:
+    """The row of the baseline in `draw_text_mask`'s mask of a line in `font` at `size`."""
+    return _headroom(size) + _load_font(font.path, size).getmetrics()[0]
 
 
 def _background(h: int, w: int, rng: random.Random, nrng: np.random.Generator) -> np.ndarray:
@@ -137,9 +147,11 @@ def print_dots(cells: np.ndarray, pitch: int, diamonds: bool = False, spread: fl
     out = np.zeros((cells.shape[0] * pitch, cells.shape[1] * pitch), np.float32)
     out[pitch // 2:: pitch, pitch // 2:: pitch][cells] = 1.0
     size = max(2, round(pitch * spread)) | 1
-    shape = cv2.MORPH_CROSS if diamonds and size <= 3 else cv2.MORPH_ELLIPSE
-    kernel = cv2.getStructuringElement(shape, (size, size))
-    if diamonds and size > 3:   # a rhombus: the cells within `size // 2` steps of the centre
+    if not diamonds:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    elif size <= 3:
+        kernel = cv2.getStructuringElement(cv2.MORPH_CROSS, (size, size))
+    else:   # a rhombus: the cells within `size // 2` steps of the centre
         r = size // 2
         kernel = (np.abs(np.arange(size)[:, None] - r) + np.abs(np.arange(size)[None, :] - r) <= r).astype(np.uint8)
     return cv2.GaussianBlur(cv2.dilate(out, kernel), (0, 0), 0.6)
@@ -171,8 +183,7 @@ def dot_matrix_print(text: str, font: Font, rng: random.Random) -> np.ndarray:
     1.5 times wider than the face's (10 characters to the inch), each inked cell one round or diamond-shaped dot."""
     rows = rng.randint(10, 14)
     glyphs = draw_text_mask(text, font, 4 * rows, rng, small_caps=set()).astype(np.float32) / 255.0
-    # In cells; the mask starts a twentieth of the size above the ascent (`draw_text_mask`).
-    baseline = (_load_font(font.path, 4 * rows).getmetrics()[0] + max(1, int(0.05 * 4 * rows))) / 4
+    baseline = baseline_row(font, 4 * rows) / 4   # in cells
     h, w = glyphs.shape   # each cell: the share of it the glyph covers
     coverage = cv2.resize(glyphs, (max(1, round(w / 4 * rng.uniform(1.0, 1.5))), max(1, round(h / 4))),
                           interpolation=cv2.INTER_AREA)
