@@ -391,6 +391,33 @@ def test_a_dot_matrix_printer_prints_each_mark_apart_in_dots_and_keeps_every_ful
         assert all(top > printed.shape[0] / 2 and height < 0.4 * printed.shape[0] for _, top, _, height, _ in stops)
 
 
+def test_a_dot_matrix_printer_prints_strokes_one_dot_wide_whatever_the_faces_weight(fonts, monkeypatch):
+    """The dev listing line's strokes are one dot wide, as a 7x9 print head draws them; printing the face's own
+    stroke instead gives a bold face bold, merged dots."""
+    train = split_fonts(fonts)[0]
+    regular, bold = (next(f for f in train if f.path.endswith(name))
+                     for name in ("/DejaVuSansMono.ttf", "/DejaVuSansMono-Bold.ttf"))
+
+    def ink(font, thin_share: float) -> float:
+        monkeypatch.setattr(render_line_module, "THIN_DOTS_P", thin_share)
+        return float(np.mean([(render_line_module.dot_matrix_print("HILL 10 IF", font, random.Random(s)) > 0.5).mean()
+                              for s in range(12)]))
+
+    assert ink(bold, 1.0) < 1.1 * ink(regular, 1.0)
+    assert ink(bold, 0.0) > 1.2 * ink(regular, 0.0)
+
+
+def test_skewed_lines_keep_their_ink_at_both_ends():
+    """A turn of half a degree moves the ends of a 1200 px line by 5 px: on a canvas of the line's own height, the
+    ends of a crop to the ink would lose their tops and bottoms while the label keeps them."""
+    mask = np.zeros((30, 1200), np.float32)
+    mask[1:29, :] = 1.0
+    for degrees in (0.5, -0.5):
+        turned = render_line_module.skewed(mask, degrees)
+        assert turned.shape[0] > mask.shape[0] + 10
+        assert turned.sum() == pytest.approx(mask.sum(), rel=0.01)
+
+
 def test_dot_matrix_listings_take_plain_upright_faces(fonts, monkeypatch):
     from ocr_models.data import lines as lines_module
     from ocr_models.data.fonts import Font, is_monospace, is_plain

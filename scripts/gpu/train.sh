@@ -20,6 +20,8 @@ export PYTHONPATH=$PWD/ml/src:$PWD/common/src PYTHONUNBUFFERED=1 XDG_CACHE_HOME=
 export OCRMESH_FONT_DIRS=$PWD/.gpu/fonts/fonts:$PWD/.gpu/fonts/opentype OCRMESH_DICT_DIR=$PWD/.gpu/dict
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
+# The renderers need OpenCV, Pillow, fontTools and scikit-image (dot-matrix strokes): stop before the GPU time goes.
+python3 -c "import cv2, PIL, fontTools, skimage" || { echo "the training extra's packages are missing here"; exit 1; }
 
 run=/tmp/run
 timeout --signal=INT --kill-after=20 "$BUDGET" python3 -m ocr_models.training.train_recognizer \

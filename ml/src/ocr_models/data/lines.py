@@ -23,7 +23,7 @@ EM_DASH_SHARE = 0.15      # of scanned-print lines: dashes set as em dashes
 HEADING_SHARE = 0.04      # of scanned-print lines: a heading or byline wholly in small capitals, labelled in capitals
 CURLY_QUOTE_SHARE = 0.5   # of scanned-print lines: typeset quotation marks and apostrophes for the ASCII ones
 THIN_SPACE_SHARE = 0.25   # of scanned-print lines: an old book's thin spaces before ; : ? ! and inside quotes
-LISTING_SHARE = 0.08      # of scanned-print lines: a program listing's line in a monospaced face
+LISTING_SHARE = 0.12      # of scanned-print lines: a program listing's line in a monospaced face
 DOT_MATRIX_SHARE = 0.5    # of listing lines: printed by a dot-matrix printer
 
 

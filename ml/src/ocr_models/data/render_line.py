@@ -13,6 +13,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from skimage.morphology import skeletonize
 
 from .fonts import Font
 
@@ -177,6 +178,11 @@ def diamond_points(cells: np.ndarray, baseline: float) -> np.ndarray:
     return out
 
 
+# Share of dot-matrix lines whose strokes are one dot wide, as in the dev listing line (docs/models.md, stage 15);
+# the rest follow the face's own stroke width, so a bold face prints merged dots.
+THIN_DOTS_P = 0.7
+
+
 def dot_matrix_print(text: str, font: Font, rng: random.Random) -> np.ndarray:
     """A line as a dot-matrix printer prints it (program listings, the UW-III reports' appendices): the text drawn
     10-14 print-head rows high, so strokes are one dot wide as in the printer's own 7x9 characters, in cells up to
@@ -184,10 +190,13 @@ def dot_matrix_print(text: str, font: Font, rng: random.Random) -> np.ndarray:
     rows = rng.randint(10, 14)
     glyphs = draw_text_mask(text, font, 4 * rows, rng, small_caps=set()).astype(np.float32) / 255.0
     baseline = baseline_row(font, 4 * rows) / 4   # in cells
+    thin = rng.random() < THIN_DOTS_P
+    if thin:   # the printer's own 7x9 characters: every stroke one dot wide, whatever the face's weight
+        glyphs = skeletonize(glyphs > 0.5).astype(np.float32)
     h, w = glyphs.shape   # each cell: the share of it the glyph covers
     coverage = cv2.resize(glyphs, (max(1, round(w / 4 * rng.uniform(1.0, 1.5))), max(1, round(h / 4))),
                           interpolation=cv2.INTER_AREA)
-    cells = coverage > rng.uniform(0.25, 0.4)
+    cells = coverage > (0.02 if thin else rng.uniform(0.25, 0.4))
     if rng.random() < 0.5:
         cells = diamond_points(cells, baseline)
     return print_dots(cells, rng.randint(3, 5), diamonds=rng.random() < 0.5, spread=rng.uniform(0.9, 1.4))
@@ -335,6 +344,16 @@ def worn_commas(text: str, rng: random.Random, p: float = 0.5) -> str:
     )
 
 
+def skewed(mask: np.ndarray, degrees: float) -> np.ndarray:
+    """The float mask (1 = ink) turned by `degrees`, on a canvas grown by the rows the turn needs, so no ink is cut
+    off at the ends of a long line (a crop to the ink follows)."""
+    h, w = mask.shape
+    grow = int(np.ceil(abs(np.tan(np.radians(degrees))) * w / 2)) + 1
+    padded = np.pad(mask, ((grow, grow), (0, 0)))
+    m = cv2.getRotationMatrix2D((w / 2, padded.shape[0] / 2), degrees, 1.0)
+    return cv2.warpAffine(padded, m, (w, padded.shape[0]), flags=cv2.INTER_LINEAR, borderValue=0)
+
+
 # Share of scanned-print lines cropped to their ink top and bottom: the dev listing line whose real crop is ink-tight
 # was misread, and read right once padded to the renderer's usual ascent-to-descent band (docs/models.md, stage 13).
 INK_TIGHT_P = 0.4
@@ -353,6 +372,8 @@ def render_scanned_print(text: str, font: Font, rng: random.Random, superscripts
         mask = dot_matrix_print(text, font, rng)
     else:
         mask = draw_text_mask(text, font, rng.randint(24, 48), rng, small_caps, superscripts, gaps).astype(np.float32) / 255.0
+    if rng.random() < 0.5:
+        mask = skewed(mask, rng.gauss(0, 0.3))
     vertical = 0.3
     if rng.random() < INK_TIGHT_P:   # cropped to the ink, as UW-III's line crops are: capitals fill most of the height
         rows = np.flatnonzero(mask.max(axis=1) > 0.5)
@@ -362,10 +383,6 @@ def render_scanned_print(text: str, font: Font, rng: random.Random, superscripts
     margin = [int(rng.uniform(0.0, m) * h) for m in (vertical, vertical, 0.3, 0.3)]   # top, bottom, left, right
     canvas = np.zeros((h + margin[0] + margin[1], w + margin[2] + margin[3]), np.float32)
     canvas[margin[0]: margin[0] + h, margin[2]: margin[2] + w] = mask
-    if rng.random() < 0.5:
-        H, W = canvas.shape
-        m = cv2.getRotationMatrix2D((W / 2, H / 2), rng.gauss(0, 0.3), 1.0)
-        canvas = cv2.warpAffine(canvas, m, (W, H), flags=cv2.INTER_LINEAR, borderValue=0)
     img = 255.0 * (1.0 - canvas)
     if rng.random() < 0.4:  # scanned at a lower resolution than it is shown
         f = rng.uniform(0.5, 0.9)
