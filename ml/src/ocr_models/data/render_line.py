@@ -185,8 +185,9 @@ THIN_DOTS_P = 0.7
 
 def dot_matrix_print(text: str, font: Font, rng: random.Random) -> np.ndarray:
     """A line as a dot-matrix printer prints it (program listings, the UW-III reports' appendices): the text drawn
-    10-14 print-head rows high, so strokes are one dot wide as in the printer's own 7x9 characters, in cells up to
-    1.5 times wider than the face's (10 characters to the inch), each inked cell one round or diamond-shaped dot."""
+    10-14 print-head rows high, so a regular face's strokes are about one dot wide as in the printer's own 7x9
+    characters (in `THIN_DOTS_P` of the lines exactly one, the glyphs' skeleton), in cells up to 1.5 times wider
+    than the face's (10 characters to the inch), each inked cell one round or diamond-shaped dot."""
     rows = rng.randint(10, 14)
     glyphs = draw_text_mask(text, font, 4 * rows, rng, small_caps=set()).astype(np.float32) / 255.0
     baseline = baseline_row(font, 4 * rows) / 4   # in cells
@@ -196,6 +197,7 @@ def dot_matrix_print(text: str, font: Font, rng: random.Random) -> np.ndarray:
     h, w = glyphs.shape   # each cell: the share of it the glyph covers
     coverage = cv2.resize(glyphs, (max(1, round(w / 4 * rng.uniform(1.0, 1.5))), max(1, round(h / 4))),
                           interpolation=cv2.INTER_AREA)
+    # A skeleton covers little of a cell, and a full stop's is one pixel: any of it inks the cell.
     cells = coverage > (0.02 if thin else rng.uniform(0.25, 0.4))
     if rng.random() < 0.5:
         cells = diamond_points(cells, baseline)
