@@ -447,9 +447,24 @@ def test_dot_matrix_full_stops_and_commas_become_diamonds_and_the_rest_is_kept()
     cells[9:11, 6:8] = True                    # a full stop
     cells[9:13, 12:14] = True                  # a comma, down into the descent
     cells[2:5, 18] = True                      # an apostrophe, high up: not a point
-    out = render_line_module.diamond_points(cells, baseline=10.5)
+    out, heads = render_line_module.diamond_points(cells, baseline=10.5)
     assert (out[:, :4] == cells[:, :4]).all() and (out[:, 16:] == cells[:, 16:]).all()
-    stop = out[:, 4:10]
-    assert stop.sum() == 5 and stop[10, 2:5].all() and stop[9:12, 3].all()    # five dots, a diamond round the point
-    comma = out[:, 10:16]
-    assert comma[9:12, 3].all() and comma[10, 2:5].all() and comma[12:14].any() and comma.sum() == 7   # head and tail
+    assert heads == ((11.0, 7.0), (11.0, 13.0))                       # both points stand on the baseline
+    assert not out[:, 4:10].any()                                     # a full stop is all head
+    assert out[11:13, 13].all() and out[13, 12] and out[:, 10:16].sum() == 3   # a comma keeps a tail, down to the left
+
+
+def test_a_dot_matrix_full_stop_prints_as_one_solid_diamond_on_the_baseline():
+    """The dev listing's full stops are solid diamonds about a third of a capital's height across; five round dots
+    in a plus (stage 15's) looked like `+` and were read so."""
+    import cv2
+
+    pitch, head = 4, 1.5
+    printed = render_line_module.print_dots(np.zeros((14, 30), bool), pitch, heads=((11.0, 7.0),), head=head) > 0.5
+    count, _, stats, _ = cv2.connectedComponentsWithStats(printed.astype(np.uint8))
+    assert count == 2                                                 # one mark
+    left, top, width, height, area = stats[1]
+    assert width == pytest.approx(2 * head * pitch, abs=2) and height == pytest.approx(1.1 * width, abs=2)
+    assert top + height == pytest.approx(11 * pitch, abs=1)           # its foot on the baseline's row
+    assert area == pytest.approx(width * height / 2, rel=0.2)         # a filled rhombus, not a ring or a cross
+    assert printed[top + height // 2, left + width // 2]

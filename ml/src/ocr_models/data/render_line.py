@@ -142,9 +142,12 @@ def dot_matrix(mask: np.ndarray, pitch: int, diamonds: bool = False) -> np.ndarr
     return cv2.resize(print_dots(cells, pitch, diamonds), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def print_dots(cells: np.ndarray, pitch: int, diamonds: bool = False, spread: float = 1.0) -> np.ndarray:
+def print_dots(cells: np.ndarray, pitch: int, diamonds: bool = False, spread: float = 1.0,
+               heads: tuple[tuple[float, float], ...] = (), head: float = 1.3) -> np.ndarray:
     """A float mask (1 = ink) with a dot every `pitch` pixels where `cells` is true: round or diamond-shaped,
-    `spread` times the pitch wide, so dots touch along a stroke from about 1.0 on."""
+    `spread` times the pitch wide, so dots touch along a stroke from about 1.0 on. heads: where a full stop or a
+    comma's head stands, (the cell row its foot rests on, its centre in cells across), printed as one solid diamond
+    `2 * head` pitches wide and a tenth taller (see `diamond_points`)."""
     out = np.zeros((cells.shape[0] * pitch, cells.shape[1] * pitch), np.float32)
     out[pitch // 2:: pitch, pitch // 2:: pitch][cells] = 1.0
     size = max(2, round(pitch * spread)) | 1
@@ -155,27 +158,37 @@ def print_dots(cells: np.ndarray, pitch: int, diamonds: bool = False, spread: fl
     else:   # a rhombus: the cells within `size // 2` steps of the centre
         r = size // 2
         kernel = (np.abs(np.arange(size)[:, None] - r) + np.abs(np.arange(size)[None, :] - r) <= r).astype(np.uint8)
-    return cv2.GaussianBlur(cv2.dilate(out, kernel), (0, 0), 0.6)
+    out = cv2.dilate(out, kernel)
+    rx, ry = head * pitch, 1.1 * head * pitch
+    for foot, x in heads:
+        cx, cy = x * pitch, foot * pitch - ry
+        corners = np.array([(cx, cy - ry), (cx + rx, cy), (cx, cy + ry), (cx - rx, cy)]) * 16   # 4 bits of subpixel
+        cv2.fillConvexPoly(out, np.round(corners).astype(np.int32), 1.0, lineType=cv2.LINE_AA, shift=4)
+    return cv2.GaussianBlur(out, (0, 0), 0.6)
 
 
-def diamond_points(cells: np.ndarray, baseline: float) -> np.ndarray:
-    """The print-head cells with full stops and commas as many dot-matrix printers print them, heavier than a
-    stroke: a full stop (a mark of at most 2x4 cells on the baseline, row `baseline`) a diamond of five dots, a
-    comma (one that reaches below the baseline) the same diamond with a tail down to the left, like a small `9`
-    (a dev listing's `1,2, . . . ,N` was read `1,29+44yN`)."""
+def diamond_points(cells: np.ndarray, baseline: float) -> tuple[np.ndarray, tuple[tuple[float, float], ...]]:
+    """Full stops and commas as many dot-matrix printers print them, heavier than a stroke: a solid diamond a third
+    of a capital's height wide on the baseline (row `baseline`), and for a comma (a mark that reaches below the baseline) a
+    tail of three dots down and to the left under it, like a small `9` (the dev listing's `1,2, . . . ,N`, read
+    `1,29+44yN` and, with five-dot diamonds, `+` and `:`). A point is a mark of at most 2x4 cells not high up.
+    Returns the cells without the points' own (the tails added) and the heads, as `print_dots` takes them."""
     out = cells.copy()
+    heads = []
     stats = cv2.connectedComponentsWithStats(cells.astype(np.uint8))[2]
     h, w = cells.shape
     for left, top, width, height, _ in stats[1:]:
         if width > 2 or height > 4 or top + height < baseline - 1:   # not a point; or high up (an apostrophe)
             continue
         out[top: top + height, left: left + width] = False
-        y, x = top + 1, left + width // 2
-        comma = top + height > baseline + 1
-        for dy, dx in ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)) + (((2, 0), (3, -1)) if comma else ()):
-            if 0 <= y + dy < h and 0 <= x + dx < w:
-                out[y + dy, x + dx] = True
-    return out
+        foot = min(top + height, int(baseline) + 1)
+        heads.append((float(foot), left + width / 2))
+        if top + height > baseline + 1:   # a comma
+            x = left + width // 2
+            for dy, dx in ((0, 0), (1, 0), (2, -1)):
+                if foot + dy < h and 0 <= x + dx < w:
+                    out[foot + dy, x + dx] = True
+    return out, tuple(heads)
 
 
 # Share of dot-matrix lines whose strokes are one dot wide, as in the dev listing line (docs/models.md, stage 15);
@@ -199,9 +212,11 @@ def dot_matrix_print(text: str, font: Font, rng: random.Random) -> np.ndarray:
                           interpolation=cv2.INTER_AREA)
     # A skeleton covers little of a cell, and a full stop's is one pixel: any of it inks the cell.
     cells = coverage > (0.02 if thin else rng.uniform(0.25, 0.4))
+    heads: tuple[tuple[float, float], ...] = ()
     if rng.random() < 0.5:
-        cells = diamond_points(cells, baseline)
-    return print_dots(cells, rng.randint(3, 5), diamonds=rng.random() < 0.5, spread=rng.uniform(0.9, 1.4))
+        cells, heads = diamond_points(cells, baseline)
+    return print_dots(cells, rng.randint(3, 5), diamonds=rng.random() < 0.5, spread=rng.uniform(0.9, 1.4),
+                      heads=heads, head=rows * rng.uniform(0.09, 0.12))   # a quarter to a third of a capital
 
 
 def render_line(text: str, font: Font, rng: random.Random, neighbour_text: str | None = None) -> np.ndarray:
@@ -263,13 +278,8 @@ def render_line(text: str, font: Font, rng: random.Random, neighbour_text: str |
     if rng.random() < 0.6:
         angle = rng.gauss(0, 1.2)
         shear = rng.gauss(0, 0.08) if rng.random() < 0.4 else 0.0
-        pad = int(abs(np.tan(np.radians(angle))) * cw / 2 + abs(shear) * ch) + 1
-        canvas = cv2.copyMakeBorder(canvas, pad, pad, 0, 0, cv2.BORDER_CONSTANT, value=0)
-        H, W = canvas.shape
-        m = cv2.getRotationMatrix2D((W / 2, H / 2), angle, 1.0)
-        m[0, 1] += shear
-        m[0, 2] -= shear * H / 2
-        canvas = cv2.warpAffine(canvas, m, (W, H), flags=cv2.INTER_LINEAR, borderValue=0)
+        canvas = skewed(canvas, angle, shear)
+        H = canvas.shape[0]
         # Re-crop vertically around the ink so the skewed line keeps its margins.
         rows = np.flatnonzero(canvas.max(axis=1) > 0.3)
         if len(rows):
@@ -346,13 +356,15 @@ def worn_commas(text: str, rng: random.Random, p: float = 0.5) -> str:
     )
 
 
-def skewed(mask: np.ndarray, degrees: float) -> np.ndarray:
-    """The float mask (1 = ink) turned by `degrees`, on a canvas grown by the rows the turn needs, so no ink is cut
-    off at the ends of a long line (a crop to the ink follows)."""
+def skewed(mask: np.ndarray, degrees: float, shear: float = 0.0) -> np.ndarray:
+    """The float mask (1 = ink) turned by `degrees` and slanted by `shear` (x moves by shear * y), on a canvas grown
+    by the rows the turn needs, so no ink is cut off at the ends of a long line (a crop to the ink follows)."""
     h, w = mask.shape
-    grow = int(np.ceil(abs(np.tan(np.radians(degrees))) * w / 2)) + 1
+    grow = int(np.ceil(abs(np.tan(np.radians(degrees))) * w / 2 + abs(shear) * h)) + 1
     padded = np.pad(mask, ((grow, grow), (0, 0)))
     m = cv2.getRotationMatrix2D((w / 2, padded.shape[0] / 2), degrees, 1.0)
+    m[0, 1] += shear
+    m[0, 2] -= shear * padded.shape[0] / 2
     return cv2.warpAffine(padded, m, (w, padded.shape[0]), flags=cv2.INTER_LINEAR, borderValue=0)
 
 
