@@ -447,24 +447,28 @@ def test_dot_matrix_full_stops_and_commas_become_diamonds_and_the_rest_is_kept()
     cells[9:11, 6:8] = True                    # a full stop
     cells[9:13, 12:14] = True                  # a comma, down into the descent
     cells[2:5, 18] = True                      # an apostrophe, high up: not a point
-    out, heads = render_line_module.diamond_points(cells, baseline=10.5)
+    out, dots = render_line_module.diamond_points(cells, baseline=10.5, across=0.5)
     assert (out[:, :4] == cells[:, :4]).all() and (out[:, 16:] == cells[:, 16:]).all()
-    assert heads == ((11.0, 7.0), (11.0, 13.0))                       # both points stand on the baseline
-    assert not out[:, 4:10].any()                                     # a full stop is all head
-    assert out[11:13, 13].all() and out[13, 12] and out[:, 10:16].sum() == 3   # a comma keeps a tail, down to the left
+    assert not out[:, 4:16].any()                                       # the points are printed as their dots
+    stop, comma = dots[:5], dots[5:]
+    assert sorted(stop) == [(8, 6.5), (9, 6.0), (9, 6.5), (9, 7.0), (10, 6.5)]   # three high, on the baseline
+    assert len(comma) == 7 and max(r for r, _ in comma) == 12                   # and a tail below it
+    assert sorted(comma)[-1][1] < sorted(comma)[-3][1] < 12.5                  # that goes down to the left
 
 
-def test_a_dot_matrix_full_stop_prints_as_one_solid_diamond_on_the_baseline():
-    """The dev listing's full stops are solid diamonds about a third of a capital's height across; five round dots
-    in a plus (stage 15's) looked like `+` and were read so."""
+def test_a_dot_matrix_full_stop_is_taller_than_wide_and_low_on_the_line():
+    """The dev listing's full stops are marks three dots high and a little narrower, with a stem above and below
+    their middle, on the baseline; the recognizer read them as `+`."""
     import cv2
 
-    pitch, head = 4, 1.5
-    printed = render_line_module.print_dots(np.zeros((14, 30), bool), pitch, heads=((11.0, 7.0),), head=head) > 0.5
+    cells = np.zeros((14, 12), bool)
+    cells[9:11, 5:7] = True
+    kept, dots = render_line_module.diamond_points(cells, 10.5, 0.7)
+    printed = render_line_module.print_dots(kept, 4, extra=dots) > 0.5
     count, _, stats, _ = cv2.connectedComponentsWithStats(printed.astype(np.uint8))
-    assert count == 2                                                 # one mark
+    assert count == 2                                                   # one mark
     left, top, width, height, area = stats[1]
-    assert width == pytest.approx(2 * head * pitch, abs=2) and height == pytest.approx(1.1 * width, abs=2)
-    assert top + height == pytest.approx(11 * pitch, abs=1)           # its foot on the baseline's row
-    assert area == pytest.approx(width * height / 2, rel=0.2)         # a filled rhombus, not a ring or a cross
-    assert printed[top + height // 2, left + width // 2]
+    assert 3 * 4 - 2 <= height <= 3 * 4 + 2 and width < height         # three rows of 4 px dots, narrower
+    assert top + height == pytest.approx(11 * 4, abs=2)                 # its foot on the baseline's row
+    middle = printed[top + height // 2, left: left + width].sum()
+    assert printed[top + 1, left: left + width].sum() < 0.7 * middle    # a stem above a wider middle

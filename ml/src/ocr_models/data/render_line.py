@@ -143,13 +143,16 @@ def dot_matrix(mask: np.ndarray, pitch: int, diamonds: bool = False) -> np.ndarr
 
 
 def print_dots(cells: np.ndarray, pitch: int, diamonds: bool = False, spread: float = 1.0,
-               heads: tuple[tuple[float, float], ...] = (), head: float = 1.3) -> np.ndarray:
-    """A float mask (1 = ink) with a dot every `pitch` pixels where `cells` is true: round or diamond-shaped,
-    `spread` times the pitch wide, so dots touch along a stroke from about 1.0 on. heads: where a full stop or a
-    comma's head stands, (the cell row its foot rests on, its centre in cells across), printed as one solid diamond
-    `2 * head` pitches wide and a tenth taller (see `diamond_points`)."""
+               extra: tuple[tuple[float, float], ...] = ()) -> np.ndarray:
+    """A float mask (1 = ink) with a dot every `pitch` pixels where `cells` is true, and one at each `extra`
+    (row, column) in cells, which may fall between cells (`diamond_points`): round or diamond-shaped, `spread` times
+    the pitch wide, so dots touch along a stroke from about 1.0 on."""
     out = np.zeros((cells.shape[0] * pitch, cells.shape[1] * pitch), np.float32)
     out[pitch // 2:: pitch, pitch // 2:: pitch][cells] = 1.0
+    for row, col in extra:
+        y, x = round(row * pitch) + pitch // 2, round(col * pitch) + pitch // 2
+        if 0 <= y < out.shape[0] and 0 <= x < out.shape[1]:
+            out[y, x] = 1.0
     size = max(2, round(pitch * spread)) | 1
     if not diamonds:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
@@ -158,50 +161,47 @@ def print_dots(cells: np.ndarray, pitch: int, diamonds: bool = False, spread: fl
     else:   # a rhombus: the cells within `size // 2` steps of the centre
         r = size // 2
         kernel = (np.abs(np.arange(size)[:, None] - r) + np.abs(np.arange(size)[None, :] - r) <= r).astype(np.uint8)
-    out = cv2.dilate(out, kernel)
-    rx, ry = head * pitch, 1.1 * head * pitch
-    for foot, x in heads:
-        cx, cy = x * pitch, foot * pitch - ry
-        corners = np.array([(cx, cy - ry), (cx + rx, cy), (cx, cy + ry), (cx - rx, cy)]) * 16   # 4 bits of subpixel
-        cv2.fillConvexPoly(out, np.round(corners).astype(np.int32), 1.0, lineType=cv2.LINE_AA, shift=4)
-    return cv2.GaussianBlur(out, (0, 0), 0.6)
+    return cv2.GaussianBlur(cv2.dilate(out, kernel), (0, 0), 0.6)
 
 
-def diamond_points(cells: np.ndarray, baseline: float) -> tuple[np.ndarray, tuple[tuple[float, float], ...]]:
-    """Full stops and commas as many dot-matrix printers print them, heavier than a stroke: a solid diamond a third
-    of a capital's height wide on the baseline (row `baseline`), and for a comma (a mark that reaches below the baseline) a
-    tail of three dots down and to the left under it, like a small `9` (the dev listing's `1,2, . . . ,N`, read
-    `1,29+44yN` and, with five-dot diamonds, `+` and `:`). A point is a mark of at most 2x4 cells not high up.
-    Returns the cells without the points' own (the tails added) and the heads, as `print_dots` takes them."""
+def diamond_points(cells: np.ndarray, baseline: float, across: float = 0.7
+                   ) -> tuple[np.ndarray, tuple[tuple[float, float], ...]]:
+    """Full stops and commas as many dot-matrix printers print them, heavier than a stroke: five overlapping dots,
+    three rows high and three across, the side dots `across` cells from the middle (the head's half steps), so
+    the mark is taller than wide with a stem above and below its middle, the lowest dot on the baseline (row
+    `baseline`); a comma's (a mark that reaches below the baseline) lower dot steps left and two more go on down to
+    the left, like a small `9`. So the dev listing prints `1,2, . . . ,N`, which the recognizer read `+` and `y`
+    (docs/models.md, stage 16). A point is a mark of at most 3x5 cells not high up. Returns the cells without the
+    points' own and the points' dots, as `print_dots` takes them."""
     out = cells.copy()
-    heads = []
+    dots: list[tuple[float, float]] = []
     stats = cv2.connectedComponentsWithStats(cells.astype(np.uint8))[2]
-    h, w = cells.shape
     for left, top, width, height, _ in stats[1:]:
-        if width > 2 or height > 4 or top + height < baseline - 1:   # not a point; or high up (an apostrophe)
+        if width > 3 or height > 5 or top + height < baseline - 1:   # not a point; or high up (an apostrophe)
             continue
         out[top: top + height, left: left + width] = False
-        foot = min(top + height, int(baseline) + 1)
-        heads.append((float(foot), left + width / 2))
+        low, x = min(top + height - 1, int(baseline)), left + (width - 1) / 2
+        dots += [(low - 2, x), (low - 1, x - across), (low - 1, x), (low - 1, x + across)]
         if top + height > baseline + 1:   # a comma
-            x = left + width // 2
-            for dy, dx in ((0, 0), (1, 0), (2, -1)):
-                if foot + dy < h and 0 <= x + dx < w:
-                    out[foot + dy, x + dx] = True
-    return out, tuple(heads)
+            dots += [(low, x - across / 2), (low + 1, x - across), (low + 2, x - 2 * across)]
+        else:
+            dots.append((low, x))
+    return out, tuple(dots)
 
 
 # Share of dot-matrix lines whose strokes are one dot wide, as in the dev listing line (docs/models.md, stage 15);
 # the rest follow the face's own stroke width, so a bold face prints merged dots.
 THIN_DOTS_P = 0.7
+# Share of dot-matrix lines whose full stops and commas are heavy diamonds (`diamond_points`), as the dev listing's.
+DIAMOND_POINTS_P = 0.5
 
 
 def dot_matrix_print(text: str, font: Font, rng: random.Random) -> np.ndarray:
     """A line as a dot-matrix printer prints it (program listings, the UW-III reports' appendices): the text drawn
-    10-14 print-head rows high, so a regular face's strokes are about one dot wide as in the printer's own 7x9
+    9-13 print-head rows high, so a regular face's strokes are about one dot wide as in the printer's own 7x9
     characters (in `THIN_DOTS_P` of the lines exactly one, the glyphs' skeleton), in cells up to 1.5 times wider
     than the face's (10 characters to the inch), each inked cell one round or diamond-shaped dot."""
-    rows = rng.randint(10, 14)
+    rows = rng.randint(9, 13)
     glyphs = draw_text_mask(text, font, 4 * rows, rng, small_caps=set()).astype(np.float32) / 255.0
     baseline = baseline_row(font, 4 * rows) / 4   # in cells
     thin = rng.random() < THIN_DOTS_P
@@ -212,11 +212,11 @@ def dot_matrix_print(text: str, font: Font, rng: random.Random) -> np.ndarray:
                           interpolation=cv2.INTER_AREA)
     # A skeleton covers little of a cell, and a full stop's is one pixel: any of it inks the cell.
     cells = coverage > (0.02 if thin else rng.uniform(0.25, 0.4))
-    heads: tuple[tuple[float, float], ...] = ()
-    if rng.random() < 0.5:
-        cells, heads = diamond_points(cells, baseline)
+    points: tuple[tuple[float, float], ...] = ()
+    if rng.random() < DIAMOND_POINTS_P:
+        cells, points = diamond_points(cells, baseline, rng.uniform(0.5, 0.9))
     return print_dots(cells, rng.randint(3, 5), diamonds=rng.random() < 0.5, spread=rng.uniform(0.9, 1.4),
-                      heads=heads, head=rows * rng.uniform(0.09, 0.12))   # a quarter to a third of a capital
+                      extra=points)
 
 
 def render_line(text: str, font: Font, rng: random.Random, neighbour_text: str | None = None) -> np.ndarray:
