@@ -452,8 +452,8 @@ def test_dot_matrix_full_stops_and_commas_become_diamonds_and_the_rest_is_kept()
     assert not out[:, 4:16].any()                                       # the points are printed as their dots
     stop, comma = dots[:5], dots[5:]
     assert sorted(stop) == [(8, 6.5), (9, 6.0), (9, 6.5), (9, 7.0), (10, 6.5)]   # three high, on the baseline
-    assert len(comma) == 7 and max(r for r, _ in comma) == 12                   # and a tail below it
-    assert sorted(comma)[-1][1] < sorted(comma)[-3][1] < 12.5                  # that goes down to the left
+    assert len(comma) == 7 and min(r for r, _ in comma) == 6 and max(r for r, _ in comma) == 10  # a 9 on the baseline
+    assert sorted(comma)[-1][1] < sorted(comma)[-2][1] < sorted(comma)[-3][1] == 12.5   # its tail down to the left
 
 
 def test_a_dot_matrix_full_stop_is_taller_than_wide_and_low_on_the_line():

@@ -169,9 +169,9 @@ def diamond_points(cells: np.ndarray, baseline: float, across: float = 0.7
     """Full stops and commas as many dot-matrix printers print them, heavier than a stroke: five overlapping dots,
     three rows high and three across, the side dots `across` cells from the middle (the head's half steps), so
     the mark is taller than wide with a stem above and below its middle, the lowest dot on the baseline (row
-    `baseline`); a comma's (a mark that reaches below the baseline) lower dot steps left and two more go on down to
-    the left, like a small `9`. So the dev listing prints `1,2, . . . ,N`, which the recognizer read `+` and `y`
-    (docs/models.md, stage 16). A point is a mark of at most 3x5 cells not high up. Returns the cells without the
+    `baseline`); a comma (a mark that reaches below the baseline) is a small `9` standing on the baseline, five
+    rows high: a ring two dots across, its tail down to the left. So the dev listing prints `1,2, . . . ,N`, which
+    the recognizer read with `+` and `y` (docs/models.md, stage 16). A point is a mark of at most 3x5 cells not high up. Returns the cells without the
     points' own and the points' dots, as `print_dots` takes them."""
     out = cells.copy()
     dots: list[tuple[float, float]] = []
@@ -181,11 +181,11 @@ def diamond_points(cells: np.ndarray, baseline: float, across: float = 0.7
             continue
         out[top: top + height, left: left + width] = False
         low, x = min(top + height - 1, int(baseline)), left + (width - 1) / 2
-        dots += [(low - 2, x), (low - 1, x - across), (low - 1, x), (low - 1, x + across)]
-        if top + height > baseline + 1:   # a comma
-            dots += [(low, x - across / 2), (low + 1, x - across), (low + 2, x - 2 * across)]
+        if top + height > baseline + 1:   # a comma: a ring of two dots across, its tail down to the left
+            dots += [(low - 4, x - across), (low - 4, x + across), (low - 3, x - across), (low - 3, x + across),
+                     (low - 2, x), (low - 1, x - across / 2), (low, x - across)]
         else:
-            dots.append((low, x))
+            dots += [(low - 2, x), (low - 1, x - across), (low - 1, x), (low - 1, x + across), (low, x)]
     return out, tuple(dots)
 
 
