@@ -5,7 +5,7 @@
 # version (over 150 MB). "on" leaves only the weights the run starts from tracked under models/ and
 # hides the rest from git; nothing is deleted from disk. "off" puts the index back as HEAD has it.
 #
-#   bash scripts/gpu/slim-tree.sh on models/versions/recognizer/v2-20261206-thin-dots.pt   # before the device run
+#   bash scripts/gpu/slim-tree.sh on models/versions/recognizer/v2-20261206-points.pt   # before the device run
 #   bash scripts/gpu/slim-tree.sh off                                        # right after it
 #
 # Between the two, git status shows models/ as deleted: do not commit then.
