@@ -166,13 +166,13 @@ def print_dots(cells: np.ndarray, pitch: int, diamonds: bool = False, spread: fl
 
 def diamond_points(cells: np.ndarray, baseline: float, across: float = 0.7
                    ) -> tuple[np.ndarray, tuple[tuple[float, float], ...]]:
-    """Full stops and commas as many dot-matrix printers print them, heavier than a stroke: five overlapping dots,
-    three rows high and three across, the side dots `across` cells from the middle (the head's half steps), so
-    the mark is taller than wide with a stem above and below its middle, the lowest dot on the baseline (row
-    `baseline`); a comma (a mark that reaches below the baseline) is a small `9` standing on the baseline, five
+    """Full stops and commas as many dot-matrix printers print them, heavier than a stroke. A full stop is five
+    overlapping dots, three rows high and three across, the side dots `across` cells from the middle (the head's
+    half steps): taller than wide, a stem above and below its middle, the lowest dot on the baseline (row
+    `baseline`). A comma (a mark that reaches below the baseline) is a small `9` standing on the baseline, five
     rows high: a ring two dots across, its tail down to the left. So the dev listing prints `1,2, . . . ,N`, which
-    the recognizer read with `+` and `y` (docs/models.md, stage 16). A point is a mark of at most 3x5 cells not high up. Returns the cells without the
-    points' own and the points' dots, as `print_dots` takes them."""
+    the recognizer read with `+` and `y` (docs/models.md, stage 16). A point is a mark of at most 3x5 cells, not
+    high up. Returns the cells without the points' own and the points' dots, as `print_dots` takes them."""
     out = cells.copy()
     dots: list[tuple[float, float]] = []
     stats = cv2.connectedComponentsWithStats(cells.astype(np.uint8))[2]
