@@ -6,7 +6,7 @@
 #
 #   OUT=/some/dir SECONDS_BUDGET=540 [INIT=weights.pt] bash scripts/gpu/train.sh [more train_recognizer flags]
 #
-# INIT defaults to stage 2's start (v2a); the next run continues the current science-charset weights (stage 15):
+# INIT defaults to stage 2's start (v2a); the next run continues the current science-charset weights (stage 16):
 #   INIT=models/versions/recognizer/v2-20261206-points.pt ... bash scripts/gpu/train.sh --scanned-print 0.5
 set -uo pipefail
 OUT=${OUT:?set OUT to the folder the results go to}
