@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 EVAL_LINES := ../shared/evaldata/dev/lines/manifest.jsonl
 EVAL_PAGES := ../shared/evaldata/dev/pages/manifest.jsonl
 
-.PHONY: install web up test lint bench train-recognizer train-detector eval clean delivery-tools images images-test bench-reliability bench-search bench-documents bench-throughput learn
+.PHONY: install web up test lint bench train-recognizer train-detector eval clean delivery-tools images images-test bench-reliability bench-search bench-documents bench-quality bench-throughput learn
 
 install: $(VENV)/.installed web
 
@@ -44,6 +44,10 @@ lint: install
 bench: install
 	$(PY) bench/recognition.py --manifest $(EVAL_LINES)
 	$(PY) bench/pages.py --manifest $(EVAL_PAGES)
+
+# Page reading quality: ocrmesh and Tesseract on the dev pages, scored by the same rules (about 2 minutes).
+bench-quality: install
+	$(PY) bench/page_quality.py --manifest $(EVAL_PAGES)
 
 # The full reliability campaign (load, faults under load, fuzzing, audits); writes docs/reliability.md.
 bench-reliability: install

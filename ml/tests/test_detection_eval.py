@@ -10,7 +10,7 @@ from ocr_common.geometry import crop_quad as crop_line
 from ocr_models.detection.predictor import DetectionResult, Line
 from ocr_models.metrics import edit_distance
 from ocr_models.metrics import reference_edit_distance as slow_edit_distance
-from ocr_models.page_evaluation import coverage, evaluate_pages, match_boxes, prf, word_boxes_to_lines
+from ocr_models.page_evaluation import PageRecord, coverage, evaluate_pages, match_boxes, prf, reading_pairs, word_boxes_to_lines
 
 
 def test_one_to_one_matching_at_iou_half():
@@ -44,6 +44,38 @@ def test_ignore_boxes_count_for_neither_side():
     assert m == {"tp": 1, "n_pred": 1, "n_gt": 1}
     c = coverage([[0, 41, 100, 60]], gt, ign)
     assert c["n_pred"] == 0 and c["n_gt"] == 1 and c["covered"] == 0 and c["owner"].tolist() == [-1, -2]
+
+
+def _read_line(x0, x1, words):
+    """A line read between x0 and x1 (y 9-31), with its words' page boxes: (text, x0, x1) each."""
+    return SimpleNamespace(points=_quad(x0, 9, x1, 31), text=" ".join(w[0] for w in words),
+                           words=[SimpleNamespace(points=_quad(a, 10, b, 30), text=t) for t, a, b in words])
+
+
+def _paper_page(words):
+    """A page whose ground truth is word boxes (text, x0, x1) on one row; "###" marks an ignore box (a token set in
+    a maths font, as DocBank marks them)."""
+    return PageRecord(image=np.full((40, 240), 255, np.uint8),
+                      quads=np.array([_quad(a, 10, b, 30) for _, a, b in words], np.float32).reshape(-1, 4, 2),
+                      texts=[t for t, _, _ in words], ignore=np.array([t == "###" for t, _, _ in words]), text="",
+                      subset="paper", case_sensitive=True, name="p.png", box_level="word")
+
+
+def test_reading_is_scored_word_by_word_around_ignore_boxes():
+    page = _paper_page([("the", 10, 40), ("###", 50, 90), ("value", 100, 150)])
+    line = _read_line(8, 152, [("the", 10, 40), ("Q(s,a)", 52, 88), ("valve", 100, 150)])
+    assert reading_pairs(page, [line]) == [("the valve", "the value")]   # the maths token is not scored
+    bare = SimpleNamespace(points=line.points, text=line.text, words=[])  # no word boxes: the line as a whole
+    assert reading_pairs(page, [bare]) == [("the Q(s,a) valve", "the value")]
+
+
+def test_a_line_mostly_over_ignore_boxes_still_has_its_words_scored():
+    page = _paper_page([("agent", 10, 40), ("###", 45, 160), ("stored", 165, 200)])
+    line = _read_line(8, 202, [("agent", 10, 40), ("(state,", 46, 100), ("action)", 104, 158), ("stored", 166, 200)])
+    assert reading_pairs(page, [line]) == [("agent stored", "agent stored")]
+    # A line wholly over an ignore box (a display equation) is no insertion; the words it does not cover are missed.
+    formula = _read_line(44, 161, [("x=", 46, 100), ("1", 104, 158)])
+    assert reading_pairs(page, [formula]) == [("", "agent"), ("", "stored")]
 
 
 def test_crop_line_rectifies_a_tilted_quad():

@@ -8,12 +8,13 @@ COVERAGE_F1 = {"sroie_receipt": 0.90, "docbank_born_digital": 0.90}
 # One-to-one IoU-0.5 F1 against the boxes a reader draws: receipt segments, and DocBank's words grouped
 # into lines (measured 0.867 and 0.834; before lines were cut at blank gaps, 0.776 and 0.820).
 LINE_F1 = {"sroie_receipt": ("f1", 0.85), "docbank_born_digital": ("line_f1", 0.82)}
-# The committed weights (recognizer v2-20261206-points; measured 3.62 %, 2.29 %, 0.97 %, 0.00 %): receipt pages
-# at most 4.5 % (the learning issue's target; PP-OCR 5.0 %), DocBank no worse than the synthetic-only weights
-# (2.35 %) by more than 0.15 points, old books at models v2's target of 1.3 % (Tesseract 1.25 % on the private
-# split; v2-20261201-case: 2.21 %, small capitals read as capitals), and the multilingual page, accents
-# included, at most 1.5 % (models v2's target; Tesseract with `eng` only 2.2 %).
-CER_TARGET = {"sroie_receipt": 0.045, "docbank_born_digital": 0.0250, "oldbooks_scan": 0.0130, "tess_page": 0.015}
+# The committed weights (recognizer v2-20261206-points; measured 3.62 %, 1.20 %, 0.97 %, 0.00 %): receipt pages
+# at most 4.5 % (the learning issue's target; PP-OCR 5.0 %), DocBank at models v2's target of 2.0 % (ignore boxes,
+# DocBank's tokens in maths fonts, scored word by word: Tesseract 2.06 % on these pages by bench/page_quality.py;
+# 2.29 % when a line's maths was scored against text that leaves it out), old books at models v2's target of 1.3 %
+# (Tesseract 1.25 % on the private split; v2-20261201-case: 2.21 %, small capitals read as capitals), and the
+# multilingual page, accents included, at most 1.5 % (models v2's target; Tesseract with `eng` only 2.2 %).
+CER_TARGET = {"sroie_receipt": 0.045, "docbank_born_digital": 0.020, "oldbooks_scan": 0.0130, "tess_page": 0.015}
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ Detection is compared on axis-aligned boxes (the bbox of each quad):
 - line_f1, where the boxes are words (DocBank): the same IoU-F1 against line boxes built from the words
   (word_boxes_to_lines), i.e. against the lines a reader would draw.
 GT boxes marked "ignore" (figures, equations, illegible words) count for neither side, and predictions
-lying mostly inside them are dropped before scoring.
+lying mostly inside them are dropped before scoring; for reading, word by word (a recognized word lying
+mostly inside an ignore box is not scored, the rest of its line is).
 
 End-to-end CER (needs a recognizer) scores what `ocrmesh ocr` returns (PageReader: the lines kept after
 reading). Order-insensitive at page level where the page has boxes: every
@@ -93,16 +94,17 @@ def match_boxes(pred_boxes, gt_boxes, gt_ignore=None, iou_threshold: float = 0.5
 
 
 def coverage(pred_boxes, gt_boxes, gt_ignore=None, min_cover: float = 0.6, min_vertical_iou: float = 0.5,
-             min_pred_cover: float = 0.5) -> dict:
+             min_pred_cover: float = 0.5, kept=None) -> dict:
     """Many-to-one coverage (see the module docstring).
 
     Returns covered (GT boxes covered), n_gt, correct (predictions covered by GT), n_pred, and
     `owner`: for each GT box (in input order) the index of the prediction covering it, or -1
-    (-2 for ignore boxes); `kept`: mask of predictions scored (not lying inside ignore boxes).
+    (-2 for ignore boxes); `kept`: mask of predictions scored (not lying inside ignore boxes), or the
+    caller's mask where it decided that itself (word by word, for reading).
     """
     pred, gt = _as_boxes(pred_boxes), _as_boxes(gt_boxes)
     ign = np.zeros(len(gt), bool) if gt_ignore is None else np.asarray(gt_ignore, bool)
-    kept = _drop_ignored(pred, gt[ign])
+    kept = _drop_ignored(pred, gt[ign]) if kept is None else np.asarray(kept, bool)
     owner = np.where(ign, -2, -1)
     correct = 0
     if len(pred) and len(gt):
@@ -210,11 +212,6 @@ def evaluate_pages(detector, manifest, recognizer=None, limit: int | None = None
             s["pages"] += 1
             s["seconds"] += seconds
             s["downscaled_pages"] += result.downscaled
-        texts = None
-        if reader is not None:
-            read = reader.read_lines(page.image, result.lines)
-            texts = [ln.text for ln in read]
-            read_boxes = quads_to_boxes(np.asarray([ln.points for ln in read], np.float32).reshape(-1, 4, 2))
         if len(page.quads):
             gt = quads_to_boxes(page.quads)
             m = match_boxes(pred, gt, page.ignore, iou_threshold)
@@ -238,24 +235,57 @@ def evaluate_pages(detector, manifest, recognizer=None, limit: int | None = None
                 s["cov_gt"] += c["n_gt"]
                 s["correct"] += c["correct"]
                 s["cov_pred"] += c["n_pred"]
-            if texts is not None:  # a looser assignment for reading: a line cutting a box still reads part of it
-                pairs = _line_pairs(page, gt, texts,
-                                    coverage(read_boxes, gt, page.ignore, min_cover=0.3, min_vertical_iou=0.3))
-        elif texts is not None:
-            # Page transcriptions (e.g. Project Gutenberg) join hyphenated words across lines; so does the comparison.
-            pairs = [(_dehyphenate("\n".join(texts)), page.text)]
-        if texts is not None:
-            for pred_text, truth in pairs:
-                p = normalize_for_scoring(pred_text, page.case_sensitive)
-                t = normalize_for_scoring(truth, page.case_sensitive)
-                errors[page.subset].add(p, t)
-                errors["overall"].add(p, t)
+        if reader is not None:
+            add_reading(errors, page, reader.read_lines(page.image, result.lines))
     return {"subsets": {k: _summary(v, errors.get(k)) for k, v in sorted(stats.items()) if k != "overall"},
             "overall": _summary(stats["overall"], errors.get("overall")) if pages else {}}
 
 
+def reading_pairs(page: PageRecord, read) -> list[tuple[str, str]]:
+    """(text read, its truth) pairs of one page, as the module docstring says; `read` are the lines an engine
+    returned (objects with .points, .text and .words, each word with .points and .text)."""
+    texts = [ln.text for ln in read]
+    if not len(page.quads):
+        # Page transcriptions (e.g. Project Gutenberg) join hyphenated words across lines; so does the comparison.
+        return [(_dehyphenate("\n".join(texts)), page.text)]
+    gt = quads_to_boxes(page.quads)
+    read_boxes = quads_to_boxes(np.asarray([ln.points for ln in read], np.float32).reshape(-1, 4, 2))
+    scored, kept = _outside_ignored(read, read_boxes, gt[page.ignore])
+    # A looser assignment than coverage-F1's: a line cutting a box still reads part of it.
+    return _line_pairs(page, gt, scored, coverage(read_boxes, gt, page.ignore, min_cover=0.3, min_vertical_iou=0.3,
+                                                  kept=kept))
+
+
+def add_reading(errors: dict[str, ErrorRate], page: PageRecord, read) -> None:
+    """Adds one page's reading to its subset's and the overall error rates."""
+    for pred_text, truth in reading_pairs(page, read):
+        p = normalize_for_scoring(pred_text, page.case_sensitive)
+        t = normalize_for_scoring(truth, page.case_sensitive)
+        errors[page.subset].add(p, t)
+        errors["overall"].add(p, t)
+
+
 def _dehyphenate(text: str) -> str:
     return re.sub(r"(\w)-\n(\w)", r"\1\2", text)
+
+
+def _outside_ignored(read, read_boxes: np.ndarray, ignored: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Each read line's text without its words lying mostly inside ignore boxes, and whether it is scored at all.
+
+    Ignore boxes count for neither side word by word, as DocBank marks them: a token set in a maths font inside a
+    sentence is an ignore box, and the words around it are scored while the reading of the token is not. Lines
+    without word boxes are kept or dropped whole (mostly inside ignore boxes: dropped)."""
+    kept = _drop_ignored(read_boxes, ignored)
+    texts = [ln.text for ln in read]
+    if not len(ignored):
+        return texts, kept
+    for i, ln in enumerate(read):
+        if ln.words:
+            boxes = quads_to_boxes(np.asarray([w.points for w in ln.words], np.float32).reshape(-1, 4, 2))
+            outside = _drop_ignored(boxes, ignored)
+            texts[i] = " ".join(w.text for w, out in zip(ln.words, outside) if out)
+            kept[i] = bool(outside.any())
+    return texts, kept
 
 
 def _line_pairs(page: PageRecord, gt: np.ndarray, texts: list[str], cov: dict) -> list[tuple[str, str]]:
