@@ -5,8 +5,10 @@ import json
 import sys
 from pathlib import Path
 
+from ocr_models.recognition.config import BATCH_SIZE
 
-def _load_recognizer(path: Path | None, runtime: str, batch_size: int = 32, workers: int = 1):
+
+def _load_recognizer(path: Path | None, runtime: str, batch_size: int = BATCH_SIZE, workers: int = 1):
     """Parallelism comes from batches running side by side (--threads), each on one thread."""
     from ocr_models.loader import load_recognizer
 
@@ -38,7 +40,7 @@ def add_ocr(sub) -> None:
     p.add_argument("--no-orientation", dest="orientation", action="store_false",
                    help="read pages as they are (by default a page lying sideways or upside down is read upright)")
     p.add_argument("--runtime", choices=("auto", "onnx", "torch"), default="auto")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     p.add_argument("--threads", type=int, default=2,
                    help="cores to use: the detector's threads and the recognizer's batches read side by side (default 2)")
     p.set_defaults(func=run_ocr)

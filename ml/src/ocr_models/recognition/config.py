@@ -6,6 +6,9 @@ from dataclasses import asdict, dataclass, field
 from .vocab import DEFAULT_CHARSET
 
 WIDTH_STRIDE = 4  # input columns per output frame
+# Lines per forward pass when reading. In ONNX Runtime on one thread a line costs least in batches of 4-16 and about
+# 5 % more in batches of 32 (docs/performance.md); the dev lines and pages read the same with 16 as with 32.
+BATCH_SIZE = 16
 
 
 @dataclass

@@ -8,13 +8,14 @@ from pydantic import Field
 
 from ocr_common.model_service import ModelServiceSettings
 from ocr_models.loader import default_weights
+from ocr_models.recognition.config import BATCH_SIZE
 
 
 class Settings(ModelServiceSettings):
     OTEL_SERVICE_NAME: str = "recognition"
     MODEL_PATH: Path = Field(default_factory=lambda: default_weights("recognizer"))   # or its .onnx
     WORKERS: int = 1                 # batches read side by side, each on one thread
-    BATCH_SIZE: int = 32
+    BATCH_SIZE: int = BATCH_SIZE     # lines per forward pass
     MAX_LINES: int = 512             # lines per request
     MAX_UPLOAD_BYTES: int = 8 * 1024 * 1024   # per line image
     MAX_LINE_PIXELS: int = 4_000_000
