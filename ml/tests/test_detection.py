@@ -15,6 +15,7 @@ from ocr_models.detection.postprocess import (
     postprocess,
     reading_order,
     split_at_blank_gaps,
+    split_at_gutters,
 )
 from ocr_models.detection.targets import assign_targets, boxes_to_quads, ctpn_loss, split_into_columns
 from ocr_models.loader import load_detector
@@ -199,6 +200,46 @@ def test_word_spaces_faint_boxes_and_short_lines_are_not_cut():
     assert len(split_at_blank_gaps(_quads([[18, 98, 382, 122]]), np.array([0.8], np.float32), faint)[0]) == 1
     assert len(split_at_blank_gaps(_quads([[18, 98, 382, 122]]), np.array([0.8], np.float32), faint,
                                    PostprocessParams(split_min_contrast=0))[0]) == 2
+
+
+def _two_columns(spanning_rows=(3, 6)):
+    """Ten rows of two justified columns whose gutter is about one line height wide (22 px for 22-px boxes):
+    narrower than split_at_blank_gaps' cut. In `spanning_rows` the model linked both columns into one line."""
+    page = np.full((500, 640), 245, np.uint8)
+    boxes = []
+    for row in range(10):
+        y = 100 + 30 * row
+        for x0, x1 in [(20, 80), (88, 150), (158, 220), (228, 300), (322, 390), (398, 460), (468, 530), (538, 600)]:
+            page[y:y + 20, x0:x1] = 30                                  # words 8 px apart
+        boxes += [[18, y - 1, 602, y + 21]] if row in spanning_rows else [[18, y - 1, 302, y + 21], [320, y - 1, 602, y + 21]]
+    return page, _quads(boxes)
+
+
+def test_a_line_across_a_narrow_column_gutter_is_cut_there_and_read_in_its_column():
+    page, quads = _two_columns()
+    same = split_at_blank_gaps(quads, np.full(len(quads), 0.9, np.float32), page)[0]
+    assert len(same) == len(quads)                      # the gutter is narrower than a blank-gap cut
+    cut, scores = split_at_gutters(quads, np.full(len(quads), 0.9, np.float32), page)
+    assert len(cut) == 20 and scores.tolist() == [pytest.approx(0.9)] * 20
+    boxes = np.concatenate([cut.min(1), cut.max(1)], 1)
+    assert ((boxes[:, 2] <= 322) | (boxes[:, 0] >= 300)).all()  # no line crosses the gutter
+    order = reading_order(boxes)
+    left = boxes[order][:, 0] < 310
+    assert left[:10].all() and not left[10:].any()      # the left column, then the right
+
+
+def test_word_spaces_and_price_columns_are_no_gutter():
+    page, quads = _two_columns(spanning_rows=range(10))   # every row one line: no row shows the columns apart
+    assert len(split_at_gutters(quads, np.full(len(quads), 0.9, np.float32), page)[0]) == 10
+    # A receipt: item names, and prices one line height to their right (narrow, so no text column).
+    receipt = np.full((500, 640), 245, np.uint8)
+    boxes = []
+    for row in range(8):
+        y = 100 + 30 * row
+        receipt[y:y + 20, 20:250] = 30
+        receipt[y:y + 20, 272:330] = 30
+        boxes += [[18, y - 1, 332, y + 21]] if row == 4 else [[18, y - 1, 252, y + 21], [270, y - 1, 332, y + 21]]
+    assert len(split_at_gutters(_quads(boxes), np.full(len(boxes), 0.9, np.float32), receipt)[0]) == len(boxes)
 
 
 def test_pieces_of_a_slanted_line_follow_its_edges():

@@ -10,6 +10,8 @@
 4. split_at_blank_gaps: a line is cut where the page shows no ink across it for more than 1.5 text
    heights. The model may fire over a narrow column gutter or a receipt's "TOTAL      12.15"; a reader
    draws two boxes there (SROIE's segments and PP-OCR's boxes do), and reading order keeps the columns.
+   split_at_gutters: a line is also cut at a narrower blank where it crosses a gutter between two text
+   columns that other rows nearby show apart (justified columns may be one text height apart).
 5. reading_order: recursive XY-cut that only splits into columns when the pieces look like text columns
    (wide, several lines); otherwise lines are read in rows, top to bottom, left to right.
 """
@@ -36,6 +38,10 @@ class PostprocessParams:
     min_height: float = 4.0
     split_gap_per_height: float = 1.5  # a line is cut at a blank space wider than this many text heights
     split_min_contrast: float = 24.0   # ... judged only where ink and paper differ by this many grey levels
+    gutter_gap_per_height: float = 0.8  # a narrower blank is cut too where it is a gutter between text columns:
+    gutter_lines: int = 3              # ... at least this many lines nearby end at its left and start at its right,
+    gutter_window: float = 8.0         # ... within this many text heights above or below, and
+    gutter_column_width: float = 8.0   # ... each of them at least this many text heights wide (text, not prices)
 
 
 @dataclass
@@ -281,25 +287,68 @@ def split_at_blank_gaps(quads: np.ndarray, scores: np.ndarray, gray: np.ndarray,
     heights; the pieces keep the line's slanted top and bottom edges and its score. `gray` is the page
     the quads are in (uint8). Word spaces, even a monospace double space, are narrower than the cut."""
     params = params or PostprocessParams()
-    h_img, w_img = gray.shape
     out_q, out_s = [], []
     for q, score in zip(quads, scores):
-        x0, y0 = (int(v) for v in np.floor(q.min(0)).clip(0))
-        x1, y1 = int(np.ceil(min(q[:, 0].max(), w_img))), int(np.ceil(min(q[:, 1].max(), h_img)))
-        height = max(y1 - y0, 1)
-        pieces = _ink_runs(gray[y0:y1, x0:x1], params.split_gap_per_height * height, params.split_min_contrast)
-        if len(pieces) < 2:
-            out_q.append(q)
-            out_s.append(score)
-            continue
-        pad = 0.15 * height   # a little paper around each piece, as around the ends of a line
-        lo, hi = float(q[:, 0].min()), float(q[:, 0].max())
-        for k, (start, end) in enumerate(pieces):
-            left = lo if k == 0 else max(lo, x0 + start - pad)
-            right = hi if k == len(pieces) - 1 else min(hi, x0 + end + pad)
-            out_q.append(_quad_between(q, left, right))
+        box, runs = _line_runs(q, gray, params.split_gap_per_height, params.split_min_contrast)
+        for piece in _pieces(q, box, runs, range(1, len(runs))):
+            out_q.append(piece)
             out_s.append(score)
     return np.asarray(out_q, np.float32).reshape(-1, 4, 2), np.asarray(out_s, np.float32)
+
+
+def split_at_gutters(quads: np.ndarray, scores: np.ndarray, gray: np.ndarray,
+                     params: PostprocessParams | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Cuts lines that run across a narrow column gutter. Two justified columns may be only about one text
+    height apart, narrower than split_at_blank_gaps' cut, and the model then links a few rows across the
+    gutter. A blank of more than gutter_gap_per_height text heights in a line is a gutter when, within
+    gutter_window text heights above and below, at least gutter_lines text lines end at its left and as
+    many start at its right, each gutter_column_width text heights wide or more: other rows show the
+    columns apart. Receipts' price columns are narrow, and word spaces are narrower than the gap."""
+    params = params or PostprocessParams()
+    boxes = np.concatenate([quads.min(1), quads.max(1)], 1) if len(quads) else np.zeros((0, 4), np.float32)
+    heights = boxes[:, 3] - boxes[:, 1]
+    centres = (boxes[:, 1] + boxes[:, 3]) / 2
+    wide = boxes[:, 2] - boxes[:, 0] >= params.gutter_column_width * heights
+    out_q, out_s = [], []
+    for i, (q, score) in enumerate(zip(quads, scores)):
+        box, runs = _line_runs(q, gray, params.gutter_gap_per_height, params.split_min_contrast)
+        cuts = []
+        if len(runs) > 1:
+            near = wide & (np.abs(centres - centres[i]) <= params.gutter_window * heights[i])
+            near[i] = False
+            for k in range(1, len(runs)):
+                left, right = box[0] + runs[k - 1][1], box[0] + runs[k][0]   # the blank, in page pixels
+                ends_left = near & (boxes[:, 2] <= right) & (boxes[:, 2] >= left - heights[i])
+                starts_right = near & (boxes[:, 0] >= left) & (boxes[:, 0] <= right + heights[i])
+                if min(int(ends_left.sum()), int(starts_right.sum())) >= params.gutter_lines:
+                    cuts.append(k)
+        for piece in _pieces(q, box, runs, cuts):
+            out_q.append(piece)
+            out_s.append(score)
+    return np.asarray(out_q, np.float32).reshape(-1, 4, 2), np.asarray(out_s, np.float32)
+
+
+def _line_runs(q: np.ndarray, gray: np.ndarray, gap_per_height: float, min_contrast: float):
+    """(x0, y0, x1, y1) of the line's box on the page, and its inked stretches (_ink_runs) in that box."""
+    h_img, w_img = gray.shape
+    x0, y0 = (int(v) for v in np.floor(q.min(0)).clip(0))
+    x1, y1 = int(np.ceil(min(q[:, 0].max(), w_img))), int(np.ceil(min(q[:, 1].max(), h_img)))
+    height = max(y1 - y0, 1)
+    return (x0, y0, x1, y1), _ink_runs(gray[y0:y1, x0:x1], gap_per_height * height, min_contrast)
+
+
+def _pieces(q: np.ndarray, box, runs: list[tuple[int, int]], cuts) -> list[np.ndarray]:
+    """Line q cut before each run whose index is in `cuts`, with a little paper around each piece, as around
+    the ends of a line; the pieces follow the line's slanted top and bottom edges."""
+    cuts = sorted(cuts)
+    if not cuts:
+        return [q]
+    pad = 0.15 * max(box[3] - box[1], 1)
+    lo, hi = float(q[:, 0].min()), float(q[:, 0].max())
+    starts, ends = [0] + cuts, [c - 1 for c in cuts] + [len(runs) - 1]
+    return [_quad_between(q, lo if k == 0 else max(lo, box[0] + runs[a][0] - pad),
+                          hi if k == len(starts) - 1 else min(hi, box[0] + runs[b][1] + pad))
+            for k, (a, b) in enumerate(zip(starts, ends))]
 
 
 def _ink_runs(region: np.ndarray, min_gap: float, min_contrast: float) -> list[tuple[int, int]]:

@@ -12,7 +12,7 @@ from ocr_common.geometry import reduced_page, reduced_size
 
 from ..recognition.preprocess import to_gray
 from .config import STRIDE, CTPNConfig, normalize_page
-from .postprocess import PostprocessParams, postprocess, reading_order, split_at_blank_gaps
+from .postprocess import PostprocessParams, postprocess, reading_order, split_at_blank_gaps, split_at_gutters
 
 KIND = "detector"
 
@@ -118,6 +118,7 @@ class TextDetector:
         scores, regression = self._outputs(x)
         quads, line_scores = postprocess(scores[0], regression[0], self.config.anchor_heights, self.params)
         quads, line_scores = split_at_blank_gaps(quads, line_scores, gray, self.params)
+        quads, line_scores = split_at_gutters(quads, line_scores, gray, self.params)
         quads, line_scores = self._keep_inked(quads, line_scores, gray)
         if len(quads) == 0:
             return result
