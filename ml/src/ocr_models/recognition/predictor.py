@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .config import BATCH_SIZE, WIDTH_STRIDE, CRNNConfig
+from .config import BATCH_SIZE, MAX_BATCH_PIXELS, WIDTH_STRIDE, CRNNConfig
 from .decode import DecodedLine, greedy_decode_batch
 from .preprocess import normalize_line, pad_batch, scaled_width
 
@@ -26,7 +26,7 @@ class LineRecognizer:
     this scales better than one batch with several intra-op threads (ONNX Runtime and torch both
     release the GIL while they compute)."""
 
-    def __init__(self, run: Runner, config: CRNNConfig, batch_size: int = BATCH_SIZE, max_batch_pixels: int = 32 * 32 * 800,
+    def __init__(self, run: Runner, config: CRNNConfig, batch_size: int = BATCH_SIZE, max_batch_pixels: int = MAX_BATCH_PIXELS,
                  max_padding: float = 0.15, workers: int = 1):
         self.run = run
         self.config = config

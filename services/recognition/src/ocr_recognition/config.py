@@ -14,7 +14,7 @@ from ocr_models.recognition.config import BATCH_SIZE
 class Settings(ModelServiceSettings):
     OTEL_SERVICE_NAME: str = "recognition"
     MODEL_PATH: Path = Field(default_factory=lambda: default_weights("recognizer"))   # or its .onnx
-    WORKERS: int = 1                 # batches read side by side, each on one thread
+    WORKERS: int = 2                 # batches read side by side, each on one thread (the cores the service may use)
     BATCH_SIZE: int = BATCH_SIZE     # lines per forward pass
     MAX_LINES: int = 512             # lines per request
     MAX_UPLOAD_BYTES: int = 8 * 1024 * 1024   # per line image
