@@ -311,11 +311,11 @@ def split_at_gutters(quads: np.ndarray, scores: np.ndarray, gray: np.ndarray,
     wide = boxes[:, 2] - boxes[:, 0] >= params.gutter_column_width * heights
     out_q, out_s = [], []
     for i, (q, score) in enumerate(zip(quads, scores)):
-        box, runs = _line_runs(q, gray, params.gutter_gap_per_height, params.split_min_contrast)
-        cuts = []
-        if len(runs) > 1:
-            near = wide & (np.abs(centres - centres[i]) <= params.gutter_window * heights[i])
-            near[i] = False
+        near = wide & (np.abs(centres - centres[i]) <= params.gutter_window * heights[i])
+        near[i] = False
+        box, runs, cuts = None, [], []
+        if near.sum() >= params.gutter_lines:   # fewer text lines nearby show no gutter: the ink need not be read
+            box, runs = _line_runs(q, gray, params.gutter_gap_per_height, params.split_min_contrast)
             for k in range(1, len(runs)):
                 left, right = box[0] + runs[k - 1][1], box[0] + runs[k][0]   # the blank, in page pixels
                 ends_left = near & (boxes[:, 2] <= right) & (boxes[:, 2] >= left - heights[i])
@@ -356,7 +356,7 @@ def _ink_runs(region: np.ndarray, min_gap: float, min_contrast: float) -> list[t
     blank columns; one stretch (no cut) when the box is too faint to tell ink from paper."""
     if region.size == 0 or region.shape[1] < 3 * min_gap:
         return []
-    paper, ink = np.percentile(region, 90), np.percentile(region, 5)
+    ink, paper = np.percentile(region, [5, 90])   # one sort of the box's pixels for both
     if paper - ink < min_contrast:
         return []
     cols = np.nonzero((region < (ink + paper) / 2).any(0))[0]
