@@ -1,6 +1,6 @@
-# recognition: reads cropped text lines with the CRNN. Build from the repository root (needs models/recognizer.onnx):
+# recognition: reads cropped text lines with the CRNN. Build from the repository root (needs models/recognizer.int8.onnx):
 #   docker buildx build --platform linux/amd64,linux/arm64 -f docker/recognition.Dockerfile -t ocrmesh/recognition:0.1.0 .
-# No torch: the model runs in ONNX Runtime from models/recognizer.onnx alone (its config is in the file's metadata);
+# No torch: the model runs in ONNX Runtime from its int8 twin models/recognizer.int8.onnx alone (its config in its metadata);
 # the image installs ocr-models without its `train` extra. The weights ship in the image.
 # Runs as uid 10001 with a read-only root filesystem; writable: /tmp.
 ARG BASE_IMAGE=python:3.11-slim-bookworm
@@ -28,15 +28,15 @@ LABEL org.opencontainers.image.title="ocrmesh recognition" \
 RUN groupadd --system --gid 10001 ocrmesh \
  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin ocrmesh
 COPY --from=build /opt/venv /opt/venv
-# The weights (the ONNX model, its config in its metadata): the image is the model's version.
-COPY models/recognizer.onnx /opt/ocrmesh/models/
+# The weights (the int8 twin of the ONNX model, docs/performance.md; its config in its metadata): the image is the model's version.
+COPY models/recognizer.int8.onnx /opt/ocrmesh/models/
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     HOME=/tmp XDG_CACHE_HOME=/tmp/.cache \
     OMP_NUM_THREADS=1 \
     UVICORN_HOST=0.0.0.0 UVICORN_PORT=8000 \
     OTEL_SERVICE_NAME=recognition \
-    MODEL_PATH=/opt/ocrmesh/models/recognizer.onnx RUNTIME=onnx
+    MODEL_PATH=/opt/ocrmesh/models/recognizer.int8.onnx RUNTIME=int8
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

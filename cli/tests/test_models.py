@@ -6,7 +6,8 @@ import pytest
 from ocr_models.checkpoint import load_checkpoint, save_checkpoint
 from ocr_models.recognition.model import CRNN, CRNNConfig
 from ocr_models.registry import ModelStore, compare
-from ocr_models.runtime import read_metadata
+from ocr_models.loader import resolve
+from ocr_models.runtime import INT8_SUFFIX, int8_twin, read_metadata, weights_twin
 from ocrmesh.__main__ import main
 
 
@@ -57,8 +58,9 @@ def test_promote_stores_a_versioned_card_and_rollback_restores(store, evaldata, 
     card = load_checkpoint(store.current_path("recognizer"))["card"]
     assert card["version"] == "v2" and card["parent"] == "base" and card["data"] == ["synthetic", "x"]
     assert card["command"] == "ocrmesh train recognizer --data x" and "lines:uw3" in card["scores"]
-    assert store.current_path("recognizer").with_suffix(".onnx").read_bytes() == \
-        store.version_path("recognizer", "v2").with_suffix(".onnx").read_bytes()
+    for suffix in (".onnx", INT8_SUFFIX):   # both twins, the int8 one what serving runs by default
+        assert weights_twin(store.current_path("recognizer"), suffix).read_bytes() == \
+            weights_twin(store.version_path("recognizer", "v2"), suffix).read_bytes()
     # The promoted ONNX model carries its config: serving needs only that file.
     kind, config = read_metadata(store.current_path("recognizer").with_suffix(".onnx"))
     assert kind == "recognizer" and CRNNConfig.from_dict(config) == CRNNConfig.from_dict(ckpt["config"])
@@ -68,9 +70,13 @@ def test_promote_stores_a_versioned_card_and_rollback_restores(store, evaldata, 
     listed = capsys.readouterr().out
     assert "* recognizer v2" in listed and "  recognizer base" in listed
 
+    # Rolling back to a version stored before int8 twins existed leaves no newer twin to be served.
+    int8_twin(store.version_path("recognizer", "base")).unlink()
     assert _models(store, evaldata, "promote", "base", "--kind", "recognizer") == 0
     assert store.current_name("recognizer") == "base"
     assert store.current_path("recognizer").read_bytes() == store.version_path("recognizer", "base").read_bytes()
+    assert not int8_twin(store.current_path("recognizer")).exists()
+    assert resolve(store.current_path("recognizer")) == ("onnx", store.current_path("recognizer").with_suffix(".onnx"))
 
 
 def test_version_names_are_checked(store):

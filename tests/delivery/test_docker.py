@@ -98,11 +98,11 @@ def test_python_images(name):
 
 
 @pytest.mark.parametrize("name, weights", [("detection", "detector"), ("recognition", "recognizer")])
-def test_model_images_ship_the_onnx_model_and_no_torch(name, weights):
+def test_model_images_ship_the_int8_twin_and_no_torch(name, weights):
     text = dockerfile(name)
     assert "torch" not in text.lower().replace("no torch", "")
-    assert f"COPY models/{weights}.onnx /opt/ocrmesh/models/" in text
-    assert f"MODEL_PATH=/opt/ocrmesh/models/{weights}.onnx RUNTIME=onnx" in text
+    assert f"COPY models/{weights}.int8.onnx /opt/ocrmesh/models/" in text
+    assert f"MODEL_PATH=/opt/ocrmesh/models/{weights}.int8.onnx RUNTIME=int8" in text
 
 
 def test_pydeps_lists_third_party_requirements():

@@ -5,6 +5,7 @@ import json
 import sys
 from pathlib import Path
 
+from ocr_models.loader import RUNTIMES
 from ocr_models.recognition.config import BATCH_SIZE
 
 
@@ -39,7 +40,7 @@ def add_ocr(sub) -> None:
     p.add_argument("--detector", type=Path, default=None, help="detector checkpoint (default: committed weights)")
     p.add_argument("--no-orientation", dest="orientation", action="store_false",
                    help="read pages as they are (by default a page lying sideways or upside down is read upright)")
-    p.add_argument("--runtime", choices=("auto", "onnx", "torch"), default="auto")
+    p.add_argument("--runtime", choices=RUNTIMES, default="auto")
     p.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     p.add_argument("--threads", type=int, default=2,
                    help="cores to use: the detector's threads and the recognizer's batches read side by side (default 2)")
@@ -112,7 +113,7 @@ def add_eval(sub) -> None:
     p.add_argument("--manifest", required=True)
     p.add_argument("--recognizer", type=Path, default=None)
     p.add_argument("--detector", type=Path, default=None)
-    p.add_argument("--runtime", choices=("auto", "onnx", "torch"), default="auto")
+    p.add_argument("--runtime", choices=RUNTIMES, default="auto")
     p.add_argument("--threads", type=int, default=2, help="batches read side by side (default 2)")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--detection-only", action="store_true", help="pages: skip the end-to-end CER")

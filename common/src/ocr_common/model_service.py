@@ -28,14 +28,14 @@ log = logging.getLogger(__name__)
 class ModelServiceSettings(BaseServiceSettings):
     """Settings both model services share."""
 
-    RUNTIME: str = "auto"            # auto (ONNX Runtime when the .onnx file exists) | onnx | torch (needs ocr-models[train])
+    RUNTIME: str = "auto"            # auto (the first of the int8 twin, the .onnx file, the checkpoint) | int8 | onnx | torch (needs ocr-models[train])
     # Admission (see ocr_common.admission): requests served at once, places in the wait queue
     # (normal requests; high ones have MAX_QUEUE_HIGH more), and the longest wait before a 503.
     CONCURRENCY: int = 1
     MAX_QUEUE: int = 32
     MAX_QUEUE_HIGH: int = 8
     MAX_QUEUE_WAIT: float = 30.0
-    # Seconds between checks of MODEL_PATH (and its .onnx) for new weights, e.g. after
+    # Seconds between checks of MODEL_PATH (and its twins) for new weights, e.g. after
     # `ocrmesh models promote`; 0 turns the reload off (Kubernetes rolls new images instead).
     MODEL_RELOAD_SECONDS: float = 5.0
 
@@ -93,7 +93,10 @@ def model_service_app(settings, load_engine: Callable[[], Any], **fastapi_kw) ->
 
 
 def _weights_stamp(path: Path) -> tuple:
-    return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in (path, path.with_suffix(".onnx")))
+    """The weights file and its twins beside it (the same name before the first dot: recognizer.pt, .onnx,
+    .int8.onnx), by modification time: a promotion rewrites them all."""
+    stem = path.name.split(".")[0]
+    return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in path.parent.glob(stem + ".*") if p.is_file()))
 
 
 async def _reload_on_change(settings, load_engine: Callable[[], Any], state: dict) -> None:

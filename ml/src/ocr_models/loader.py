@@ -2,11 +2,11 @@
 
     load_detector(path) -> TextDetector        load_recognizer(path) -> LineRecognizer
 
-`path` is the model's .onnx file or its checkpoint (.pt; the .onnx beside it is what runs). Runtimes:
-"onnx" runs the .onnx file in ONNX Runtime with the config from its metadata (numpy, OpenCV and
-onnxruntime only: what the services and their images have); "torch" rebuilds the network from the
-checkpoint in PyTorch (training and evaluation; needs the `train` extra); "auto" is "onnx" when the
-.onnx file exists, else "torch".
+`path` is the model's checkpoint (.pt), its .onnx file or its int8 twin (.int8.onnx); the twins beside it are
+found by name. Runtimes: "int8" runs the int8 twin (`ocr_models.quantize`) and "onnx" the float .onnx file in ONNX
+Runtime, with the config from the file's metadata (numpy, OpenCV and onnxruntime only: what the services and their
+images have); "torch" rebuilds the network from the checkpoint in PyTorch (training, evaluation, the promotion
+gate; needs the `train` extra); "auto" is the first of int8, onnx and torch whose file exists.
 """
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from .detection.config import CTPNConfig
 from .detection.predictor import TextDetector
 from .recognition.config import CRNNConfig
 from .recognition.predictor import LineRecognizer
-from .runtime import OnnxModel
+from .runtime import INT8_SUFFIX, OnnxModel, weights_twin
 
-RUNTIMES = ("auto", "onnx", "torch")
+RUNTIMES = ("auto", "int8", "onnx", "torch")
 REPO_MODELS = Path(__file__).resolve().parents[3] / "models"
 
 
@@ -34,18 +34,15 @@ def default_weights(kind: str) -> Path:
 
 
 def resolve(path: str | Path, runtime: str = "auto") -> tuple[str, Path]:
-    """(runtime, file to load): the .onnx file for "onnx", the checkpoint for "torch"."""
+    """(runtime, file to load): the int8 twin for "int8", the .onnx file for "onnx", the checkpoint for "torch"."""
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown runtime {runtime!r}: one of {', '.join(RUNTIMES)}")
-    path = Path(path)
-    onnx_path, checkpoint = path.with_suffix(".onnx"), path.with_suffix(".pt")
+    files = {name: weights_twin(path, suffix) for name, suffix in (("int8", INT8_SUFFIX), ("onnx", ".onnx"), ("torch", ".pt"))}
     if runtime == "auto":
-        runtime = "onnx" if onnx_path.exists() else "torch"
-    if runtime == "onnx":
-        if not onnx_path.exists():
-            raise FileNotFoundError(f"{onnx_path} not found: export it with `ocrmesh export`")
-        return runtime, onnx_path
-    return runtime, checkpoint
+        runtime = next((r for r in ("int8", "onnx") if files[r].exists()), "torch")
+    if runtime != "torch" and not files[runtime].exists():
+        raise FileNotFoundError(f"{files[runtime]} not found: export it with `ocrmesh export`")
+    return runtime, files[runtime]
 
 
 def _onnx(path: Path, kind: str, threads: int) -> OnnxModel:

@@ -2,8 +2,8 @@
 
 Layout under the model folder (`models/` of the repository, or OCRMESH_MODEL_DIR):
 
-    models/versions/<kind>/<version>.pt (+ .onnx)   every version, its card inside the checkpoint
-    models/<kind>.pt (+ .onnx)                      a copy of the current version: what everything loads
+    models/versions/<kind>/<version>.pt (+ .onnx, .int8.onnx)   every version, its card inside the checkpoint
+    models/<kind>.pt (+ .onnx, .int8.onnx)                      a copy of the current version: what everything loads
 
 Git stores identical files once, so the copy costs nothing in the repository. The card says where a
 version came from (parent, data, command) and how it scored when it was promoted; it travels inside the
@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .checkpoint import load_checkpoint, save_checkpoint
+from .runtime import int8_twin
 
 KINDS = ("recognizer", "detector")
 VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -92,23 +93,36 @@ class ModelStore:
     def make_current(self, version: ModelVersion) -> None:
         """Copies the version over the current weights, ONNX first: a process that loads while this runs
         finds either the old or the new pair complete (each file is replaced atomically)."""
-        for suffix in (".onnx", ".pt"):
-            src = version.path.with_suffix(suffix)
-            dst = self.current_path(version.kind).with_suffix(suffix)
-            tmp = dst.with_suffix(suffix + ".tmp")
+        current = self.current_path(version.kind)
+        for src, dst in zip(twins(version.path), twins(current)):
+            if not src.exists():   # a version from before int8 twins: serving must not keep the newer twin
+                dst.unlink(missing_ok=True)
+                continue
+            tmp = dst.with_name(dst.name + ".tmp")
             shutil.copyfile(src, tmp)
             tmp.replace(dst)
 
 
+def twins(path: Path) -> tuple[Path, Path, Path]:
+    """A version's files in the order a promotion replaces them: the int8 twin and the .onnx file (what serving
+    loads) before the checkpoint."""
+    return int8_twin(path), path.with_suffix(".onnx"), path.with_suffix(".pt")
+
+
 def export_onnx_twin(kind: str, path: Path) -> Path:
-    """Writes the ONNX model beside the weights (what serving runs), its config in the file's metadata."""
+    """Writes the ONNX model beside the weights, its config in the file's metadata, and its int8 twin (what
+    serving runs by default, `ocr_models.quantize`)."""
+    from .quantize import quantize
+
     if kind == "recognizer":
         from .recognition.model import export_onnx
         from .recognition.model import load_crnn as load
     else:
         from .detection.model import export_onnx
         from .detection.model import load_ctpn as load
-    return export_onnx(load(path), path.with_suffix(".onnx"))
+    onnx_path = export_onnx(load(path), path.with_suffix(".onnx"))
+    quantize(onnx_path)
+    return onnx_path
 
 
 # --- the gate -----------------------------------------------------------------------------------

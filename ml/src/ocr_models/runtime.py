@@ -15,6 +15,20 @@ import onnxruntime as ort
 
 KIND_KEY = "ocrmesh.kind"
 CONFIG_KEY = "ocrmesh.config"
+INT8_SUFFIX = ".int8.onnx"
+
+
+def weights_twin(path: str | Path, suffix: str) -> Path:
+    """The file of the same weights with another suffix (".pt", ".onnx" or INT8_SUFFIX): models/recognizer.int8.onnx
+    for models/recognizer.pt."""
+    path = Path(path)
+    name = next((path.name[: -len(s)] for s in (INT8_SUFFIX, ".onnx", ".pt") if path.name.endswith(s)), path.name)
+    return path.with_name(name + suffix)
+
+
+def int8_twin(path: str | Path) -> Path:
+    """Where the int8 twin of these weights lives (`ocr_models.quantize` writes it)."""
+    return weights_twin(path, INT8_SUFFIX)
 
 
 class MissingMetadata(ValueError):

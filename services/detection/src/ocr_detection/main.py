@@ -9,7 +9,7 @@ from ocr_common.errors import ApiError
 from ocr_common.geometry import minimal_box
 from ocr_common.images import DecodedImage, ImageLimits, decode_image
 from ocr_common.model_service import model_service_app, model_version, serve
-from ocr_models.loader import load_detector
+from ocr_models.loader import load_detector, resolve
 
 from .config import Settings, get_settings
 from .schemas import Axis, DetectedLine, DetectResponse, ErrorResponse, MinimalBox, OriginalBox
@@ -20,7 +20,7 @@ ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422, 503)}
 class DetectionEngine:
     def __init__(self, settings: Settings):
         self.detector = load_detector(settings.MODEL_PATH, settings.RUNTIME)
-        self.version = model_version(settings.MODEL_PATH)
+        self.version = model_version(resolve(settings.MODEL_PATH, settings.RUNTIME)[1])   # the file it reads
         # CONCURRENCY pages at a time; the others wait in a bounded priority queue (high first) or get a 503.
         self.gate = AdmissionGate(settings.CONCURRENCY, settings.MAX_QUEUE, settings.MAX_QUEUE_HIGH,
                                   settings.MAX_QUEUE_WAIT, name="detection")

@@ -6,7 +6,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ocr_common.admission import AdmissionGate
 from ocr_common.model_service import model_version
-from ocr_models.loader import load_recognizer
+from ocr_models.loader import load_recognizer, resolve
 from ocr_models.recognition.decode import DecodedLine
 
 from .config import Settings
@@ -16,7 +16,7 @@ class RecognitionEngine:
     def __init__(self, settings: Settings):
         self.recognizer = load_recognizer(settings.MODEL_PATH, settings.RUNTIME,
                                           batch_size=settings.BATCH_SIZE, workers=settings.WORKERS)
-        self.version = model_version(settings.MODEL_PATH)
+        self.version = model_version(resolve(settings.MODEL_PATH, settings.RUNTIME)[1])   # the file it reads
         # One request's lines at a time (CONCURRENCY): the recognizer already spreads a request's
         # batches over WORKERS threads, and more work competing for the same cores only slows every
         # request. Callers wait in the gate's bounded priority queue (high first) or get a 503.

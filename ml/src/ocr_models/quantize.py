@@ -1,0 +1,92 @@
+"""Int8 twins of the exported models: what serving runs by default (docs/performance.md, "int8").
+
+    quantize(onnx_path) -> <name>.int8.onnx beside it
+
+Convolutions become static int8 (QDQ, per-channel weights; activation ranges measured on synthetic inputs
+rendered from the training fonts, never on real data), LSTMs dynamic int8. Weights keep 7 bits
+(`reduce_range`): a CPU without VNNI multiplies uint8 by int8 pairwise into int16 and saturates with 8-bit
+weights, so the same file would read differently there; with 7 bits every x86 and ARM kernel computes the
+same sums. The detector's last two convolutions stay in float: in int8 they moved the old-book pages by
+0.05 points and DocBank's line F1 by 0.002. Needs the `train` extra (onnx, the renderers).
+"""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+
+from .runtime import OnnxModel, int8_twin, write_metadata
+
+# Inputs the activation ranges are measured on, and the seed they are drawn with (the same file each time on
+# the same fonts).
+CALIBRATION = {"recognizer": 512, "detector": 32}
+SEED = 20261206
+FLOAT_TAIL = {"recognizer": 0, "detector": 2}   # last convolutions left in float
+
+
+def _recognizer_inputs(config: dict, n: int) -> list[np.ndarray]:
+    from .data.fonts import discover_fonts, split_fonts
+    from .data.lines import LineSynthesizer
+    from .recognition.vocab import Charset
+
+    charset = Charset(config["charset"])
+    fonts = split_fonts(discover_fonts(config["charset"]))[0]
+    # Lines as scans print them (binarised prose, listings): measured on lines drawn half that way, half clean,
+    # the dev receipt lines read 0.06 points worse than in float; these read them as float does.
+    synth = LineSynthesizer(fonts, charset, seed=SEED, height=config["height"], scanned_print=1.0)
+    return [synth.sample()[0][None, None] for _ in range(n)]
+
+
+def _detector_inputs(model: OnnxModel, n: int) -> list[np.ndarray]:
+    from .data.fonts import discover_fonts, split_fonts
+    from .data.render_page import render_page
+    from .detection.config import CTPNConfig
+    from .detection.predictor import TextDetector
+    from .recognition.vocab import DEFAULT_CHARSET
+
+    detector = TextDetector(model, CTPNConfig.from_dict(model.config))
+    fonts = split_fonts(discover_fonts(DEFAULT_CHARSET))[0]
+    rng = random.Random(SEED)
+    return [detector.prepare(render_page(rng, fonts)[0])[0] for _ in range(n)]
+
+
+def calibration_inputs(model: OnnxModel, n: int | None = None) -> list[np.ndarray]:
+    """Model inputs (one image each) to measure activation ranges on."""
+    n = n or CALIBRATION[model.kind]
+    if model.kind == "recognizer":
+        return _recognizer_inputs(model.config, n)
+    return _detector_inputs(model, n)
+
+
+def quantize(onnx_path: str | Path, out: str | Path | None = None, calibration: int | None = None) -> Path:
+    """Writes the int8 twin of an exported model (default: `int8_twin(onnx_path)`), its metadata copied."""
+    import onnx
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_dynamic, quantize_static
+
+    onnx_path = Path(onnx_path)
+    out = Path(out) if out is not None else int8_twin(onnx_path)
+    model = OnnxModel(onnx_path)
+    inputs = iter(calibration_inputs(model, calibration))
+
+    class Inputs(CalibrationDataReader):
+        def get_next(self):
+            x = next(inputs, None)
+            return None if x is None else {"images": x}
+
+    convs = [node.name for node in onnx.load(str(onnx_path)).graph.node if node.op_type == "Conv"]
+    tail = FLOAT_TAIL[model.kind]
+    static = out.with_name(out.name + ".static.tmp")
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        quantize_static(onnx_path, static, Inputs(), quant_format=QuantFormat.QDQ, op_types_to_quantize=["Conv"],
+                        per_channel=True, reduce_range=True, activation_type=QuantType.QUInt8,
+                        weight_type=QuantType.QInt8, nodes_to_exclude=convs[len(convs) - tail:] if tail else [])
+        quantize_dynamic(static, tmp, op_types_to_quantize=["LSTM"], per_channel=True, reduce_range=True,
+                         weight_type=QuantType.QInt8)
+        write_metadata(tmp, model.kind, model.config)
+        tmp.replace(out)
+    finally:
+        static.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+    return out

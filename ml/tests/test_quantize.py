@@ -1,0 +1,77 @@
+"""Int8 twins (ocr_models.quantize) and how the loader picks a model's file."""
+import collections
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from ocr_models.detection.model import CTPN, CTPNConfig
+from ocr_models.detection.model import export_onnx as export_detector
+from ocr_models.loader import load_detector, load_recognizer, resolve
+from ocr_models.quantize import FLOAT_TAIL, quantize
+from ocr_models.recognition.model import CRNN, CRNNConfig
+from ocr_models.recognition.model import export_onnx as export_recognizer
+from ocr_models.runtime import int8_twin, read_metadata, weights_twin
+
+
+def _ops(path) -> collections.Counter:
+    return collections.Counter(node.op_type for node in onnx.load(str(path)).graph.node)
+
+
+def _float_convs(path) -> int:
+    """Convolutions whose weights are a float initializer (not the output of a DequantizeLinear)."""
+    graph = onnx.load(str(path)).graph
+    initializers = {t.name for t in graph.initializer}
+    return sum(node.op_type == "Conv" and node.input[1] in initializers for node in graph.node)
+
+
+@pytest.fixture(scope="module")
+def tiny_recognizer(tmp_path_factory):
+    torch.manual_seed(0)
+    config = CRNNConfig(channels=(4, 8, 8, 16, 16), rnn_hidden=16, rnn_layers=1, dropout=0.0)
+    return export_recognizer(CRNN(config), tmp_path_factory.mktemp("rec") / "tiny.onnx")
+
+
+def test_recognizer_twin_is_int8_reads_like_float_and_carries_the_config(tiny_recognizer):
+    twin = quantize(tiny_recognizer, calibration=8)
+    assert twin == tiny_recognizer.with_name("tiny.int8.onnx")
+    ops = _ops(twin)
+    assert ops["DynamicQuantizeLSTM"] == 1 and ops["LSTM"] == 0
+    assert ops["QuantizeLinear"] >= 5 and _float_convs(twin) == 0   # every convolution reads int8 weights
+    assert read_metadata(twin) == read_metadata(tiny_recognizer)
+
+    line = np.full((32, 200), 255, np.uint8)
+    line[8:24, 20:180:12] = 0
+    as_float, as_int8 = (load_recognizer(tiny_recognizer, runtime) for runtime in ("onnx", "int8"))
+    batch = np.random.default_rng(0).uniform(-1, 1, (2, 1, 32, 120)).astype(np.float32)
+    a, b = as_float.run(batch)[0], as_int8.run(batch)[0]
+    assert a.shape == b.shape and np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.98
+    assert len(as_int8.recognize([line, line])) == 2
+
+
+def test_detector_keeps_its_last_convolutions_in_float(tmp_path):
+    torch.manual_seed(0)
+    path = export_detector(CTPN(CTPNConfig(channels=(8, 8, 16, 16), rnn_hidden=8, fc=16)), tmp_path / "det.onnx")
+    twin = quantize(path, calibration=2)
+    assert _float_convs(twin) == FLOAT_TAIL["detector"] == 2
+    assert _float_convs(path) > 2 and _ops(twin)["DynamicQuantizeLSTM"] == 1
+    page = np.full((200, 300), 255, np.uint8)
+    page[50:60, 40:260] = 0
+    assert load_detector(twin, "int8").detect(page).width == 300
+
+
+def test_auto_prefers_the_int8_twin_then_onnx_then_the_checkpoint(tmp_path):
+    stem = tmp_path / "v1.5-model"   # a dot in the name is not a suffix
+    checkpoint, onnx_file, twin = (weights_twin(stem, s) for s in (".pt", ".onnx", ".int8.onnx"))
+    assert twin == int8_twin(checkpoint) == int8_twin(onnx_file) == tmp_path / "v1.5-model.int8.onnx"
+    assert resolve(checkpoint) == ("torch", checkpoint)
+    with pytest.raises(FileNotFoundError):
+        resolve(checkpoint, "int8")
+    onnx_file.touch()
+    assert resolve(checkpoint) == ("onnx", onnx_file)
+    twin.touch()
+    for given in (checkpoint, onnx_file, twin):
+        assert resolve(given) == ("int8", twin)
+        assert resolve(given, "onnx") == ("onnx", onnx_file)
+        assert resolve(given, "torch") == ("torch", checkpoint)
