@@ -4,9 +4,9 @@ import shutil
 import pytest
 
 from ocr_models.checkpoint import load_checkpoint, save_checkpoint
+from ocr_models.loader import resolve
 from ocr_models.recognition.model import CRNN, CRNNConfig
 from ocr_models.registry import ModelStore, compare
-from ocr_models.loader import resolve
 from ocr_models.runtime import INT8_SUFFIX, int8_twin, read_metadata, weights_twin
 from ocrmesh.__main__ import main
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from ocr_models.recognition.decode import greedy_decode, greedy_decode_batch
+from ocr_models.recognition.decode import greedy_decode, greedy_decode_batch, softmax
 
 CHARS = "abc"
 
@@ -62,3 +62,16 @@ def test_words_span_their_characters_and_split_at_spaces():
 
 def test_an_empty_line_has_no_words():
     assert greedy_decode(one_hot([0, 0, 0]), CHARS).words == []
+
+
+def test_batch_decoding_equals_decoding_each_lines_softmax():
+    """greedy_decode_batch takes the best class and its probability without the whole softmax: the same lines,
+    confidences and positions to the last bit."""
+    rng = np.random.default_rng(3)
+    logits = (rng.normal(0, 4, (6, 40, len(CHARS) + 1)) * rng.uniform(0.2, 3, (6, 40, 1))).astype(np.float32)
+    logits[:, ::3, 0] += 6   # blanks between characters, as a trained model emits them
+    lengths = [40, 33, 20, 7, 1, 0]
+    probs = softmax(logits)
+    expected = [greedy_decode(p, CHARS, n) for p, n in zip(probs, lengths)]
+    assert greedy_decode_batch(logits, CHARS, lengths) == expected
+    assert any(line.text for line in expected)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..pixels import percentiles
 from .config import STRIDE
 
 
@@ -356,7 +357,7 @@ def _ink_runs(region: np.ndarray, min_gap: float, min_contrast: float) -> list[t
     blank columns; one stretch (no cut) when the box is too faint to tell ink from paper."""
     if region.size == 0 or region.shape[1] < 3 * min_gap:
         return []
-    ink, paper = np.percentile(region, [5, 90])   # one sort of the box's pixels for both
+    ink, paper = percentiles(region, (5, 90))   # one histogram of the box's pixels for both
     if paper - ink < min_contrast:
         return []
     cols = np.nonzero((region < (ink + paper) / 2).any(0))[0]

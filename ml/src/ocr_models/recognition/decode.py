@@ -63,11 +63,15 @@ def greedy_decode(probs: np.ndarray, chars: str, length: int | None = None) -> D
     """
     if length is not None:
         probs = probs[:length]
-    frames = len(probs)
+    best = probs.argmax(axis=1)
+    return _decode_best(best, probs[np.arange(len(best)), best], chars)
+
+
+def _decode_best(best: np.ndarray, best_p: np.ndarray, chars: str) -> DecodedLine:
+    """Decodes one line from each frame's most likely class and its probability."""
+    frames = len(best)
     if frames == 0:
         return DecodedLine("", 1.0, [])
-    best = probs.argmax(axis=1)
-    best_p = probs[np.arange(len(best)), best]
     # A new character starts where the label changes to a non-blank label.
     starts = np.flatnonzero((best != 0) & np.concatenate(([True], best[1:] != best[:-1])))
     if len(starts) == 0:
@@ -84,9 +88,14 @@ def greedy_decode(probs: np.ndarray, chars: str, length: int | None = None) -> D
 
 
 def greedy_decode_batch(logits: np.ndarray, chars: str, lengths=None) -> list[DecodedLine]:
-    """Decodes a batch of logits shaped (N, T, C)."""
-    probs = softmax(logits.astype(np.float32), axis=-1)
+    """Decodes a batch of logits shaped (N, T, C): `greedy_decode` of their softmax, without writing out the
+    probabilities of every class (the best class's is 1 / the sum of exp(logit - its logit))."""
+    e = logits.astype(np.float32)   # a copy: exp in place
+    e -= e.max(axis=-1, keepdims=True)
+    np.exp(e, out=e)
+    best = e.argmax(axis=-1)
+    best_p = np.float32(1.0) / e.sum(axis=-1)
     return [
-        greedy_decode(p, chars, None if lengths is None else int(lengths[i]))
-        for i, p in enumerate(probs)
+        _decode_best(b[: int(lengths[i])], p[: int(lengths[i])], chars) if lengths is not None else _decode_best(b, p, chars)
+        for i, (b, p) in enumerate(zip(best, best_p))
     ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..pixels import percentiles
+
 MIN_WIDTH = 16
 # Columns of paper added at both ends of every normalised line. A crop that ends on the last glyph's ink
 # (a full stop at the right edge) lost that glyph: the network needs a little paper after it to emit it.
@@ -45,8 +47,9 @@ def normalize_line(image: np.ndarray, height: int = 32, max_width: int = 4096) -
     like clean prints; light-on-dark lines are inverted (the background is the majority of pixels).
     EDGE_PAD columns of background frame the line left and right.
     """
-    gray = line_at_height(image, height, max_width).astype(np.float32)
-    lo, mid, hi = (float(v) for v in np.percentile(gray, (2, 50, 98)))
+    line = line_at_height(image, height, max_width)
+    lo, mid, hi = percentiles(line, (2, 50, 98))
+    gray = line.astype(np.float32)
     if hi - lo < 8:  # flat image: nothing to stretch
         lo, hi = 0.0, 255.0
     x = np.clip((gray - lo) / (hi - lo), 0.0, 1.0)
