@@ -109,9 +109,11 @@ def word_quads(quad, spans) -> list[list[list[float]]]:
     frame = crop_frame(quad)
     if frame is None:
         return [split_quad(quad, x0, x1) for x0, x1 in spans]
-    out = []
-    for x0, x1 in spans:
-        a = min(max(x0 * frame.out_w, frame.inner_x0), frame.inner_x1)
-        b = min(max(x1 * frame.out_w, frame.inner_x0), frame.inner_x1)
-        out.append(frame.to_page([[a, frame.inner_y0], [b, frame.inner_y0], [b, frame.inner_y1], [a, frame.inner_y1]]))
-    return out
+    if not spans:
+        return []
+    edges = np.clip(np.asarray(spans, dtype=np.float64).reshape(-1, 2) * frame.out_w, frame.inner_x0, frame.inner_x1)
+    a, b = edges[:, :1], edges[:, 1:]
+    top, bottom = np.full_like(a, frame.inner_y0), np.full_like(a, frame.inner_y1)
+    corners = np.hstack([a, top, b, top, b, bottom, a, bottom])   # each word's TL, TR, BR, BL in the crop
+    page = frame.to_page(corners)   # every word in one transform
+    return [page[4 * i: 4 * i + 4] for i in range(len(edges))]
