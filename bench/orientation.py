@@ -38,7 +38,7 @@ def main() -> int:
     from ocr_models.loader import load_detector, load_recognizer
     from ocr_models.pipeline import PageReader
 
-    detector, recognizer = load_detector(runtime="onnx"), load_recognizer(runtime="onnx")
+    detector, recognizer = load_detector(), load_recognizer()
     oriented, plain = PageReader(detector, recognizer), PageReader(detector, recognizer, orientation=False)
     rows = read_manifest(args.manifest)
     limits = ImageLimits(max_bytes=500_000_000, max_pixels=200_000_000, max_side=40_000)

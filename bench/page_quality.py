@@ -76,8 +76,8 @@ def main() -> int:
         print("tesseract is not installed (make install installs it)", file=sys.stderr)
         return 1
     pages = load_pages(args.manifest)
-    ours = evaluate_pages(load_detector(runtime="onnx", threads=args.threads), pages,
-                          load_recognizer(runtime="onnx", workers=args.threads))["subsets"]
+    ours = evaluate_pages(load_detector(threads=args.threads), pages,
+                          load_recognizer(workers=args.threads))["subsets"]
     env = dict(os.environ, OMP_THREAD_LIMIT=str(args.threads))
     errors: dict[str, ErrorRate] = defaultdict(ErrorRate)
     for page in pages:

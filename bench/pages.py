@@ -35,8 +35,8 @@ def main() -> int:
     from ocr_models.loader import load_detector, load_recognizer
     from ocr_models.pipeline import PageReader
 
-    reader = PageReader(load_detector(runtime="onnx", threads=args.threads),
-                        load_recognizer(runtime="onnx", workers=args.threads))
+    reader = PageReader(load_detector(threads=args.threads),
+                        load_recognizer(workers=args.threads))
     rows = read_manifest(args.manifest)
     paths = [resolve_image(args.manifest, r["image"]) for r in rows]
     limits = ImageLimits(max_bytes=500_000_000, max_pixels=200_000_000, max_side=40_000)

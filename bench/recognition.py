@@ -119,6 +119,8 @@ def main() -> int:
     report = {"lines": len(real), "cpus": os.cpu_count(), "load_before": os.getloadavg()[0], "runs": []}
     for name, crops in (("typical_32x300", typical), ("dev_lines", real)):
         for label, fn in (
+            ("ocrmesh int8 (served), 1 thread", lambda c: run_ocrmesh(c, 1, "int8", args.repeats)),
+            ("ocrmesh int8 (served), 2 parallel batches", lambda c: run_ocrmesh(c, 1, "int8", args.repeats, workers=2)),
             ("ocrmesh onnx, 1 thread", lambda c: run_ocrmesh(c, 1, "onnx", args.repeats)),
             ("ocrmesh onnx, 2 threads", lambda c: run_ocrmesh(c, 2, "onnx", args.repeats)),
             ("ocrmesh onnx, 2 parallel batches", lambda c: run_ocrmesh(c, 1, "onnx", args.repeats, workers=2)),
