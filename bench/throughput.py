@@ -143,7 +143,10 @@ def closed_loop(system: System, pages: list[tuple[str, bytes]], clients: int, se
                 with lock:
                     name, data = pages[next(counter) % len(pages)]
                 try:
-                    status = system.post(client, name, data).status_code
+                    response = system.post(client, name, data)
+                    status = response.status_code
+                    if status != 200:   # the error's code and detail, so that a failure says why
+                        status = f"{status} {response.text[:160]}"
                 except httpx.HTTPError as exc:
                     status = type(exc).__name__
                 t1 = time.monotonic()

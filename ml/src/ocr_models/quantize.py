@@ -3,11 +3,12 @@
     quantize(onnx_path) -> <name>.int8.onnx beside it
 
 Convolutions (and the recognizer's ReLUs and max-pools) become static int8 (QDQ, per-channel weights; activation
-ranges measured on synthetic inputs rendered from the training fonts, never on real data), LSTMs dynamic int8. Weights keep 7 bits
-(`reduce_range`): a CPU without VNNI multiplies uint8 by int8 pairwise into int16 and saturates with 8-bit
-weights, so the same file would read differently there; with 7 bits every x86 and ARM kernel computes the
-same sums. The detector's last two convolutions stay in float: in int8 they moved the old-book pages by
-0.05 points and DocBank's line F1 by 0.002. Needs the `train` extra (onnx, the renderers).
+ranges measured on synthetic inputs rendered from the training fonts, never on real data), LSTMs dynamic int8.
+Weights keep 7 bits (`reduce_range`): an x86 CPU without VNNI adds uint8 x int8 products pairwise in int16, which
+saturates with 8-bit weights, so the same file would read differently there; with 7 bits it cannot, and such a CPU
+sums exactly as one with VNNI (or ARM's dot products) does. The detector's last two convolutions stay in float: in
+int8 they moved the old-book pages by 0.05 points and DocBank's line F1 by 0.002. Needs the `train` extra (onnx,
+the renderers).
 """
 from __future__ import annotations
 

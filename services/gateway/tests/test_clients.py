@@ -29,16 +29,20 @@ def test_timeout_is_504():
     raises(504, "upstream_timeout", client_with(DetectionClient, handler).detect(b"x", "image/png"))
 
 
-def test_connection_refused_is_502():
+def test_connection_refused_is_502_and_logged(caplog):
     def handler(request):
         raise httpx.ConnectError("refused", request=request)
     raises(502, "upstream_unavailable", client_with(DetectionClient, handler).detect(b"x", "image/png"))
+    # The log says why (the answer only names the error's class): an operator can tell a stale connection from a crash.
+    assert "POST /v1/detect: the detection service is unavailable: ConnectError('refused')" in caplog.text
 
 
-def test_peer_failure_and_garbage_are_502():
-    raises(502, "upstream_error", client_with(DetectionClient, lambda r: httpx.Response(500)).detect(b"x", "image/png"))
+def test_peer_failure_and_garbage_are_502_and_logged(caplog):
+    raises(502, "upstream_error", client_with(DetectionClient, lambda r: httpx.Response(500, text="boom")).detect(b"x", "image/png"))
+    assert "the detection service answered HTTP 500: boom" in caplog.text
     raises(502, "upstream_error",
            client_with(DetectionClient, lambda r: httpx.Response(200, json={"unexpected": 1})).detect(b"x", "image/png"))
+    assert "the detection service sent an answer that is not a DetectResponse" in caplog.text
 
 
 def test_peer_rejection_is_passed_on():

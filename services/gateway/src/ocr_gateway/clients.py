@@ -8,6 +8,7 @@ The model calls carry the request's priority (`X-Priority: high|normal`).
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
@@ -18,6 +19,8 @@ from ocr_common.detection import DetectResponse, reduced_page_query
 from ocr_common.errors import ApiError
 from ocr_common.recognition import RecognizedLine, RecognizeResponse
 from ocr_common.search import StoredSearchResults
+
+log = logging.getLogger(__name__)
 
 Detection = DetectResponse        # the model services' answers, declared once in ocr_common
 Recognition = RecognizeResponse
@@ -52,8 +55,10 @@ class PeerClient:
         try:
             response = await self.http.request(method, path, **kw)
         except httpx.TimeoutException:
+            log.warning("%s %s: the %s service did not answer in time", method, path, self.name)
             raise ApiError(504, "upstream_timeout", f"the {self.name} service did not answer in time") from None
         except httpx.TransportError as exc:
+            log.warning("%s %s: the %s service is unavailable: %r", method, path, self.name, exc)
             raise ApiError(502, "upstream_unavailable", f"the {self.name} service is unavailable ({exc.__class__.__name__})") from None
         if response.status_code == 503:
             code = _error_code(response)
@@ -62,6 +67,8 @@ class PeerClient:
                 raise ApiError(503, "overloaded", f"the {self.name} service is busy; retry later",
                                headers={"Retry-After": retry if retry.isdigit() else "1"})
         if response.status_code >= 500:
+            log.warning("%s %s: the %s service answered HTTP %s: %s", method, path, self.name, response.status_code,
+                        response.text[:200])
             raise ApiError(502, "upstream_error", f"the {self.name} service failed (HTTP {response.status_code})")
         return response
 
@@ -76,7 +83,8 @@ class PeerClient:
             raise ApiError(response.status_code, code, detail)
         try:
             return model.model_validate_json(response.content)
-        except ValidationError:
+        except ValidationError as exc:
+            log.warning("the %s service sent an answer that is not a %s: %s", self.name, model.__name__, exc)
             raise ApiError(502, "upstream_error", f"the {self.name} service sent an unexpected answer") from None
 
     async def ready(self) -> bool:
