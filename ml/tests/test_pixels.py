@@ -14,3 +14,8 @@ def test_percentiles_equal_numpys_to_the_last_bit(shape):
         qs = (2, 5, 50, 90, 98)
         assert percentiles(image, qs) == [float(v) for v in np.percentile(image, qs)]
         assert percentiles(image, qs) == [float(v) for v in np.percentile(image.astype(np.float32), qs)]
+
+
+def test_other_dtypes_fall_back_to_numpy():
+    image = np.linspace(0, 1, 300, dtype=np.float32).reshape(10, 30)
+    assert percentiles(image, (5, 90)) == [float(v) for v in np.percentile(image, (5, 90))]

@@ -6,7 +6,9 @@ import numpy as np
 
 def percentiles(gray: np.ndarray, qs: tuple[float, ...]) -> list[float]:
     """np.percentile's (linear) percentiles of a uint8 image, from its histogram: a sort of its pixels costs
-    several times more on a line's few thousand of them."""
+    several times more on a line's few thousand of them. Other dtypes go to np.percentile."""
+    if gray.dtype != np.uint8:
+        return [float(v) for v in np.percentile(gray, qs)]
     cumulative = np.cumsum(np.bincount(gray.ravel(), minlength=256))
     out = []
     for q in qs:
