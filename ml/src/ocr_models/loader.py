@@ -17,7 +17,7 @@ from .detection.config import CTPNConfig
 from .detection.predictor import TextDetector
 from .recognition.config import CRNNConfig
 from .recognition.predictor import LineRecognizer
-from .runtime import INT8_SUFFIX, OnnxModel, weights_twin
+from .runtime import TWIN_SUFFIXES, OnnxModel, weights_twin
 
 RUNTIMES = ("auto", "int8", "onnx", "torch")
 REPO_MODELS = Path(__file__).resolve().parents[3] / "models"
@@ -37,7 +37,7 @@ def resolve(path: str | Path, runtime: str = "auto") -> tuple[str, Path]:
     """(runtime, file to load): the int8 twin for "int8", the .onnx file for "onnx", the checkpoint for "torch"."""
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown runtime {runtime!r}: one of {', '.join(RUNTIMES)}")
-    files = {name: weights_twin(path, suffix) for name, suffix in (("int8", INT8_SUFFIX), ("onnx", ".onnx"), ("torch", ".pt"))}
+    files = {name: weights_twin(path, suffix) for name, suffix in TWIN_SUFFIXES.items()}
     if runtime == "auto":
         runtime = next((r for r in ("int8", "onnx") if files[r].exists()), "torch")
     if runtime != "torch" and not files[runtime].exists():

@@ -1,4 +1,4 @@
-"""Int8 twins of the exported models: what serving runs by default (docs/performance.md, "int8").
+"""Int8 twins of the exported models: what serving runs by default (docs/performance.md, "Int8 twins").
 
     quantize(onnx_path) -> <name>.int8.onnx beside it
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .runtime import int8_twin
+from .runtime import TWIN_SUFFIXES, weights_twin
 
 KINDS = ("recognizer", "detector")
 VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -103,10 +103,10 @@ class ModelStore:
             tmp.replace(dst)
 
 
-def twins(path: Path) -> tuple[Path, Path, Path]:
+def twins(path: Path) -> list[Path]:
     """A version's files in the order a promotion replaces them: the int8 twin and the .onnx file (what serving
     loads) before the checkpoint."""
-    return int8_twin(path), path.with_suffix(".onnx"), path.with_suffix(".pt")
+    return [weights_twin(path, suffix) for suffix in TWIN_SUFFIXES.values()]
 
 
 def export_onnx_twin(kind: str, path: Path) -> Path:

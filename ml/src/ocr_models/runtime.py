@@ -16,13 +16,15 @@ import onnxruntime as ort
 KIND_KEY = "ocrmesh.kind"
 CONFIG_KEY = "ocrmesh.config"
 INT8_SUFFIX = ".int8.onnx"
+# The files of one model's weights, by the runtime that reads each, in the order `auto` prefers them.
+TWIN_SUFFIXES = {"int8": INT8_SUFFIX, "onnx": ".onnx", "torch": ".pt"}
 
 
 def weights_twin(path: str | Path, suffix: str) -> Path:
-    """The file of the same weights with another suffix (".pt", ".onnx" or INT8_SUFFIX): models/recognizer.int8.onnx
-    for models/recognizer.pt."""
+    """The file of the same weights with another of TWIN_SUFFIXES: models/recognizer.int8.onnx for
+    models/recognizer.pt."""
     path = Path(path)
-    name = next((path.name[: -len(s)] for s in (INT8_SUFFIX, ".onnx", ".pt") if path.name.endswith(s)), path.name)
+    name = next((path.name[: -len(s)] for s in TWIN_SUFFIXES.values() if path.name.endswith(s)), path.name)
     return path.with_name(name + suffix)
 
 

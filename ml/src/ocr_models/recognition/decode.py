@@ -95,7 +95,5 @@ def greedy_decode_batch(logits: np.ndarray, chars: str, lengths=None) -> list[De
     np.exp(e, out=e)
     best = e.argmax(axis=-1)
     best_p = np.float32(1.0) / e.sum(axis=-1)
-    return [
-        _decode_best(b[: int(lengths[i])], p[: int(lengths[i])], chars) if lengths is not None else _decode_best(b, p, chars)
-        for i, (b, p) in enumerate(zip(best, best_p))
-    ]
+    ends = [best.shape[1]] * len(best) if lengths is None else [int(n) for n in lengths]
+    return [_decode_best(b[:n], p[:n], chars) for b, p, n in zip(best, best_p, ends)]
