@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ocr_models.data.text import TextSampler
-from ocr_models.recognition.model import CRNN, CRNNConfig, extend_charset, widen_rnn
+from ocr_models.recognition.model import CRNN, CRNNConfig, extend_charset, fit_classifier, shorten_rnn, widen_rnn
 from ocr_models.recognition.vocab import DEFAULT_CHARSET, LATIN_CHARSET, SCIENCE_CHARSET, Charset
 
 
@@ -85,6 +85,26 @@ def test_a_widened_model_reads_as_before_until_trained():
     assert sum(p.numel() for p in wider.parameters()) > sum(p.numel() for p in model.parameters())
     with pytest.raises(ValueError):
         widen_rnn(wider, 24)
+
+
+def test_a_shortened_model_keeps_its_lower_layers_and_fits_its_classifier_to_the_full_one():
+    torch.manual_seed(0)
+    model = CRNN(CRNNConfig(channels=(8, 16, 16, 32, 32), rnn_hidden=16)).eval()
+    with torch.no_grad():
+        model.classifier.weight.mul_(20)        # logits that vary from frame to frame, as a trained model's do
+    shorter = shorten_rnn(model, 1)
+    assert shorter.config.rnn_layers == 1 and not hasattr(shorter.rnn, "weight_ih_l1")
+    assert torch.equal(shorter.rnn.weight_hh_l0_reverse, model.rnn.weight_hh_l0_reverse)
+    assert torch.equal(shorter.features[0][0].weight, model.features[0][0].weight)
+    batches = [torch.rand(4, 1, 32, 96) for _ in range(3)]
+    x = torch.rand(2, 1, 32, 96)
+    with torch.no_grad():
+        before = (shorter.eval()(x) - model(x)).pow(2).mean()
+        fit_classifier(shorter, model, batches)
+        after = (shorter.eval()(x) - model(x)).pow(2).mean()
+    assert after < 0.9 * before                 # nearer the full model's logits on lines it was not fitted on
+    with pytest.raises(ValueError):
+        shorten_rnn(shorter, 1)
 
 
 def test_science_charset_reads_greek_and_inline_mathematics_without_look_alikes():

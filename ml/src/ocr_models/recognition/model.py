@@ -122,6 +122,39 @@ def widen_rnn(model: CRNN, rnn_hidden: int, seed: int = 0) -> CRNN:
     return wider
 
 
+def shorten_rnn(model: CRNN, rnn_layers: int) -> CRNN:
+    """The same network with only its lowest `rnn_layers` LSTM layers (a cheaper reader to fine-tune: each layer
+    is about a quarter of the recognizer's time). The kept layers and the convolutions keep their weights; the
+    classifier, which read the top layer, now reads the last kept one (same width) and must be trained again."""
+    if not 1 <= rnn_layers < model.config.rnn_layers:
+        raise ValueError(f"rnn_layers {rnn_layers} does not shorten {model.config.rnn_layers}")
+    shorter = CRNN(CRNNConfig.from_dict({**model.config.to_dict(), "rnn_layers": rnn_layers}))
+    kept = {k: v for k, v in model.state_dict().items()
+            if not k.startswith("rnn.") or int(k.split("_l")[1].split("_")[0]) < rnn_layers}
+    shorter.load_state_dict(kept)
+    return shorter
+
+
+def fit_classifier(student: CRNN, teacher: CRNN, batches: list[torch.Tensor], ridge: float = 1e-3) -> None:
+    """Sets the student's classifier to the least-squares map from its top LSTM layer to the teacher's logits on
+    `batches` of lines: a shortened reader (`shorten_rnn`) then starts close to what the teacher reads, instead of
+    from a classifier that was trained on another layer."""
+    student.eval(), teacher.eval()
+    features, targets = [], []
+    with torch.no_grad():
+        for images in batches:
+            seq, _ = student.rnn(student.features(images).squeeze(2).transpose(1, 2))
+            features.append(seq.reshape(-1, seq.shape[-1]))
+            targets.append(teacher(images).reshape(features[-1].shape[0], -1))
+        x = torch.cat(features).double()
+        x = torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype)], 1)   # the bias as one more input
+        gram = x.T @ x + ridge * len(x) * torch.eye(x.shape[1], dtype=x.dtype)
+        w = torch.linalg.solve(gram, x.T @ torch.cat(targets).double()).float()
+        student.classifier.weight.copy_(w[:-1].T)
+        student.classifier.bias.copy_(w[-1])
+    student.train(), teacher.train()
+
+
 _BASE_OVERRIDES = {"ß": "s", "æ": "a", "Æ": "A", "œ": "o", "Œ": "O", "ø": "o", "Ø": "O", "«": "<", "»": ">",
                    "„": '"', "§": "S", "©": "c", "®": "R", "µ": "u", "½": "1",
                    "α": "a", "β": "ß", "γ": "y", "ε": "e", "κ": "k", "ρ": "p", "τ": "t", "χ": "x", "ω": "w", "±": "+",

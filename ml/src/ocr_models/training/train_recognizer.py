@@ -20,7 +20,17 @@ from ..data.lines import LineSynthesizer, SyntheticLineBatches
 from ..data.real_lines import RealLineBatches, case_pairs, fold_case_log_probs, mix_batches
 from ..evaluation import evaluate_lines
 from ..metrics import ErrorRate
-from ..recognition.model import CRNN, KIND, CRNNConfig, extend_charset, output_lengths, torch_recognizer, widen_rnn
+from ..recognition.model import (
+    CRNN,
+    KIND,
+    CRNNConfig,
+    extend_charset,
+    fit_classifier,
+    output_lengths,
+    shorten_rnn,
+    torch_recognizer,
+    widen_rnn,
+)
 from ..recognition.vocab import CHARSETS, Charset
 from .common import (
     add_real_data_arguments,
@@ -60,6 +70,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rnn-hidden", type=int, default=None,
                    help="LSTM units per direction (default 128); with --init, more than the weights have widens them "
                         "without changing what they read (widen_rnn)")
+    p.add_argument("--rnn-layers", type=int, default=None,
+                   help="LSTM layers (default 2); with --init, fewer than the weights have keeps their lowest ones "
+                        "and trains the classifier on them (shorten_rnn: a cheaper reader)")
     p.add_argument("--charset", choices=sorted(CHARSETS), default=None,
                    help="characters to read: default (ASCII and a few symbols), latin (plus the letters and symbols "
                         "of the main Latin-script European languages) or science (latin plus Greek letters and "
@@ -117,7 +130,7 @@ def train(args: argparse.Namespace) -> Path:
     source = ckpt or init
     config = CRNNConfig.from_dict(source["config"]) if source else CRNNConfig(
         charset=CHARSETS[args.charset or "default"], channels=tuple(int(c) for c in args.channels.split(",")),
-        rnn_hidden=args.rnn_hidden or 128)
+        rnn_hidden=args.rnn_hidden or 128, rnn_layers=args.rnn_layers or 2)
     model = CRNN(config)
     if source is not None:
         model.load_state_dict(source["model"])
@@ -126,6 +139,10 @@ def train(args: argparse.Namespace) -> Path:
         config = model.config
     if ckpt is None and source is not None and args.rnn_hidden and args.rnn_hidden > config.rnn_hidden:
         model = widen_rnn(model, args.rnn_hidden, seed=args.seed)   # --init weights get more capacity
+        config = model.config
+    teacher = None
+    if ckpt is None and source is not None and args.rnn_layers and args.rnn_layers < config.rnn_layers:
+        teacher, model = model, shorten_rnn(model, args.rnn_layers)   # --init weights, fewer LSTM layers: cheaper
         config = model.config
     charset = Charset(config.charset)
     device = torch.device(args.device)
@@ -158,6 +175,9 @@ def train(args: argparse.Namespace) -> Path:
         real_batches = iter(DataLoader(real, batch_size=None, num_workers=args.real_workers,
                                        persistent_workers=bool(args.real_workers)) if args.real_workers else real)
     fixed = next(batches if real_batches is None else real_batches) if args.overfit_batch else None
+    if teacher is not None:   # the shortened model's classifier starts as the least-squares fit to the full one
+        fit_classifier(model, teacher, [next(batches)["images"] for _ in range(8)])
+        del teacher
     pairs = case_pairs(charset)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     (out / "config.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
