@@ -119,7 +119,8 @@ class System:
         self.name, self.url, self.path, self.field, self.pids = name, url, path, field, pids
 
     def post(self, client: httpx.Client, name: str, data: bytes) -> httpx.Response:
-        return client.post(self.url + self.path, files={self.field: (name, data, "application/octet-stream")})
+        return client.post(self.url + self.path,
+                           files={self.field: (Path(name).name, data, "application/octet-stream")})
 
 
 def closed_loop(system: System, pages: list[tuple[str, bytes]], clients: int, seconds: float) -> dict:
@@ -128,6 +129,7 @@ def closed_loop(system: System, pages: list[tuple[str, bytes]], clients: int, se
         reset_peak_rss(pid)
     cpu_before = {n: cpu_seconds(p) for n, p in system.pids.items()}
     latencies: list[float] = []
+    by_folder: dict[str, list[float]] = {}   # the pages' folder (their dev subset) -> latencies: what sets p99
     errors: dict[str, int] = {}
     lock = threading.Lock()
     counter = iter(range(10**9))
@@ -155,6 +157,7 @@ def closed_loop(system: System, pages: list[tuple[str, bytes]], clients: int, se
                         return
                     if status == 200:
                         latencies.append(t1 - t0)
+                        by_folder.setdefault(name.split("/")[0], []).append(t1 - t0)
                     else:
                         errors[str(status)] = errors.get(str(status), 0) + 1
 
@@ -172,6 +175,8 @@ def closed_loop(system: System, pages: list[tuple[str, bytes]], clients: int, se
             "pages_per_s": round(done / seconds, 3),
             "latency_s": {"p50": round(q[49], 2), "p95": round(q[94], 2), "p99": round(q[98], 2),
                           "max": round(max(latencies), 2) if latencies else None},
+            "latency_by_folder_s": {f: {"pages": len(v), "median": round(statistics.median(v), 2),
+                                        "max": round(max(v), 2)} for f, v in sorted(by_folder.items())},
             "cpu_s_per_page": {n: round(c / max(done, 1), 3) for n, c in cpu.items()} | {
                 "total": round(sum(cpu.values()) / max(done, 1), 3)},
             "peak_rss_mb": {n: round(v, 1) for n, v in rss.items() if v is not None} | {
@@ -205,7 +210,7 @@ def same_as_in_process(mesh: harness.Mesh, pages: list[tuple[str, bytes]]) -> di
     differ = []
     with httpx.Client(timeout=600) as client:
         for name, data in pages:
-            response = client.post(mesh.url("gateway") + "/v1/ocr", files={"image": (name, data)})
+            response = client.post(mesh.url("gateway") + "/v1/ocr", files={"image": (Path(name).name, data)})
             if response.status_code != 200:
                 raise RuntimeError(f"{name}: {response.status_code} {response.text[:500]}")
             answer = response.json()
@@ -234,7 +239,7 @@ def main() -> int:
 
     from ocr_models.evaluation import read_manifest, resolve_image
 
-    pages = [(Path(r["image"]).name, resolve_image(args.manifest, r["image"]).read_bytes())
+    pages = [(r["image"], resolve_image(args.manifest, r["image"]).read_bytes())   # name: the folder (subset) too
              for r in read_manifest(args.manifest)]
     env = {"gateway": dict(GATEWAY_ENV)}
     for item in args.env:

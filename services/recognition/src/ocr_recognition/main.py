@@ -42,14 +42,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         worst, not gigabytes."""
         return line_at_height(decode_image(data, limits, what=name, grey=True).pixels, height)
 
+    def decode_all(uploads: list[tuple[str, UploadFile]], height: int) -> list[np.ndarray]:
+        """One upload's bytes and full-size pixels at a time; only the small grey copies are kept. All in one
+        worker thread: a hop to the event loop per line made a page of many lines wait on the loop once a line."""
+        lines = []
+        for name, upload in uploads:
+            upload.file.seek(0)
+            lines.append(decode_one(name, upload.file.read(settings.MAX_UPLOAD_BYTES + 1), height))
+        return lines
+
     async def read_lines(uploads: list[tuple[str, UploadFile]], height: int):
         if not uploads:
             raise ApiError(400, "no_images", "send at least one line image")
         if len(uploads) > settings.MAX_LINES:
             raise ApiError(413, "too_many_lines", f"{len(uploads)} images; the limit is {settings.MAX_LINES} per request")
-        # One upload's bytes and full-size pixels at a time; only the small grey copies are kept.
-        return [await run_in_threadpool(decode_one, name, await upload.read(settings.MAX_UPLOAD_BYTES + 1), height)
-                for name, upload in uploads]
+        return await run_in_threadpool(decode_all, uploads, height)
 
     async def read_and_recognize(eng: RecognitionEngine, request: Request, uploads: list[tuple[str, UploadFile]]):
         """Decoding and reading both take the model's slot: `X-Priority: high` waits ahead of normal work."""
