@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -39,6 +40,7 @@ PEER = ["rapidocr-api==0.2.0", "rapidocr==3.10.0", "onnxruntime==1.32.0"]   # wh
 # make up's setting where the bench must not be throttled: no rate limit or quota per owner (auth is off anyway).
 GATEWAY_ENV = {"RATE_LIMIT_PER_MINUTE": "0", "DAILY_QUOTA": "0"}
 WARM_UP = 4   # pages sent one by one before the clients start
+PAGE_ORDER_SEED = 13   # client i cycles through the pages in its own order, shuffled with seed PAGE_ORDER_SEED + i
 
 
 def log(msg: str) -> None:
@@ -123,8 +125,12 @@ class System:
                            files={self.field: (Path(name).name, data, "application/octet-stream")})
 
 
-def closed_loop(system: System, pages: list[tuple[str, bytes]], clients: int, seconds: float) -> dict:
-    """`clients` threads, each sending its next page as soon as the last one was answered, for `seconds`."""
+def closed_loop(system: System, pages: list[tuple[str, bytes]], clients: int, seconds: float,
+                grouped: bool = False) -> dict:
+    """`clients` threads, each sending its next page as soon as the last one was answered, for `seconds`. Each
+    client cycles through the pages in its own seeded shuffle, so that the load is a steady mix: the manifest
+    lists a subset's pages together, and taken in its order (`grouped`) eight clients get eight DocBank pages at
+    once and each waits behind the other seven."""
     for pid in system.pids.values():
         reset_peak_rss(pid)
     cpu_before = {n: cpu_seconds(p) for n, p in system.pids.items()}
@@ -136,14 +142,19 @@ def closed_loop(system: System, pages: list[tuple[str, bytes]], clients: int, se
     start = time.monotonic()
     end = start + seconds
 
-    def client_loop():
+    def client_loop(index: int):
+        order = random.Random(PAGE_ORDER_SEED + index).sample(pages, len(pages))
+        mine = iter(range(10**9))
         with httpx.Client(timeout=600) as client:
             while True:
                 t0 = time.monotonic()
                 if t0 >= end:
                     return
-                with lock:
-                    name, data = pages[next(counter) % len(pages)]
+                if grouped:
+                    with lock:
+                        name, data = pages[next(counter) % len(pages)]
+                else:
+                    name, data = order[next(mine) % len(order)]
                 try:
                     response = system.post(client, name, data)
                     status = response.status_code
@@ -161,7 +172,7 @@ def closed_loop(system: System, pages: list[tuple[str, bytes]], clients: int, se
                     else:
                         errors[str(status)] = errors.get(str(status), 0) + 1
 
-    threads = [threading.Thread(target=client_loop, daemon=True) for _ in range(clients)]
+    threads = [threading.Thread(target=client_loop, args=(i,), daemon=True) for i in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
@@ -184,14 +195,14 @@ def closed_loop(system: System, pages: list[tuple[str, bytes]], clients: int, se
             "wall_s": round(wall, 1)}
 
 
-def run_phases(system: System, pages, clients: list[int], seconds: float) -> list[dict]:
+def run_phases(system: System, pages, clients: list[int], seconds: float, grouped: bool = False) -> list[dict]:
     out = []
     with httpx.Client(timeout=600) as client:   # warm-up
         for name, data in pages[:WARM_UP]:
             system.post(client, name, data).raise_for_status()
     for n in clients:
         log(f"{system.name}: {n} clients for {seconds:.0f} s")
-        row = closed_loop(system, pages, n, seconds)
+        row = closed_loop(system, pages, n, seconds, grouped)
         log(f"  {row['pages_per_s']} pages/s, p50 {row['latency_s']['p50']} s, p99 {row['latency_s']['p99']} s, "
             f"errors {row['errors']}, CPU s/page {row['cpu_s_per_page']}, peak RSS MiB {row['peak_rss_mb']}")
         out.append(row)
@@ -235,6 +246,9 @@ def main() -> int:
     p.add_argument("--no-check", action="store_true", help="skip the gateway-against-in-process comparison")
     p.add_argument("--note", default="", help="what else the machine ran")
     p.add_argument("--out", type=Path, default=RESULTS)
+    p.add_argument("--grouped", action="store_true",
+                   help="all clients take the next page in the manifest's order (grouped by subset), instead of each "
+                        "client cycling through the pages in its own seeded shuffle")
     args = p.parse_args()
 
     from ocr_models.evaluation import read_manifest, resolve_image
@@ -248,6 +262,8 @@ def main() -> int:
         env.setdefault(service, {})[key] = value
     results = {"environment": {"date": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
                                "machine": platform.machine(), "pages": len(pages), "note": args.note,
+                               "page_order": "manifest, round robin" if args.grouped else
+                               f"each client its own shuffle (seed {PAGE_ORDER_SEED} + client)",
                                "mesh_env": env}}
     python = None if args.no_peer else peer_python(args.peer_dir)
     workdir = Path(os.environ.get("TMPDIR", "/tmp")) / f"ocrmesh-throughput-{os.getpid()}"
@@ -262,7 +278,7 @@ def main() -> int:
             log(f"gateway against in-process: {results['same_as_in_process']}")
         pids = {name: proc.pid for name, proc in mesh.procs.items()}
         system = System("ocrmesh", mesh.url("gateway"), "/v1/ocr", "image", pids)
-        results["ocrmesh"] = run_phases(system, pages, args.clients, args.seconds)
+        results["ocrmesh"] = run_phases(system, pages, args.clients, args.seconds, args.grouped)
     finally:
         mesh.stop_all()
         harness.drop_database(mesh.database_url)
@@ -273,7 +289,8 @@ def main() -> int:
         try:
             results["environment"]["peer"] = peer_version(python)
             peer = System("rapidocr-api", url, "/ocr", "image_file", {"rapidocr-api": proc.pid})
-            results["rapidocr-api"] = run_phases(peer, [for_peer(*p) for p in pages], args.clients, args.seconds)
+            results["rapidocr-api"] = run_phases(peer, [for_peer(*p) for p in pages], args.clients, args.seconds,
+                                                     args.grouped)
         finally:
             proc.terminate()
             proc.wait(30)
