@@ -4,8 +4,9 @@
 
 The mesh runs as `make up` runs it (one process per service, the gateway with one worker, auth off) on free
 ports with a RabbitMQ node and a database of its own (bench/reliability/harness.py). Closed-loop clients
-(8, then 16) send the dev pages round robin through POST /v1/ocr for --seconds each: pages/s, latency
-percentiles, and per service the peak resident memory and the CPU seconds spent per page. Then the same for
+(8, then 16), each cycling through the dev pages in its own seeded shuffle, send them through POST /v1/ocr for
+--seconds each: pages/s, latency percentiles (also by the pages' folder, their dev subset), and per service the
+peak resident memory and the CPU seconds spent per page. Then the same for
 the peer, `rapidocr-api` (PyPI; RapidOCR with ONNX Runtime and the PP-OCR models its wheel ships), POST /ocr,
 installed into a virtualenv of its own under --peer-dir so that it does not touch .venv's pins.
 
