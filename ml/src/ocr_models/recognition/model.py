@@ -176,6 +176,16 @@ def output_lengths(widths: torch.Tensor) -> torch.Tensor:
     return widths // WIDTH_STRIDE
 
 
+def distillation_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Mean KL divergence from the teacher's per-frame class distribution to the student's, over each line's real
+    frames (`lengths`; the padding after them is left out). Both read the same frames (the same convolutions'
+    stride), so every frame of the teacher's reading is a target, not only the characters CTC aligns."""
+    frames = torch.arange(student_logits.shape[1], device=student_logits.device)[None, :] < lengths[:, None]
+    teacher = teacher_logits.log_softmax(-1)
+    kl = (teacher.exp() * (teacher - student_logits.log_softmax(-1))).sum(-1)
+    return (kl * frames).sum() / frames.sum().clamp(min=1)
+
+
 def load_crnn(path: str | Path) -> CRNN:
     """The network of a recognizer checkpoint (for training, evaluation in PyTorch and export)."""
     from ..checkpoint import load_network

@@ -24,8 +24,10 @@ from ..recognition.model import (
     CRNN,
     KIND,
     CRNNConfig,
+    distillation_loss,
     extend_charset,
     fit_classifier,
+    load_crnn,
     output_lengths,
     shorten_rnn,
     torch_recognizer,
@@ -89,6 +91,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--val-lines", type=int, default=400, help="synthetic lines in held-out fonts")
     p.add_argument("--eval-manifest", type=Path, help="real lines to measure on at each evaluation (never trained on)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    p.add_argument("--distill-from", type=Path, default=None, metavar="WEIGHTS",
+                   help="a teacher recognizer (same charset): the loss adds --distill-weight times the KL divergence "
+                        "from its per-frame reading to the model's, on every training line")
+    p.add_argument("--distill-weight", type=float, default=1.0)
     p.add_argument("--init", type=Path, default=None,
                    help="fine-tune: start from these weights (a checkpoint or committed model) with a fresh "
                         "optimizer and schedule; the architecture comes from that file")
@@ -179,6 +185,12 @@ def train(args: argparse.Namespace) -> Path:
         fit_classifier(model, teacher, [next(batches)["images"] for _ in range(8)])
         del teacher
     pairs = case_pairs(charset)
+    distiller = None
+    if args.distill_from:
+        distiller = load_crnn(args.distill_from).to(device).eval()
+        if distiller.config.charset != config.charset:
+            raise SystemExit(f"--distill-from {args.distill_from} reads another charset")
+        distiller.requires_grad_(False)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     (out / "config.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
                                                  "model": config.to_dict(), "params": n_params}, indent=1))
@@ -216,6 +228,10 @@ def train(args: argparse.Namespace) -> Path:
         if "fold_case" in batch:
             log_probs = fold_case_log_probs(log_probs, pairs, batch["fold_case"])
         loss = ctc(log_probs, batch["targets"], output_lengths(batch["widths"]), batch["target_lengths"])
+        if distiller is not None:
+            with torch.no_grad():
+                taught = distiller(batch["images"])
+            loss = loss + args.distill_weight * distillation_loss(logits, taught, output_lengths(batch["widths"]))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 5.0)

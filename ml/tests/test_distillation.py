@@ -1,0 +1,55 @@
+"""A cheaper recognizer learned from the current one: fewer LSTM layers (shorten_rnn, fit_classifier) and the
+teacher's per-frame reading as a second target (distillation_loss, `--distill-from`)."""
+import argparse
+
+import torch
+
+from ocr_models.checkpoint import load_checkpoint, save_checkpoint
+from ocr_models.recognition.model import CRNN, KIND, CRNNConfig, distillation_loss
+from ocr_models.training.train_recognizer import add_arguments, train
+
+
+def test_distillation_loss_is_zero_on_the_teachers_reading_and_ignores_padding():
+    torch.manual_seed(0)
+    teacher = torch.randn(2, 10, 7) * 3
+    lengths = torch.tensor([10, 6])
+    assert distillation_loss(teacher.clone(), teacher, lengths).abs() < 1e-6
+    student = torch.randn(2, 10, 7)
+    loss = distillation_loss(student, teacher, lengths)
+    assert loss > 0.1
+    padded = student.clone()
+    padded[1, 6:] = torch.randn(4, 7) * 10        # frames past the second line's end
+    assert torch.allclose(distillation_loss(padded, teacher, lengths), loss)
+    closer = (student + teacher) / 2
+    assert distillation_loss(closer, teacher, lengths) < loss
+
+
+def _student(tmp_path, teacher_path, name: str, *extra: str):
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    train(p.parse_args(["--out", str(tmp_path / name), "--steps", "60", "--batch-size", "4", "--workers", "0",
+                        "--init", str(teacher_path), "--rnn-layers", "1", "--eval-every", "1000", "--val-lines", "0",
+                        "--overfit-batch", "--lr", "5e-3", "--warmup", "10", "--seed", "3", *extra]))
+    return load_checkpoint(tmp_path / name / "last.pt")
+
+
+def test_a_one_layer_student_learns_its_two_layer_teachers_reading(tmp_path):
+    torch.manual_seed(1)
+    config = CRNNConfig(channels=(8, 16, 32, 48, 64), rnn_hidden=32, rnn_layers=2)
+    teacher = CRNN(config).eval()
+    teacher_path = tmp_path / "teacher.pt"
+    save_checkpoint(teacher_path, kind=KIND, config=config.to_dict(), model_state=teacher.state_dict())
+    plain = _student(tmp_path, teacher_path, "plain")
+    taught = _student(tmp_path, teacher_path, "taught", "--distill-from", str(teacher_path), "--distill-weight", "5")
+    assert taught["config"]["rnn_layers"] == 1 and not any(k.startswith("rnn.weight_ih_l1") for k in taught["model"])
+
+    images = torch.rand(4, 1, 32, 120) * 2 - 1
+    lengths = torch.full((4,), 30)
+
+    def gap(run) -> float:
+        student = CRNN(CRNNConfig.from_dict(run["config"]))
+        student.load_state_dict(run["model"])
+        with torch.no_grad():
+            return distillation_loss(student.eval()(images), teacher(images), lengths).item()
+
+    assert gap(taught) < 0.5 * gap(plain), (gap(taught), gap(plain))   # trained on the labels alone, it drifts away
