@@ -144,18 +144,16 @@ def closed_loop(system: System, pages: list[tuple[str, bytes]], clients: int, se
     end = start + seconds
 
     def client_loop(index: int):
-        order = random.Random(PAGE_ORDER_SEED + index).sample(pages, len(pages))
-        mine = iter(range(10**9))
+        # --grouped: every client takes the next page of one round robin; else each its own shuffle and count
+        order = pages if grouped else random.Random(PAGE_ORDER_SEED + index).sample(pages, len(pages))
+        turns = counter if grouped else iter(range(10**9))
         with httpx.Client(timeout=600) as client:
             while True:
                 t0 = time.monotonic()
                 if t0 >= end:
                     return
-                if grouped:
-                    with lock:
-                        name, data = pages[next(counter) % len(pages)]
-                else:
-                    name, data = order[next(mine) % len(order)]
+                with lock:
+                    name, data = order[next(turns) % len(order)]
                 try:
                     response = system.post(client, name, data)
                     status = response.status_code

@@ -45,9 +45,13 @@ class CRNN(nn.Module):
         self.classifier = nn.Linear(2 * config.rnn_hidden, len(Charset(config.charset)))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.dropout(self.sequence(images)))
+
+    def sequence(self, images: torch.Tensor) -> torch.Tensor:
+        """The top LSTM layer's output (N, T, 2 x rnn_hidden): what the classifier reads."""
         feats = self.features(images).squeeze(2).transpose(1, 2)  # (N, T, C)
         seq, _ = self.rnn(self.dropout(feats))
-        return self.classifier(self.dropout(seq))
+        return seq
 
 
 def extend_charset(model: CRNN, charset: str, margin: float = 8.0) -> CRNN:
@@ -139,11 +143,13 @@ def fit_classifier(student: CRNN, teacher: CRNN, batches: list[torch.Tensor], ri
     """Sets the student's classifier to the least-squares map from its top LSTM layer to the teacher's logits on
     `batches` of lines: a shortened reader (`shorten_rnn`) then starts close to what the teacher reads, instead of
     from a classifier that was trained on another layer."""
-    student.eval(), teacher.eval()
+    modes = student.training, teacher.training
+    student.eval()
+    teacher.eval()
     features, targets = [], []
     with torch.no_grad():
         for images in batches:
-            seq, _ = student.rnn(student.features(images).squeeze(2).transpose(1, 2))
+            seq = student.sequence(images)
             features.append(seq.reshape(-1, seq.shape[-1]))
             targets.append(teacher(images).reshape(features[-1].shape[0], -1))
         x = torch.cat(features).double()
@@ -152,7 +158,8 @@ def fit_classifier(student: CRNN, teacher: CRNN, batches: list[torch.Tensor], ri
         w = torch.linalg.solve(gram, x.T @ torch.cat(targets).double()).float()
         student.classifier.weight.copy_(w[:-1].T)
         student.classifier.bias.copy_(w[-1])
-    student.train(), teacher.train()
+    student.train(modes[0])
+    teacher.train(modes[1])
 
 
 _BASE_OVERRIDES = {"ß": "s", "æ": "a", "Æ": "A", "œ": "o", "Œ": "O", "ø": "o", "Ø": "O", "«": "<", "»": ">",

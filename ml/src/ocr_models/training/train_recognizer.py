@@ -190,7 +190,6 @@ def train(args: argparse.Namespace) -> Path:
         distiller = load_crnn(args.distill_from).to(device).eval()
         if distiller.config.charset != config.charset:
             raise SystemExit(f"--distill-from {args.distill_from} reads another charset")
-        distiller.requires_grad_(False)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     (out / "config.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
                                                  "model": config.to_dict(), "params": n_params}, indent=1))
