@@ -6,7 +6,7 @@ import pytest
 from ocr_models.checkpoint import load_checkpoint, save_checkpoint
 from ocr_models.loader import resolve
 from ocr_models.recognition.model import CRNN, CRNNConfig
-from ocr_models.registry import ModelStore, compare
+from ocr_models.registry import ModelStore, compare, export_onnx_twin
 from ocr_models.runtime import INT8_SUFFIX, int8_twin, read_metadata, weights_twin
 from ocrmesh.__main__ import main
 
@@ -58,6 +58,7 @@ def test_promote_stores_a_versioned_card_and_rollback_restores(store, evaldata, 
     card = load_checkpoint(store.current_path("recognizer"))["card"]
     assert card["version"] == "v2" and card["parent"] == "base" and card["data"] == ["synthetic", "x"]
     assert card["command"] == "ocrmesh train recognizer --data x" and "lines:uw3" in card["scores"]
+    assert card["scored_in"] == "int8"
     for suffix in (".onnx", INT8_SUFFIX):   # both twins, the int8 one what serving runs by default
         assert weights_twin(store.current_path("recognizer"), suffix).read_bytes() == \
             weights_twin(store.version_path("recognizer", "v2"), suffix).read_bytes()
@@ -153,3 +154,26 @@ def test_weights_with_a_shorter_charset_are_extended_before_they_are_mixed(tmp_p
     # The other way round (the last checkpoint's charset shorter) is no extension: refused.
     with pytest.raises(ValueError, match="not the same model"):
         interpolate(tmp_path / "latin.pt", tmp_path / "start.pt", 0.5, tmp_path / "x.pt")
+
+
+def test_the_gate_scores_a_fresh_int8_twin_not_one_left_beside_the_candidate(store, evaldata, recognizer_path,
+                                                                              tmp_path, capsys):
+    import json
+
+    candidate = tmp_path / "same.pt"
+    shutil.copy(recognizer_path, candidate)
+    # Twins of an untrained model under the candidate's name: what a retrained checkpoint leaves stale.
+    config = CRNNConfig(channels=(4, 8, 8, 16, 16), rnn_hidden=16, rnn_layers=1, dropout=0.0)
+    stale = tmp_path / "stale" / "same.pt"
+    stale.parent.mkdir()
+    save_checkpoint(stale, kind="recognizer", config=config.to_dict(), model_state=CRNN(config).state_dict())
+    export_onnx_twin("recognizer", stale)
+    for suffix in (".onnx", INT8_SUFFIX):
+        shutil.copy(weights_twin(stale, suffix), weights_twin(candidate, suffix))
+    capsys.readouterr()
+
+    assert _models(store, evaldata, "evaluate", str(candidate), "--json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and not any(r["worse"] for r in rows)
+    lines = [r for r in rows if r["subset"].startswith("lines:")]
+    assert lines and all(r["candidate"] == r["current"] for r in lines)

@@ -54,6 +54,9 @@ def _gate_arguments(p) -> None:
     p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
                    help=f"points a subset may get worse by (CER 1.00 %% -> 1.15 %% is 0.15; default {DEFAULT_TOLERANCE})")
     p.add_argument("--limit", type=int, default=None, help="only the first N items of each manifest (quick checks)")
+    p.add_argument("--runtime", choices=("int8", "torch"), default="int8",
+                   help="int8 (default): score what serving runs, the candidate through an int8 twin exported "
+                   "from it; torch: both models in PyTorch")
 
 
 def _store(args):
@@ -99,8 +102,8 @@ def _score_both(args, kind: str, candidate: Path) -> tuple[dict, dict]:
     store = _store(args)
     evaldata = args.evaldata or default_evaldata()
     current = store.current_path(kind)
-    print(f"scoring {candidate} against the current {kind} ({current}) on {evaldata}", file=sys.stderr)
-    return score(kind, current, candidate, evaldata, models=store.root, limit=args.limit)
+    print(f"scoring {candidate} against the current {kind} ({current}) on {evaldata}, {args.runtime}", file=sys.stderr)
+    return score(kind, current, candidate, evaldata, models=store.root, limit=args.limit, runtime=args.runtime)
 
 
 def _table(rows: list[dict]) -> str:
@@ -167,13 +170,14 @@ def run_promote(args) -> int:
               + ", ".join(f"{r['subset']} {r['metric']}" for r in worse), file=sys.stderr)
         return 1
     name = args.version or f"{candidate.stem}-{datetime.now(UTC):%Y%m%d-%H%M}"
-    version = store_and_promote(store, candidate, name, scores, args.tolerance, args.data, args.command)
+    version = store_and_promote(store, candidate, name, scores, args.tolerance, args.data, args.command,
+                                args.runtime)
     print(f"promoted: {kind} {name} is current ({version.path})")
     return 0
 
 
 def store_and_promote(store, candidate: Path, name: str, scores: dict, tolerance: float,
-                      data: list[str] | None = None, command: str | None = None):
+                      data: list[str] | None = None, command: str | None = None, scored_in: str = "int8"):
     """Stores a candidate that passed the gate as a new version with its card, and makes it current."""
     from ocr_models.checkpoint import load_checkpoint
 
@@ -181,7 +185,8 @@ def store_and_promote(store, candidate: Path, name: str, scores: dict, tolerance
     trained = ckpt.get("training") or {}
     card = {"parent": store.current_name(ckpt["kind"]), "data": data or trained.get("data", []),
             "command": command or trained.get("command"), "hours": trained.get("hours"), "scores": scores,
-            "tolerance": tolerance, "interpolated": ckpt.get("interpolated"), "averaged": ckpt.get("averaged")}
+            "scored_in": scored_in, "tolerance": tolerance, "interpolated": ckpt.get("interpolated"),
+            "averaged": ckpt.get("averaged")}
     version = store.add(candidate, name, {k: v for k, v in card.items() if v is not None})
     store.make_current(version)
     return version

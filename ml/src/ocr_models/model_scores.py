@@ -1,6 +1,9 @@
 """Scores two versions of one model kind on the same evaluation data in one run (`ocrmesh models`)."""
 from __future__ import annotations
 
+import shutil
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from .data.clean_print import SUBSET as CLEAN_PRINT
@@ -9,26 +12,48 @@ from .evaluation import evaluate_lines
 from .loader import load_detector, load_recognizer
 from .metrics import ErrorRate, normalize_for_scoring
 from .page_evaluation import evaluate_pages
+from .registry import export_onnx_twin
 
 PAGE_METRICS = ("cer", "f1", "cov_f1")
+GATE_RUNTIMES = ("int8", "torch")
 
 
 def score(kind: str, current: Path, candidate: Path, evaldata: Path, models: Path,
-          limit: int | None = None) -> tuple[dict, dict]:
+          limit: int | None = None, runtime: str = "int8") -> tuple[dict, dict]:
     """({subset: metrics} for current, the same for candidate), see `scores_of`."""
-    return tuple(scores_of(kind, p, evaldata, models, limit) for p in (current, candidate))
+    return tuple(scores_of(kind, p, evaldata, models, limit, runtime) for p in (current, candidate))
 
 
-def scores_of(kind: str, weights: Path, evaldata: Path, models: Path, limit: int | None = None) -> dict:
+def scores_of(kind: str, weights: Path, evaldata: Path, models: Path, limit: int | None = None,
+              runtime: str = "int8") -> dict:
     """{subset: metrics} of one version. A recognizer is scored on the cropped lines and, end to end, on the
-    pages with the current detector; a detector on the pages with the current recognizer. Everything runs
-    in PyTorch, so the runtime cannot make a difference between two versions."""
+    pages with the current detector; a detector on the pages with the current recognizer. "int8" scores what
+    serving would run: the weights through an int8 twin exported from them now (a twin left beside a checkpoint
+    may be older than it), the other model as it is served; "torch" rebuilds both in PyTorch."""
+    if runtime not in GATE_RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r}: one of {', '.join(GATE_RUNTIMES)}")
     lines, pages = evaldata / "lines" / "manifest.jsonl", evaldata / "pages" / "manifest.jsonl"
-    if kind == "recognizer":
-        detector = load_detector(models / "detector.pt", runtime="torch")
-        return _recognizer_scores(load_recognizer(weights, runtime="torch"), detector, lines, pages, limit)
-    recognizer = load_recognizer(models / "recognizer.pt", runtime="torch")
-    return _page_scores(evaluate_pages(load_detector(weights, runtime="torch"), pages, recognizer, limit))
+    peers = "torch" if runtime == "torch" else "auto"
+    with _exported(kind, weights, runtime) as served:
+        if kind == "recognizer":
+            detector = load_detector(models / "detector.pt", runtime=peers)
+            return _recognizer_scores(load_recognizer(served, runtime=runtime), detector, lines, pages, limit)
+        recognizer = load_recognizer(models / "recognizer.pt", runtime=peers)
+        return _page_scores(evaluate_pages(load_detector(served, runtime=runtime), pages, recognizer, limit))
+
+
+@contextmanager
+def _exported(kind: str, weights: Path, runtime: str):
+    """The weights to load for `runtime`: the checkpoint itself for "torch", else a copy in a temporary folder
+    with its twins freshly exported beside it."""
+    if runtime == "torch":
+        yield weights
+        return
+    with tempfile.TemporaryDirectory(prefix="ocrmesh-gate-") as folder:
+        copy = Path(folder) / f"{kind}.pt"
+        shutil.copyfile(weights, copy)
+        export_onnx_twin(kind, copy)
+        yield copy
 
 
 def _recognizer_scores(recognizer, detector, lines: Path, pages: Path, limit: int | None) -> dict:
