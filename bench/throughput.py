@@ -6,7 +6,8 @@ The mesh runs as `make up` runs it (one process per service, the gateway with on
 ports with a RabbitMQ node and a database of its own (bench/reliability/harness.py). Closed-loop clients
 (8, then 16), each cycling through the dev pages in its own seeded shuffle, send them through POST /v1/ocr for
 --seconds each: pages/s, latency percentiles (also by the pages' folder, their dev subset), and per service the
-peak resident memory and the CPU seconds spent per page. Then the same for
+peak resident memory and the CPU seconds spent per page, and apart from those the CPU seconds per page of
+PostgreSQL (all of the machine's server processes) and of the mesh's RabbitMQ node. Then the same for
 the peer, `rapidocr-api` (PyPI; RapidOCR with ONNX Runtime and the PP-OCR models its wheel ships), POST /ocr,
 installed into a virtualenv of its own under --peer-dir so that it does not touch .venv's pins.
 
@@ -53,6 +54,45 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_table() -> dict[int, tuple[int, str, float]]:
+    """pid -> (parent pid, command name, CPU seconds of the process and of its children it has reaped)."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            head, tail = (entry / "stat").read_text().rsplit(")", 1)
+        except OSError:   # gone meanwhile
+            continue
+        fields = tail.split()
+        ticks = sum(int(f) for f in fields[11:15])   # utime, stime, cutime, cstime
+        table[int(entry.name)] = (int(fields[1]), head.split("(", 1)[1], ticks / os.sysconf("SC_CLK_TCK"))
+    return table
+
+
+def tree_cpu_seconds(roots: list[int]) -> float:
+    """CPU of the processes under `roots`, those that exited included (in their parent's reaped-children time):
+    the database server's connection backends and the broker's Erlang VM come and go or sit below a script."""
+    table = _proc_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    total, todo = 0.0, list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid in table:
+            total += table[pid][2]
+            todo.extend(children.get(pid, []))
+    return total
+
+
+def postgres_roots() -> list[int]:
+    """The machine's PostgreSQL server processes (postmasters): `postgres` processes whose parent is not one."""
+    table = _proc_table()
+    return [pid for pid, (ppid, name, _) in table.items()
+            if name == "postgres" and table.get(ppid, (0, "", 0))[1] != "postgres"]
 
 
 def reset_peak_rss(pid: int) -> None:
@@ -118,8 +158,10 @@ def peer_version(python: Path) -> dict:
 class System:
     """One OCR server under test: how to send it a page, and its processes (name -> pid)."""
 
-    def __init__(self, name: str, url: str, path: str, field: str, pids: dict[str, int]):
+    def __init__(self, name: str, url: str, path: str, field: str, pids: dict[str, int],
+                 backing: dict[str, list[int]] | None = None):
         self.name, self.url, self.path, self.field, self.pids = name, url, path, field, pids
+        self.backing = backing or {}   # servers it needs beside its own processes (name -> process tree roots)
 
     def post(self, client: httpx.Client, name: str, data: bytes) -> httpx.Response:
         return client.post(self.url + self.path,
@@ -135,6 +177,7 @@ def closed_loop(system: System, pages: list[tuple[str, bytes]], clients: int, se
     for pid in system.pids.values():
         reset_peak_rss(pid)
     cpu_before = {n: cpu_seconds(p) for n, p in system.pids.items()}
+    backing_before = {n: tree_cpu_seconds(r) for n, r in system.backing.items()}
     latencies: list[float] = []
     by_folder: dict[str, list[float]] = {}   # the pages' folder (their dev subset) -> latencies: what sets p99
     errors: dict[str, int] = {}
@@ -178,6 +221,7 @@ def closed_loop(system: System, pages: list[tuple[str, bytes]], clients: int, se
         t.join()
     wall = time.monotonic() - start
     cpu = {n: cpu_seconds(p) - cpu_before[n] for n, p in system.pids.items()}
+    backing = {n: tree_cpu_seconds(r) - backing_before[n] for n, r in system.backing.items()}
     rss = {n: harness.peak_rss_mb(p) for n, p in system.pids.items()}
     done = len(latencies)
     q = statistics.quantiles(latencies, n=100, method="inclusive") if done >= 2 else [float("nan")] * 99
@@ -189,6 +233,8 @@ def closed_loop(system: System, pages: list[tuple[str, bytes]], clients: int, se
                                         "max": round(max(v), 2)} for f, v in sorted(by_folder.items())},
             "cpu_s_per_page": {n: round(c / max(done, 1), 3) for n, c in cpu.items()} | {
                 "total": round(sum(cpu.values()) / max(done, 1), 3)},
+            # not in the total above, so that it stays comparable with the peer's, which has no such servers
+            "backing_cpu_s_per_page": {n: round(c / max(done, 1), 3) for n, c in backing.items()},
             "peak_rss_mb": {n: round(v, 1) for n, v in rss.items() if v is not None} | {
                 "total": round(sum(v for v in rss.values() if v is not None), 1)},
             "wall_s": round(wall, 1)}
@@ -203,7 +249,8 @@ def run_phases(system: System, pages, clients: list[int], seconds: float, groupe
         log(f"{system.name}: {n} clients for {seconds:.0f} s")
         row = closed_loop(system, pages, n, seconds, grouped)
         log(f"  {row['pages_per_s']} pages/s, p50 {row['latency_s']['p50']} s, p99 {row['latency_s']['p99']} s, "
-            f"errors {row['errors']}, CPU s/page {row['cpu_s_per_page']}, peak RSS MiB {row['peak_rss_mb']}")
+            f"errors {row['errors']}, CPU s/page {row['cpu_s_per_page']} (beside it {row['backing_cpu_s_per_page']}), "
+            f"peak RSS MiB {row['peak_rss_mb']}")
         out.append(row)
     return out
 
@@ -276,7 +323,8 @@ def main() -> int:
             results["same_as_in_process"] = same_as_in_process(mesh, pages)
             log(f"gateway against in-process: {results['same_as_in_process']}")
         pids = {name: proc.pid for name, proc in mesh.procs.items()}
-        system = System("ocrmesh", mesh.url("gateway"), "/v1/ocr", "image", pids)
+        backing = {"postgresql": postgres_roots(), "rabbitmq": [mesh.broker.proc.pid]}
+        system = System("ocrmesh", mesh.url("gateway"), "/v1/ocr", "image", pids, backing)
         results["ocrmesh"] = run_phases(system, pages, args.clients, args.seconds, args.grouped)
     finally:
         mesh.stop_all()
