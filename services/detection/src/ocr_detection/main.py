@@ -19,8 +19,9 @@ ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422, 503)}
 
 class DetectionEngine:
     def __init__(self, settings: Settings):
-        self.detector = load_detector(settings.MODEL_PATH, settings.RUNTIME)
-        self.version = model_version(resolve(settings.MODEL_PATH, settings.RUNTIME)[1])   # the file it reads
+        runtime, weights = resolve(settings.MODEL_PATH, settings.RUNTIME)   # the one file it reads and names
+        self.detector = load_detector(weights, runtime)
+        self.version = model_version(weights)
         # CONCURRENCY pages at a time; the others wait in a bounded priority queue (high first) or get a 503.
         self.gate = AdmissionGate(settings.CONCURRENCY, settings.MAX_QUEUE, settings.MAX_QUEUE_HIGH,
                                   settings.MAX_QUEUE_WAIT, name="detection")

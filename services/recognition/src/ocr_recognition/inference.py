@@ -14,9 +14,9 @@ from .config import Settings
 
 class RecognitionEngine:
     def __init__(self, settings: Settings):
-        self.recognizer = load_recognizer(settings.MODEL_PATH, settings.RUNTIME,
-                                          batch_size=settings.BATCH_SIZE, workers=settings.WORKERS)
-        self.version = model_version(resolve(settings.MODEL_PATH, settings.RUNTIME)[1])   # the file it reads
+        runtime, weights = resolve(settings.MODEL_PATH, settings.RUNTIME)   # the one file it reads and names
+        self.recognizer = load_recognizer(weights, runtime, batch_size=settings.BATCH_SIZE, workers=settings.WORKERS)
+        self.version = model_version(weights)
         # One request's lines at a time (CONCURRENCY): the recognizer already spreads a request's
         # batches over WORKERS threads, and more work competing for the same cores only slows every
         # request. Callers wait in the gate's bounded priority queue (high first) or get a 503.
