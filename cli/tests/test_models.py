@@ -40,8 +40,9 @@ def test_worse_candidate_is_refused_and_current_stays(store, evaldata, tmp_path,
     bad = tmp_path / "untrained.pt"
     save_checkpoint(bad, kind="recognizer", config=config.to_dict(), model_state=CRNN(config).state_dict())
     before = store.current_path("recognizer").read_bytes()
-    assert _models(store, evaldata, "promote", str(bad)) == 1
-    assert "refused" in capsys.readouterr().err
+    for runtime in ("int8", "torch"):   # as served, and both models in PyTorch
+        assert _models(store, evaldata, "promote", str(bad), "--runtime", runtime) == 1
+        assert "refused" in capsys.readouterr().err
     assert store.current_path("recognizer").read_bytes() == before
     assert [v.name for v in store.versions("recognizer")] == ["base"]
 
