@@ -291,7 +291,7 @@ def main() -> int:
         tuned = args.out / f"{kind}-tuned.pt"
         subprocess.run([str(BIN / "ocrmesh"), "export", kind, "--checkpoint", str(args.out / kind / f"{kind}.pt"),
                         "--out", str(tuned)], cwd=REPO, check=True)
-        current = scores_of(kind, store.current_path(kind), evaldata, store.root)
+        current = scores_of(kind, store.current_path(kind), evaldata, store.root, runtime="auto")   # as served
         # The fine-tune itself, else points between it and the base (WiSE-FT): the first that passes the gate.
         for alpha in BLEND:
             candidate = tuned if alpha == 1.0 else interpolate(base[kind], tuned, alpha, args.out / f"{kind}-blend{alpha}.pt")

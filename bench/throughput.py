@@ -50,25 +50,30 @@ def log(msg: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------ processes
+def _stat(pid: int | str) -> tuple[str, list[str]]:
+    """(command name, the fields after it) of /proc/PID/stat; field 1 is the parent, 11-14 utime, stime, and the
+    reaped children's cutime, cstime, in clock ticks."""
+    head, tail = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)
+    return head.split("(", 1)[1], tail.split()
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = _stat(pid)[1]
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _proc_table() -> dict[int, tuple[int, str, float]]:
     """pid -> (parent pid, command name, CPU seconds of the process and of its children it has reaped)."""
-    table = {}
+    table, tick = {}, os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            head, tail = (entry / "stat").read_text().rsplit(")", 1)
+            name, fields = _stat(entry.name)
         except OSError:   # gone meanwhile
             continue
-        fields = tail.split()
-        ticks = sum(int(f) for f in fields[11:15])   # utime, stime, cutime, cstime
-        table[int(entry.name)] = (int(fields[1]), head.split("(", 1)[1], ticks / os.sysconf("SC_CLK_TCK"))
+        table[int(entry.name)] = (int(fields[1]), name, sum(int(f) for f in fields[11:15]) / tick)
     return table
 
 

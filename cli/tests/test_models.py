@@ -1,4 +1,5 @@
 """`ocrmesh models`: versions with cards, evaluation side by side, the promotion gate, and rollback."""
+import json
 import shutil
 
 import pytest
@@ -159,8 +160,6 @@ def test_weights_with_a_shorter_charset_are_extended_before_they_are_mixed(tmp_p
 
 def test_the_gate_scores_a_fresh_int8_twin_not_one_left_beside_the_candidate(store, evaldata, recognizer_path,
                                                                               tmp_path, capsys):
-    import json
-
     candidate = tmp_path / "same.pt"
     shutil.copy(recognizer_path, candidate)
     # Twins of an untrained model under the candidate's name: what a retrained checkpoint leaves stale.

@@ -15,23 +15,28 @@ from .page_evaluation import evaluate_pages
 from .registry import export_onnx_twin
 
 PAGE_METRICS = ("cer", "f1", "cov_f1")
-GATE_RUNTIMES = ("int8", "torch")
+RUNTIMES = ("int8", "auto", "torch")
 
 
 def score(kind: str, current: Path, candidate: Path, evaldata: Path, models: Path,
           limit: int | None = None, runtime: str = "int8") -> tuple[dict, dict]:
-    """({subset: metrics} for current, the same for candidate), see `scores_of`."""
-    return tuple(scores_of(kind, p, evaldata, models, limit, runtime) for p in (current, candidate))
+    """({subset: metrics} for current, the same for candidate), see `scores_of`. With "int8" the current
+    weights are read as served (their twins are in sync: a promotion writes them), the candidate through a fresh
+    twin."""
+    as_served = "torch" if runtime == "torch" else "auto"
+    return (scores_of(kind, current, evaldata, models, limit, as_served),
+            scores_of(kind, candidate, evaldata, models, limit, runtime))
 
 
 def scores_of(kind: str, weights: Path, evaldata: Path, models: Path, limit: int | None = None,
               runtime: str = "int8") -> dict:
     """{subset: metrics} of one version. A recognizer is scored on the cropped lines and, end to end, on the
-    pages with the current detector; a detector on the pages with the current recognizer. "int8" scores what
-    serving would run: the weights through an int8 twin exported from them now (a twin left beside a checkpoint
-    may be older than it), the other model as it is served; "torch" rebuilds both in PyTorch."""
-    if runtime not in GATE_RUNTIMES:
-        raise ValueError(f"unknown runtime {runtime!r}: one of {', '.join(GATE_RUNTIMES)}")
+    pages with the current detector; a detector on the pages with the current recognizer. `runtime`: "int8"
+    scores what serving would run after a promotion, the weights through an int8 twin exported from them now (a
+    twin left beside a checkpoint may be older than it); "auto" loads them as serving does; "torch" rebuilds them
+    in PyTorch. The other model is loaded as served, or in PyTorch with "torch"."""
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r}: one of {', '.join(RUNTIMES)}")
     lines, pages = evaldata / "lines" / "manifest.jsonl", evaldata / "pages" / "manifest.jsonl"
     peers = "torch" if runtime == "torch" else "auto"
     with _exported(kind, weights, runtime) as served:
@@ -44,9 +49,9 @@ def scores_of(kind: str, weights: Path, evaldata: Path, models: Path, limit: int
 
 @contextmanager
 def _exported(kind: str, weights: Path, runtime: str):
-    """The weights to load for `runtime`: the checkpoint itself for "torch", else a copy in a temporary folder
-    with its twins freshly exported beside it."""
-    if runtime == "torch":
+    """The weights to load for `runtime`: a copy in a temporary folder with its twins freshly exported beside it
+    for "int8", else the checkpoint itself."""
+    if runtime != "int8":
         yield weights
         return
     with tempfile.TemporaryDirectory(prefix="ocrmesh-gate-") as folder:
