@@ -8,6 +8,9 @@
 #
 # INIT defaults to stage 2's start (v2a); the next run continues the current science-charset weights (stage 16):
 #   INIT=models/versions/recognizer/v2-20261206-points.pt ... bash scripts/gpu/train.sh --scanned-print 0.5
+# the one-layer recognizer, distilled (prepare.py --case-from ... --teacher ...; docs/models.md, stage 20):
+#   INIT=models/checkpoints/recognizer-1layer.pt ... bash scripts/gpu/train.sh --distill-from .gpu/teacher.pt \
+#     --distill-weight 2.0 --lr 6e-4 --real-fraction 0.25 --scanned-print 0.5
 set -uo pipefail
 OUT=${OUT:?set OUT to the folder the results go to}
 BUDGET=${SECONDS_BUDGET:-540}

@@ -46,6 +46,13 @@ def fold_case_text(text: str, charset: Charset) -> str:
     return "".join(u if len(u := c.upper()) == 1 and u in charset else c for c in text)
 
 
+def cased_label(label: str, reading: str, charset: Charset) -> str | None:
+    """`reading` (normalised) where it has exactly the letters of the case-folded `label`, else None: how an
+    upper-case-only label takes a case from a reader (`RealLineBatches.take_case_from`, scripts/gpu/prepare.py)."""
+    text = charset.normalize(reading).strip()
+    return text if text and fold_case_text(text, charset) == label else None
+
+
 def fold_case_log_probs(log_probs: torch.Tensor, pairs: list[tuple[int, int]], fold: torch.Tensor) -> torch.Tensor:
     """Log-probs (T, N, C) where, for the samples with fold[n], each upper-case class holds the
     probability of either case. Their targets are upper-case, so the loss does not care which case
@@ -111,8 +118,8 @@ class RealLineBatches(IterableDataset):
         readings = reader.recognize([self.crop(self.lines[i], random_margins=False) for i in folded])
         taken = 0
         for i, read in zip(folded, readings):
-            line, text = self.lines[i], self.charset.normalize(read.text).strip()
-            if text and fold_case_text(text, self.charset) == line.text:
+            line = self.lines[i]
+            if (text := cased_label(line.text, read.text, self.charset)) is not None:
                 self.lines[i] = RealLine(line.page, line.points, text, True)
                 taken += 1
         return taken
