@@ -85,3 +85,19 @@ def test_recognition_sends_a_long_page_in_chunks_of_its_limit_and_joins_them_in_
 def test_recognition_answer_with_missing_lines_is_502():
     answer = httpx.Response(200, json={"lines": [{"text": "a", "confidence": 0.9}], "model_version": "m"})
     raises(502, "upstream_error", client_with(RecognitionClient, lambda r: answer).recognize([b"A", b"B"]))
+
+
+def test_a_page_of_line_images_goes_out_as_one_body_chunk():
+    """httpx streams a multipart body part by part, and each part cost a socket write of its own (docs/performance.md):
+    the client hands the transport the whole body at once."""
+    chunks = []
+
+    class Recording(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request):
+            chunks.extend([c async for c in request.stream])
+            return httpx.Response(200, json={"lines": [{"text": "a", "confidence": 0.9}] * 50, "model_version": "m"})
+
+    client = client_with(RecognitionClient, None)
+    client.http = httpx.AsyncClient(base_url="http://peer", transport=Recording())
+    assert len(call(client.recognize([b"BM" + bytes(100)] * 50)).lines) == 50
+    assert len(chunks) == 1 and chunks[0].count(b"BM" + bytes(100)) == 50

@@ -52,8 +52,12 @@ class PeerClient:
         await self.http.aclose()
 
     async def request(self, method: str, path: str, **kw) -> httpx.Response:
+        request = self.http.build_request(method, path, **kw)
+        # The body in one piece: httpx writes a multipart body part by part, one socket write (and timeout scope)
+        # for each, which cost a page of 50 line images 8 ms of the gateway's CPU instead of 2.
+        request.read()
         try:
-            response = await self.http.request(method, path, **kw)
+            response = await self.http.send(request)
         except httpx.TimeoutException:
             log.warning("%s %s: the %s service did not answer in time", method, path, self.name)
             raise ApiError(504, "upstream_timeout", f"the {self.name} service did not answer in time") from None
