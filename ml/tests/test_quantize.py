@@ -9,7 +9,7 @@ import torch
 from ocr_models.detection.model import CTPN, CTPNConfig
 from ocr_models.detection.model import export_onnx as export_detector
 from ocr_models.loader import load_detector, load_recognizer, resolve
-from ocr_models.quantize import FLOAT_TAIL, quantize
+from ocr_models.quantize import FLOAT_HEAD, quantize
 from ocr_models.recognition.model import CRNN, CRNNConfig
 from ocr_models.recognition.model import export_onnx as export_recognizer
 from ocr_models.runtime import int8_twin, read_metadata, weights_twin
@@ -50,12 +50,15 @@ def test_recognizer_twin_is_int8_reads_like_float_and_carries_the_config(tiny_re
     assert len(as_int8.recognize([line, line])) == 2
 
 
-def test_detector_keeps_its_last_convolutions_in_float(tmp_path):
+def test_detector_keeps_its_first_convolution_in_float(tmp_path):
     torch.manual_seed(0)
     path = export_detector(CTPN(CTPNConfig(channels=(8, 8, 16, 16), rnn_hidden=8, fc=16)), tmp_path / "det.onnx")
     twin = quantize(path, calibration=2)
-    assert _float_convs(twin) == FLOAT_TAIL["detector"] == 2
-    assert _float_convs(path) > 2 and _ops(twin)["DynamicQuantizeLSTM"] == 1
+    graph = onnx.load(str(twin)).graph
+    initializers = {t.name for t in graph.initializer}
+    convs = [node for node in graph.node if node.op_type == "Conv"]
+    assert [node.input[1] in initializers for node in convs] == [True] + [False] * (len(convs) - 1)
+    assert FLOAT_HEAD["detector"] == 1 and len(convs) > 2 and _ops(twin)["DynamicQuantizeLSTM"] == 1
     page = np.full((200, 300), 255, np.uint8)
     page[50:60, 40:260] = 0
     assert load_detector(twin, "int8").detect(page).width == 300
