@@ -5,7 +5,7 @@ import argparse
 import torch
 
 from ocr_models.checkpoint import load_checkpoint, save_checkpoint
-from ocr_models.recognition.model import CRNN, KIND, CRNNConfig, distillation_loss
+from ocr_models.recognition.model import CRNN, KIND, CRNNConfig, distillation_loss, narrow_rnn
 from ocr_models.training.train_recognizer import add_arguments, train
 
 
@@ -53,3 +53,27 @@ def test_a_one_layer_student_learns_its_two_layer_teachers_reading(tmp_path):
             return distillation_loss(student.eval()(images), teacher(images), lengths).item()
 
     assert gap(taught) < 0.5 * gap(plain), (gap(taught), gap(plain))   # trained on the labels alone, it drifts away
+
+
+def test_a_narrowed_model_keeps_the_units_that_are_read_and_reads_as_before_without_the_others():
+    """Units whose outputs nobody reads (zero weights out of them) are the ones dropped, and with them gone the
+    narrower network computes exactly what the wider one did."""
+    torch.manual_seed(0)
+    model = CRNN(CRNNConfig(channels=(8, 16, 16, 32, 32), rnn_hidden=16, rnn_layers=2)).eval()
+    unread = {0: ([1, 5, 9, 14], [0, 3, 8, 15]), 1: ([2, 4, 11, 13], [6, 7, 10, 12])}   # per layer: fwd, bwd units
+    with torch.no_grad():
+        for layer, (fwd, bwd) in unread.items():
+            columns = fwd + [16 + u for u in bwd]
+            readers = [model.classifier.weight] if layer == 1 else [model.rnn.weight_ih_l1, model.rnn.weight_ih_l1_reverse]
+            for weight in readers:
+                weight[:, columns] = 0
+            getattr(model.rnn, f"weight_hh_l{layer}")[:, fwd] = 0
+            getattr(model.rnn, f"weight_hh_l{layer}_reverse")[:, bwd] = 0
+    narrow = narrow_rnn(model, 12).eval()
+    assert narrow.config.rnn_hidden == 12 and narrow.rnn.weight_hh_l1.shape == (48, 12)
+    assert sum(p.numel() for p in narrow.parameters()) < sum(p.numel() for p in model.parameters())
+    x = torch.rand(3, 1, 32, 96) * 2 - 1
+    with torch.no_grad():
+        assert torch.allclose(narrow(x), model(x), atol=1e-5)
+        other = narrow_rnn(CRNN(CRNNConfig(channels=(8, 16, 16, 32, 32), rnn_hidden=16, rnn_layers=2)).eval(), 12)
+        assert not torch.allclose(other(x), model(x), atol=1e-2)

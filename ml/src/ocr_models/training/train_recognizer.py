@@ -28,6 +28,7 @@ from ..recognition.model import (
     extend_charset,
     fit_classifier,
     load_crnn,
+    narrow_rnn,
     output_lengths,
     shorten_rnn,
     torch_recognizer,
@@ -71,7 +72,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--channels", default="16,48,96,160,256")
     p.add_argument("--rnn-hidden", type=int, default=None,
                    help="LSTM units per direction (default 128); with --init, more than the weights have widens them "
-                        "without changing what they read (widen_rnn)")
+                        "without changing what they read (widen_rnn), fewer keeps their most-read units and fits the "
+                        "classifier to the weights' reading (narrow_rnn: a cheaper reader)")
     p.add_argument("--rnn-layers", type=int, default=None,
                    help="LSTM layers (default 2); with --init, fewer than the weights have keeps their lowest ones "
                         "and trains the classifier on them (shorten_rnn: a cheaper reader)")
@@ -150,6 +152,9 @@ def train(args: argparse.Namespace) -> Path:
     if ckpt is None and source is not None and args.rnn_layers and args.rnn_layers < config.rnn_layers:
         teacher, model = model, shorten_rnn(model, args.rnn_layers)   # --init weights, fewer LSTM layers: cheaper
         config = model.config
+    if ckpt is None and source is not None and args.rnn_hidden and args.rnn_hidden < config.rnn_hidden:
+        teacher, model = teacher or model, narrow_rnn(model, args.rnn_hidden)   # fewer units a layer: cheaper
+        config = model.config
     charset = Charset(config.charset)
     device = torch.device(args.device)
     model.to(device)
@@ -181,7 +186,7 @@ def train(args: argparse.Namespace) -> Path:
         real_batches = iter(DataLoader(real, batch_size=None, num_workers=args.real_workers,
                                        persistent_workers=bool(args.real_workers)) if args.real_workers else real)
     fixed = next(batches if real_batches is None else real_batches) if args.overfit_batch else None
-    if teacher is not None:   # the shortened model's classifier starts as the least-squares fit to the full one
+    if teacher is not None:   # a shortened or narrowed model's classifier starts as the least-squares fit to the full one
         fit_classifier(model, teacher, [next(batches)["images"] for _ in range(8)])
         del teacher
     pairs = case_pairs(charset)
