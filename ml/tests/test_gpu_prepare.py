@@ -37,7 +37,8 @@ def test_upper_case_labels_split_into_the_ones_a_reader_gives_a_case_and_the_res
 
     cased, folded = prepare.take_case(np.full((60, 80), 255, np.uint8), {"boxes": boxes}, Reader())
     assert [b["text"] for b in cased] == ["Total 12.50", "Cash"]
-    assert [b["text"] for b in folded] == ["CHANGE 0.40"]          # other letters: stays as labelled
+    assert [b["text"] for b in folded] == ["CHANGE 0.40", "###"]   # other letters, or ignored: stay as labelled
+    assert folded[1]["ignore"]
     assert cased[0]["points"] == boxes[0]["points"]
 
 

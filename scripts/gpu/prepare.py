@@ -28,7 +28,7 @@ import cv2
 from ocr_common.geometry import crop_quad
 from ocr_models.checkpoint import load_checkpoint, save_checkpoint
 from ocr_models.data.fonts import FONT_DIRS, by_group, discover_fonts, split_fonts
-from ocr_models.data.real_lines import cased_label, fold_case_text
+from ocr_models.data.real_lines import cased_label
 from ocr_models.data.text import DICT_DIR, FOREIGN_WORD_LISTS, read_word_list
 from ocr_models.loader import load_recognizer
 from ocr_models.recognition.vocab import CHARSETS, Charset
@@ -86,14 +86,19 @@ def copy_word_lists() -> None:
 
 
 def take_case(image, row: dict, reader) -> tuple[list[dict], list[dict]]:
-    """(boxes whose upper-case label took its case from `reader`'s reading, the others as they were)."""
+    """(boxes whose upper-case label took its case from `reader`'s reading, the others as they were, ignored
+    ones included)."""
     charset = Charset(reader.config.charset)
-    boxes = [b for b in row["boxes"] if not b.get("ignore") and b.get("text", "").strip()]
-    readings = reader.recognize([crop_quad(image, b["points"]) for b in boxes])   # the detector's crops
+    readable = [b for b in row["boxes"] if not b.get("ignore") and b.get("text", "").strip()]
+    readings = reader.recognize([crop_quad(image, b["points"]) for b in readable])   # the detector's crops
+    taken = {id(box): cased_label(box["text"], read.text, charset) for box, read in zip(readable, readings, strict=True)}
     cased, folded = [], []
-    for box, read in zip(boxes, readings, strict=True):
-        text = cased_label(fold_case_text(charset.normalize(box["text"]).strip(), charset), read.text, charset)
-        (cased if text is not None else folded).append({**box, "text": text} if text is not None else box)
+    for box in row["boxes"]:
+        text = taken.get(id(box))
+        if text is None:
+            folded.append(box)
+        else:
+            cased.append({**box, "text": text})
     return cased, folded
 
 

@@ -47,10 +47,11 @@ def fold_case_text(text: str, charset: Charset) -> str:
 
 
 def cased_label(label: str, reading: str, charset: Charset) -> str | None:
-    """`reading` (normalised) where it has exactly the letters of the case-folded `label`, else None: how an
-    upper-case-only label takes a case from a reader (`RealLineBatches.take_case_from`, scripts/gpu/prepare.py)."""
+    """`reading` (normalised) where it has exactly the letters of `label` case-folded (as `RealLineBatches` keeps
+    an upper-case-only label; folding again changes nothing), else None: how such a label takes a case from a
+    reader (`RealLineBatches.take_case_from`, scripts/gpu/prepare.py)."""
     text = charset.normalize(reading).strip()
-    return text if text and fold_case_text(text, charset) == label else None
+    return text if text and fold_case_text(text, charset) == fold_case_text(charset.normalize(label).strip(), charset) else None
 
 
 def fold_case_log_probs(log_probs: torch.Tensor, pairs: list[tuple[int, int]], fold: torch.Tensor) -> torch.Tensor:
