@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
-from ocr_common.admission import AdmissionGate, Priority
+from ocr_common.admission import SINCE_HEADER, AdmissionGate, Priority, queue_headers, queued_since
 from ocr_common.errors import ApiError
 
 
@@ -104,3 +105,35 @@ def test_waiting_too_long_is_503_and_a_gone_caller_frees_its_place():
 def test_priority_header_values():
     assert Priority.parse("HIGH") is Priority.HIGH and Priority.parse(" high ") is Priority.HIGH
     assert Priority.parse(None) is Priority.parse("urgent") is Priority.NORMAL
+
+
+def test_calls_wait_oldest_page_first_whatever_their_arrival_here():
+    """A page's recognition (or its orientation's second round) reaches a model service after younger pages' calls
+    did: `since` (the gateway's X-Queued-Since) puts it ahead of them. A time in the future counts as now."""
+    async def call(gate, order, name, go, since=None):
+        async with gate.slot(Priority.NORMAL, since=since):
+            order.append(name)
+            await go.wait()
+
+    async def scenario():
+        gate, order, go = AdmissionGate(concurrency=1, max_waiting=10), [], asyncio.Event()
+        now = time.time()
+        tasks = [asyncio.create_task(call(gate, order, "running", go))]
+        await asyncio.sleep(0)
+        for name, since in (("young", now - 1), ("no header", None), ("future", now + 3600), ("old", now - 5)):
+            tasks.append(asyncio.create_task(call(gate, order, name, go, since)))
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.01)
+        go.set()
+        await asyncio.gather(*tasks)
+        return order
+    assert asyncio.run(scenario()) == ["running", "old", "young", "no header", "future"]
+
+
+@pytest.mark.parametrize("value, since", [("1765090000.25", 1765090000.25), ("", None), ("soon", None),
+                                          ("nan", None), ("inf", None)])
+def test_the_queued_since_header_is_a_finite_time_or_ignored(value, since):
+    headers = {SINCE_HEADER: value} if value else {}
+    assert queued_since(headers) == since
+    if since is not None:
+        assert queued_since(queue_headers(Priority.HIGH, since)) == since

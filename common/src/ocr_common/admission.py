@@ -2,7 +2,10 @@
 
 A model service runs `concurrency` requests at a time (one, by default: more work on the same cores
 only slows every request). Requests that find every slot taken wait in a heap ordered by
-(priority, arrival), so a `high` request is served before every `normal` one that is waiting. The
+(priority, since, arrival), so a `high` request is served before every `normal` one that is waiting, and among
+equals the oldest page first: `since` is when the page the call belongs to started through the mesh (the
+gateway's `X-Queued-Since`), so a page's later calls (its recognition, a second round for its orientation) wait
+behind older pages only, not behind every page that reached this service before them. The
 wait room is bounded: past `max_waiting` waiters (normal requests) or `max_waiting_high` high ones, or
 after `max_wait` seconds in the queue, a request is refused at once with 503 `overloaded` and a
 Retry-After estimated from the recent service time, instead of timing out at the caller.
@@ -11,6 +14,8 @@ Retry-After estimated from the recent service time, instead of timing out at the
     async with gate.slot(priority) as ticket:   # raises ApiError(503, "overloaded") when full
         ...
     async with gate.slot(priority, ticket):     # the same request again: it keeps its place in line
+        ...
+    async with gate.slot(priority, since=queued_since(headers)):   # a model service: the page's place in line
         ...
 
 Everything runs on the event loop; no lock is needed.
@@ -25,10 +30,35 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from enum import IntEnum
+from typing import NamedTuple
 
 from .errors import ApiError
 
 PRIORITY_HEADER = "X-Priority"
+SINCE_HEADER = "X-Queued-Since"   # seconds since the epoch, by the gateway's clock
+
+
+class Ticket(NamedTuple):
+    """A request's place in line: earlier `since` first, then earlier arrival here."""
+    since: float
+    seq: int
+
+
+def queued_since(headers: Mapping[str, str]) -> float | None:
+    """The `X-Queued-Since` time, or None when missing or not a finite number."""
+    try:
+        since = float(headers.get(SINCE_HEADER, ""))
+    except ValueError:
+        return None
+    return since if math.isfinite(since) else None
+
+
+def queue_headers(priority: Priority, since: float | None = None) -> dict[str, str]:
+    """The headers a model call carries: its priority and, with `since`, its page's place in line."""
+    headers = {PRIORITY_HEADER: priority.label}
+    if since is not None:
+        headers[SINCE_HEADER] = f"{since:.6f}"
+    return headers
 
 
 class Priority(IntEnum):
@@ -58,7 +88,7 @@ class AdmissionGate:
         self.concurrency, self.max_waiting, self.max_waiting_high = concurrency, max_waiting, max_waiting_high
         self.max_wait, self.name = max_wait, name
         self.running = 0
-        self._heap: list[tuple[int, int, asyncio.Future]] = []
+        self._heap: list[tuple[int, Ticket, asyncio.Future]] = []
         self._seq = itertools.count()
         self._service_time = 1.0          # EWMA of seconds per request, for Retry-After
         self.rejected = {p.label: 0 for p in Priority}
@@ -77,7 +107,7 @@ class AdmissionGate:
         return ApiError(503, "overloaded", f"the {self.name} service is overloaded ({why}); retry later",
                         headers={"Retry-After": str(self.retry_after())})
 
-    async def _acquire(self, priority: Priority, ticket: int, returning: bool) -> None:
+    async def _acquire(self, priority: Priority, ticket: Ticket, returning: bool) -> None:
         if self.running < self.concurrency and not self.waiting:
             self.running += 1
             return
@@ -116,11 +146,15 @@ class AdmissionGate:
         self.running -= 1
 
     @asynccontextmanager
-    async def slot(self, priority: Priority = Priority.NORMAL, ticket: int | None = None) -> AsyncIterator[int]:
+    async def slot(self, priority: Priority = Priority.NORMAL, ticket: Ticket | None = None,
+                   since: float | None = None) -> AsyncIterator[Ticket]:
         """A slot; yields the request's ticket (its place in line). A request that needs a second slot passes its
-        ticket back and waits ahead of everything that arrived after it first did."""
+        ticket back and waits ahead of everything that arrived after it first did. `since`: when the request's
+        page started through the mesh (never later than now), instead of now."""
         returning = ticket is not None
-        ticket = next(self._seq) if ticket is None else ticket
+        if ticket is None:
+            now = time.time()
+            ticket = Ticket(now if since is None else min(since, now), next(self._seq))
         await self._acquire(priority, ticket, returning)
         started = time.monotonic()
         try:

@@ -38,7 +38,7 @@ class FakeDetection:
     def __init__(self, parties: int):
         self.parties, self.arrived, self.all_in = parties, 0, asyncio.Event()
 
-    async def detect(self, body, content_type, priority, page_size=None):
+    async def detect(self, body, content_type, priority, page_size=None, since=None):
         self.arrived += 1
         if self.arrived >= self.parties:
             self.all_in.set()
@@ -49,7 +49,7 @@ class FakeDetection:
 
 
 class FakeRecognition:
-    async def recognize(self, crops, priority):
+    async def recognize(self, crops, priority, since=None):
         return RecognizeResponse(lines=[RecognizedLine(text="TOTAL", confidence=0.99) for _ in crops], model_version="fake")
 
 

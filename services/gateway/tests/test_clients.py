@@ -4,6 +4,7 @@ import httpx
 import pytest
 from ocr_gateway.clients import DetectionClient, RecognitionClient
 
+from ocr_common.admission import Priority
 from ocr_common.errors import ApiError
 
 
@@ -101,3 +102,18 @@ def test_a_page_of_line_images_goes_out_as_one_body_chunk():
     client.http = httpx.AsyncClient(base_url="http://peer", transport=Recording())
     assert len(call(client.recognize([b"BM" + bytes(100)] * 50)).lines) == 50
     assert len(chunks) == 1 and chunks[0].count(b"BM" + bytes(100)) == 50
+
+
+def test_model_calls_carry_their_priority_and_their_pages_place_in_line():
+    seen = []
+
+    def handler(request):
+        seen.append((request.url.path, request.headers.get("x-priority"), request.headers.get("x-queued-since")))
+        if request.url.path == "/v1/detect":
+            return httpx.Response(200, json={"lines": [], "width": 10, "height": 10, "model_version": "d"})
+        return httpx.Response(200, json={"lines": [{"text": "a", "confidence": 0.9}], "model_version": "m"})
+    call(client_with(DetectionClient, handler).detect(b"x", "image/bmp", Priority.HIGH, since=1765090000.5))
+    call(client_with(RecognitionClient, handler).recognize([b"A"], Priority.NORMAL, 1765090001.25))
+    call(client_with(RecognitionClient, handler).recognize([b"A"]))
+    assert seen == [("/v1/detect", "high", "1765090000.500000"), ("/v1/recognize", "normal", "1765090001.250000"),
+                    ("/v1/recognize", "normal", None)]

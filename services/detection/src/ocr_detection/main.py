@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, File, Query, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from ocr_common.admission import AdmissionGate, Priority
+from ocr_common.admission import AdmissionGate, Priority, queued_since
 from ocr_common.errors import ApiError
 from ocr_common.geometry import minimal_box
 from ocr_common.images import DecodedImage, ImageLimits, decode_image
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def run(eng: DetectionEngine, upload: UploadFile, request: Request, page_size: tuple[int, int] | None = None):
         # Decoding and detecting both take the model's slot: `X-Priority: high` waits ahead of normal work.
-        async with eng.gate.slot(Priority.from_headers(request.headers)):
+        async with eng.gate.slot(Priority.from_headers(request.headers), since=queued_since(request.headers)):
             data = await upload.read(settings.MAX_UPLOAD_BYTES + 1)
             image = await run_in_threadpool(decode_image, data, limits, "image", eng.decode_max_side, grey=True)
             return image, await eng.detect(image, page_size)

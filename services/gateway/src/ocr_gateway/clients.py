@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from ocr_common.admission import PRIORITY_HEADER, Priority
+from ocr_common.admission import Priority, queue_headers
 from ocr_common.detection import DetectResponse, reduced_page_query
 from ocr_common.errors import ApiError
 from ocr_common.recognition import RecognizedLine, RecognizeResponse
@@ -32,10 +32,6 @@ def _error_code(response: httpx.Response) -> str | None:
     except ValueError:
         return None
     return body.get("error") if isinstance(body, dict) else None
-
-
-def _priority(priority: Priority) -> dict[str, str]:
-    return {PRIORITY_HEADER: priority.label}
 
 
 class PeerClient:
@@ -100,10 +96,12 @@ class PeerClient:
 
 class DetectionClient(PeerClient):
     async def detect(self, image: bytes, content_type: str, priority: Priority = Priority.NORMAL,
-                     page_size: tuple[int, int] | None = None) -> Detection:
-        """`page_size`: `image` is the detector's reduced copy of a page that size; the lines come back on the page."""
+                     page_size: tuple[int, int] | None = None, since: float | None = None) -> Detection:
+        """`page_size`: `image` is the detector's reduced copy of a page that size; the lines come back on the page.
+        `since`: when the page started through the mesh, its place in the service's queue (ocr_common.admission)."""
         r = await self.request("POST", "/v1/detect", files={"image": ("image", image, content_type)},
-                               params=reduced_page_query(*page_size) if page_size else None, headers=_priority(priority))
+                               params=reduced_page_query(*page_size) if page_size else None,
+                               headers=queue_headers(priority, since))
         return self.parse(r, Detection)
 
 
@@ -112,7 +110,8 @@ class RecognitionClient(PeerClient):
         super().__init__(*args, **kwargs)
         self.max_lines = max_lines    # the recognition service's MAX_LINES: it refuses longer requests (413)
 
-    async def recognize(self, crops: list[bytes], priority: Priority = Priority.NORMAL) -> Recognition:
+    async def recognize(self, crops: list[bytes], priority: Priority = Priority.NORMAL,
+                        since: float | None = None) -> Recognition:
         """Every crop's reading, in order; a page with more lines than `max_lines` goes in chunks, one after
         another (the service reads one request at a time anyway)."""
         lines: list[RecognizedLine] = []
@@ -120,8 +119,8 @@ class RecognitionClient(PeerClient):
         for start in range(0, len(crops), self.max_lines):
             chunk = crops[start:start + self.max_lines]
             files = [("images", (f"line{start + i}.bmp", c, "image/bmp")) for i, c in enumerate(chunk)]
-            part = self.parse(await self.request("POST", "/v1/recognize", files=files, headers=_priority(priority)),
-                              Recognition)
+            part = self.parse(await self.request("POST", "/v1/recognize", files=files,
+                                                 headers=queue_headers(priority, since)), Recognition)
             if len(part.lines) != len(chunk):
                 raise ApiError(502, "upstream_error", f"the {self.name} service read {len(part.lines)} of {len(chunk)} lines")
             lines += part.lines

@@ -127,12 +127,14 @@ class OcrPipeline:
         async with self.pixels.slot(priority) as ticket:
             image: PageImage = await run_in_threadpool(doc.render, index, True)   # grey: what both models read
             body = await run_in_threadpool(_encode_detector_input, image.pixels)
-            detection = await self.detection.detect(body, "image/bmp", priority, page_size=(image.width, image.height))
+            # Every model call of this page waits behind older pages only (ocr_common.admission).
+            detection = await self.detection.detect(body, "image/bmp", priority, page_size=(image.width, image.height),
+                                                    since=ticket.since)
             detected = detection.lines
             crops = await run_in_threadpool(_encode_crops, image.pixels, [ln.points for ln in detected])
             number, width, height, dpi = image.number, image.width, image.height, image.dpi
             del image   # the pixels go before the slot does
-        recognition = await self.recognition.recognize(crops, priority) if crops else None
+        recognition = await self.recognition.recognize(crops, priority, ticket.since) if crops else None
         read = recognition.lines if recognition else []
         rotation = 0
         # The lines as read tell most pages upright (ocr_common.orientation); only a page they do not (or with no
@@ -141,13 +143,13 @@ class OcrPipeline:
         if self.orientation and not upright_as_read(detected, confidences):
             async with self.pixels.slot(priority, ticket):   # its place in line kept: ahead of later arrivals
                 image = await run_in_threadpool(doc.render, index, True)
-                rotation, turned = await self._orient(image.pixels, detected, priority, confidences)
+                rotation, turned = await self._orient(image.pixels, detected, priority, confidences, ticket.since)
                 if rotation:   # a turned page's lines come back on the page as given, starting at the text's top-left
                     detected = turned
                     crops = await run_in_threadpool(_encode_crops, image.pixels, [ln.points for ln in detected])
                 del image
             if rotation:
-                recognition = await self.recognition.recognize(crops, priority) if crops else None
+                recognition = await self.recognition.recognize(crops, priority, ticket.since) if crops else None
                 read = recognition.lines if recognition else []
         quads = [ln.points for ln in detected]
         lines = [OcrLine(points=q, text=r.text, confidence=r.confidence,
@@ -158,7 +160,7 @@ class OcrPipeline:
         return OcrPage(page=number, width=width, height=height, dpi=dpi, rotation=rotation, text=page_text(lines),
                        lines=lines), versions
 
-    async def _orient(self, pixels: np.ndarray, lines, priority: Priority, read: list[float]):
+    async def _orient(self, pixels: np.ndarray, lines, priority: Priority, read: list[float], since: float):
         """ocr_common.orientation's steps through the model services: (angle, the lines on the page as given)."""
         run, answer = orientation_steps(pixels, lines, read), None
         while True:
@@ -168,10 +170,10 @@ class OcrPipeline:
             kind, arg = step
             if kind == "detect":   # a turned copy, already at the detector's size
                 body = await run_in_threadpool(_encode_grey, arg)
-                answer = (await self.detection.detect(body, "image/bmp", priority)).lines
+                answer = (await self.detection.detect(body, "image/bmp", priority, since=since)).lines
             else:
                 crops = await run_in_threadpool(_encode_images, arg)
-                answer = [ln.confidence for ln in (await self.recognition.recognize(crops, priority)).lines]
+                answer = [ln.confidence for ln in (await self.recognition.recognize(crops, priority, since)).lines]
 
     def _enqueue(self, result: OcrResult, data: bytes, content_type: str, versions: ModelVersions,
                  traceparent: str | None, owner: str | None, priority: Priority = Priority.NORMAL,

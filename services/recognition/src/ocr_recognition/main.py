@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI, File, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from ocr_common.admission import Priority
+from ocr_common.admission import Priority, queued_since
 from ocr_common.errors import ApiError
 from ocr_common.images import ImageLimits, decode_image
 from ocr_common.model_service import model_service_app, serve
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def read_and_recognize(eng: RecognitionEngine, request: Request, uploads: list[tuple[str, UploadFile]]):
         """Decoding and reading both take the model's slot: `X-Priority: high` waits ahead of normal work."""
-        async with eng.gate.slot(Priority.from_headers(request.headers)):
+        async with eng.gate.slot(Priority.from_headers(request.headers), since=queued_since(request.headers)):
             return await eng.recognize(await read_lines(uploads, eng.recognizer.config.height))
 
     @app.post("/v1/recognize", response_model=RecognizeResponse, responses=ERRORS, tags=["recognition"])
