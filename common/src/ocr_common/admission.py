@@ -38,6 +38,25 @@ PRIORITY_HEADER = "X-Priority"
 SINCE_HEADER = "X-Queued-Since"   # seconds since the epoch, by the gateway's clock
 
 
+class Priority(IntEnum):
+    """Lower value is served first."""
+    HIGH = 0
+    NORMAL = 1
+
+    @classmethod
+    def parse(cls, value: str | None) -> Priority:
+        """`high` (case-insensitive) is HIGH; anything else, missing included, is NORMAL."""
+        return cls.HIGH if value and value.strip().lower() == "high" else cls.NORMAL
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> Priority:
+        return cls.parse(headers.get(PRIORITY_HEADER))
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
 class Ticket(NamedTuple):
     """A request's place in line: earlier `since` first, then earlier arrival here."""
     since: float
@@ -59,25 +78,6 @@ def queue_headers(priority: Priority, since: float | None = None) -> dict[str, s
     if since is not None:
         headers[SINCE_HEADER] = f"{since:.6f}"
     return headers
-
-
-class Priority(IntEnum):
-    """Lower value is served first."""
-    HIGH = 0
-    NORMAL = 1
-
-    @classmethod
-    def parse(cls, value: str | None) -> Priority:
-        """`high` (case-insensitive) is HIGH; anything else, missing included, is NORMAL."""
-        return cls.HIGH if value and value.strip().lower() == "high" else cls.NORMAL
-
-    @classmethod
-    def from_headers(cls, headers: Mapping[str, str]) -> Priority:
-        return cls.parse(headers.get(PRIORITY_HEADER))
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
 
 
 class AdmissionGate:
