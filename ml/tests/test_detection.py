@@ -4,7 +4,15 @@ import pytest
 import torch
 
 from ocr_models.checkpoint import save_checkpoint
-from ocr_models.detection.model import CTPN, DEFAULT_ANCHOR_HEIGHTS, KIND, CTPNConfig, count_parameters, export_onnx
+from ocr_models.detection.model import (
+    CTPN,
+    DEFAULT_ANCHOR_HEIGHTS,
+    KIND,
+    CTPNConfig,
+    count_parameters,
+    export_onnx,
+    normalize_page,
+)
 from ocr_models.detection.postprocess import (
     PostprocessParams,
     Proposals,
@@ -260,6 +268,30 @@ def test_nms_keeps_the_best_of_overlapping_boxes():
     kept = column_nms(Proposals(boxes, scores, np.full(4, np.nan, np.float32)), 0.3)
     assert sorted(map(tuple, kept.boxes.tolist())) == sorted(map(tuple, boxes[[1, 2, 3]].tolist()))
     assert len(column_nms(Proposals(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.float32)), 0.3)) == 0
+
+
+def test_column_nms_keeps_what_plain_nms_keeps_on_crowded_columns():
+    # Up to 60 proposals a column, as on a dense page: the rank-by-rank loop must keep exactly plain greedy NMS's set.
+    rng = np.random.default_rng(7)
+    cols = rng.integers(0, 12, 400)
+    top = rng.uniform(0, 300, 400).astype(np.float32)
+    boxes = np.stack([cols * 16, top, cols * 16 + 16, top + rng.uniform(6, 40, 400)], 1).astype(np.float32)
+    scores = rng.random(400).astype(np.float32)
+    for threshold in (0.1, 0.3, 0.7):
+        kept = column_nms(Proposals(boxes, scores, np.full(400, np.nan, np.float32)), threshold)
+        expected = nms(boxes, scores, threshold)
+        assert 12 < len(expected) < 400
+        assert kept.boxes.tolist() == boxes[expected].tolist()
+
+
+def test_normalize_page_in_place_gives_the_same_floats():
+    gray = np.random.default_rng(3).integers(0, 256, (37, 53), dtype=np.uint8)
+    copy = normalize_page(gray)
+    assert copy.dtype == np.float32 and copy.min() >= -1.0 and copy.max() <= 1.0
+    assert np.array_equal(copy, gray.astype(np.float32) * np.float32(2.0 / 255.0) - np.float32(1.0))
+    buffer = gray.astype(np.float32)
+    assert normalize_page(buffer, out=buffer) is buffer
+    assert np.array_equal(buffer, copy)
 
 
 def test_reading_order_respects_columns():

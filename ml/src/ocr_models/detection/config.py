@@ -41,6 +41,9 @@ class CTPNConfig:
         return 3 if self.side_refinement else 2
 
 
-def normalize_page(gray: np.ndarray) -> np.ndarray:
-    """uint8 grey (H, W) -> float32 (H, W) in [-1, 1]."""
-    return gray.astype(np.float32) * (2.0 / 255.0) - 1.0
+def normalize_page(gray: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """uint8 grey (H, W) -> float32 (H, W) in [-1, 1], into `out` (float32, the same shape; it may be `gray`
+    itself) when given: a page's float copy is megabytes, and each fresh one costs its pages."""
+    out = np.multiply(gray, np.float32(2.0 / 255.0), out=out, dtype=np.float32)
+    out -= 1.0
+    return out

@@ -129,15 +129,21 @@ def column_nms(props: Proposals, iou_threshold: float) -> Proposals:
     valid = table >= 0
     top = np.where(valid, props.boxes[table.clip(0), 1], 0.0)
     bot = np.where(valid, props.boxes[table.clip(0), 3], 0.0)
-    inter = np.clip(np.minimum(bot[:, :, None], bot[:, None, :]) - np.maximum(top[:, :, None], top[:, None, :]), 0, None)
     hgt = bot - top
-    iou = inter / np.maximum(hgt[:, :, None] + hgt[:, None, :] - inter, 1e-6)
     alive = valid.copy()
     keep = np.zeros_like(valid)
     for j in range(m):
-        keep[:, j] = alive[:, j]
-        alive &= ~(keep[:, j, None] & (iou[:, j, :] > iou_threshold))
+        # Rank j's IoU with every rank, in the columns where rank j is kept: a (columns, m) table a step, not a
+        # (columns, m, m) one at once (those megabytes cost more in fresh pages than in arithmetic).
+        rows = np.flatnonzero(alive[:, j])
+        keep[rows, j] = True
         alive[:, j] = False
+        if len(rows) == 0:
+            continue
+        t, b, h = top[rows], bot[rows], hgt[rows]
+        inter = np.clip(np.minimum(b, b[:, j, None]) - np.maximum(t, t[:, j, None]), 0, None)
+        iou = inter / np.maximum(h + h[:, j, None] - inter, 1e-6)
+        alive[rows] &= iou <= iou_threshold
     kept = table[keep]
     return props.take(kept[np.argsort(-props.scores[kept], kind="stable")])
 

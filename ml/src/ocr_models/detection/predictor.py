@@ -89,8 +89,7 @@ class TextDetector:
         fill = float(np.median(gray[:: max(1, rh // 64), :: max(1, rw // 64)]))
         padded = np.full((ph, pw), fill, np.float32)
         padded[:rh, :rw] = gray
-        x = normalize_page(padded)[None, None]
-        return np.ascontiguousarray(x)
+        return normalize_page(padded, out=padded)[None, None]
 
     def _outputs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         scores, regression = self.run(x)
