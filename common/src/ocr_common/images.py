@@ -40,7 +40,7 @@ ACCEPTED_FORMATS = ("png", "jpeg", "tiff", "bmp", "webp", "gif")
 
 # Source pixels converted at a time. A strip's temporaries (Pillow's crop of it, at up to 4 bytes a pixel, and its
 # array) stay under the 1 MiB from which ocr_common.memory gives each buffer fresh pages of its own: with strips of
-# 1 Mi pixels, those fresh pages cost a dev page's decode 9 ms of kernel time instead of 4 (docs/performance.md).
+# 1 Mi pixels, those fresh pages cost a dev page's decode 9 ms of kernel time instead of 4-5 (docs/performance.md).
 STRIP_PIXELS = 1 << 17
 _WIDE_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")   # rescaled from their range to 0-255
 _EXIF_ORIENTATION = 0x0112
