@@ -6,10 +6,10 @@ Convolutions (and the recognizer's ReLUs and max-pools) become static int8 (QDQ,
 ranges measured on synthetic inputs rendered from the training fonts, never on real data), LSTMs dynamic int8.
 Weights keep 7 bits (`reduce_range`): an x86 CPU without VNNI adds uint8 x int8 products pairwise in int16, which
 saturates with 8-bit weights, so the same file would read differently there; with 7 bits it cannot, and such a CPU
-sums exactly as one with VNNI (or ARM's dot products) does. The detector's first convolution stays in float: it
-reads one grey channel at the page's full size, where int8 gains nothing and the quantizing around it costs (the
-detector 33 % faster than with its last two convolutions in float, as until 2026-12-07; docs/performance.md). Needs
-the `train` extra (onnx, the renderers).
+sums exactly as one with VNNI (or ARM's dot products) does. Each model's first convolution stays in float, with
+its ReLU and max-pool: it reads one grey channel at full size, where ONNX Runtime's int8 convolution wastes most
+of its work on the one input channel (the recognizer's first convolution took 13 % of its time for 1 % of its
+products) and float's blocked kernels do not (docs/performance.md). Needs the `train` extra (onnx, the renderers).
 """
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from .runtime import OnnxModel, int8_twin, write_metadata
 # the same fonts).
 CALIBRATION = {"recognizer": 512, "detector": 32}
 SEED = 20261206
-# First convolutions left in float. The recognizer's first in float made it 10 % slower: it stays int8.
-FLOAT_HEAD = {"recognizer": 0, "detector": 1}
+# First convolutions left in float, each with what follows it up to the next convolution (ReLU, max-pool).
+FLOAT_HEAD = {"recognizer": 1, "detector": 1}
 # Operators made static int8. The recognizer's ReLUs and max-pools too, so its convolutions pass int8 from one to
 # the next (no dequantize and quantize around each: 7 % of its time); in the detector that cost DocBank 0.05 points
 # and saved nothing measurable.
@@ -81,15 +81,16 @@ def quantize(onnx_path: str | Path, out: str | Path | None = None, calibration: 
             x = next(inputs, None)
             return None if x is None else {"images": x}
 
-    convs = [node.name for node in onnx.load(str(onnx_path)).graph.node if node.op_type == "Conv"]
-    head = FLOAT_HEAD[model.kind]
+    nodes = onnx.load(str(onnx_path)).graph.node
+    convs = [i for i, node in enumerate(nodes) if node.op_type == "Conv"]
+    in_float = [node.name for node in nodes[:convs[FLOAT_HEAD[model.kind]]]]   # the nodes before the first int8 one
     static = out.with_name(out.name + ".static.tmp")
     tmp = out.with_name(out.name + ".tmp")
     try:
         quantize_static(onnx_path, static, Inputs(), quant_format=QuantFormat.QDQ,
                         op_types_to_quantize=list(STATIC_OPS[model.kind]), per_channel=True, reduce_range=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        nodes_to_exclude=convs[:head])
+                        nodes_to_exclude=in_float)
         quantize_dynamic(static, tmp, op_types_to_quantize=["LSTM"], per_channel=True, reduce_range=True,
                          weight_type=QuantType.QInt8)
         write_metadata(tmp, model.kind, model.config)

@@ -47,13 +47,19 @@ def session_options(threads: int = 1) -> ort.SessionOptions:
     return opts
 
 
+# Graph rewrites left out. QDQ propagation would move the quantizing after an int8 twin's float max-pool in front of
+# it, so that the pool runs on uint8 in ONNX Runtime's generic kernel: 25 against 2.5 ms a dev page in the
+# recognizer (docs/performance.md). It changes nothing else in our twins.
+DISABLED_OPTIMIZERS = ["QDQPropagationTransformer"]
+
+
 class OnnxModel:
     """An ONNX model and its config: `model(x)` runs it on one float32 input and returns its outputs."""
 
     def __init__(self, path: str | Path, threads: int = 1):
         self.path = Path(path)
         self.session = ort.InferenceSession(str(self.path), session_options(threads),
-                                            providers=["CPUExecutionProvider"])
+                                            providers=["CPUExecutionProvider"], disabled_optimizers=DISABLED_OPTIMIZERS)
         meta = self.session.get_modelmeta().custom_metadata_map
         if KIND_KEY not in meta or CONFIG_KEY not in meta:
             raise MissingMetadata(f"{self.path} carries no ocrmesh metadata: re-export it "
