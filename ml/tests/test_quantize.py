@@ -41,6 +41,7 @@ def test_recognizer_twin_is_int8_reads_like_float_and_carries_the_config(tiny_re
     in_float = _float_convs(twin)   # the first convolution, its ReLU and its max-pool stay float
     assert ops["QuantizeLinear"] >= 4 and in_float == [True] + [False] * (len(in_float) - 1)
     assert ops["MaxPool"] >= 1 and FLOAT_HEAD["recognizer"] == 1
+    assert ops["MatMulInteger"] == 1 and ops["MatMul"] == 0   # the classifier: dynamic int8
     assert read_metadata(twin) == read_metadata(tiny_recognizer)
 
     line = np.full((32, 200), 255, np.uint8)
@@ -59,6 +60,7 @@ def test_detector_keeps_its_first_convolution_in_float(tmp_path):
     in_float = _float_convs(twin)
     assert in_float == [True] + [False] * (len(in_float) - 1) and all(_float_convs(path))
     assert FLOAT_HEAD["detector"] == 1 and len(in_float) > 2 and _ops(twin)["DynamicQuantizeLSTM"] == 1
+    assert _ops(twin)["MatMulInteger"] == 0   # its fully connected layer stays float
     page = np.full((200, 300), 255, np.uint8)
     page[50:60, 40:260] = 0
     assert load_detector(twin, "int8").detect(page).width == 300
