@@ -9,9 +9,9 @@ WIDTH_STRIDE = 4  # input columns per output frame
 # Lines per forward pass when reading. In ONNX Runtime on one thread a line costs least in batches of 4-16 and about
 # 5 % more in batches of 32 (docs/performance.md); the dev lines and pages read the same with 16 as with 32.
 BATCH_SIZE = 16
-# ... and at most this many padded pixels (32-px lines 8 000 columns long in all): a batch's activations are what a
-# reader holds, one batch per worker (about 100 MiB a batch at 32 x 25 600 columns, a quarter of that here).
-MAX_BATCH_PIXELS = 32 * 8000
+# ... and at most this many padded pixels (32-px lines 5 600 columns long in all): a batch's activations are what a
+# reader holds, one batch per worker (about 100 MiB a batch at 32 x 25 600 columns, a fifth of that here).
+MAX_BATCH_PIXELS = 32 * 5600
 
 
 @dataclass
