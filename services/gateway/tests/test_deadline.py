@@ -1,6 +1,8 @@
 """REQUEST_TIMEOUT: a request that outlives it is answered 504 by the gateway (before any proxy gives up),
-and its quota reservation is released."""
+and its quota reservation and idempotency claim are released, even when the deadline comes while they are being
+written."""
 import asyncio
+import hashlib
 import io
 import time
 
@@ -44,3 +46,49 @@ def test_a_request_past_its_deadline_is_504_from_the_gateway():
         assert 0.4 < took < 3.0
         assert s.usage.used_today("anonymous") == 0 and s.outbox.pending() == 0   # nothing counted, nothing queued
         assert client.get("/healthz").status_code == 200
+
+
+def test_a_deadline_that_passes_while_the_quota_is_reserved_releases_it():
+    """The reservation is written in a worker thread, which a cancelled request still waits for: the row it writes
+    must be released all the same."""
+    settings = Settings(DETECTION_URL="http://detection", RECOGNITION_URL="http://recognition",
+                        IMAGESTORE_URL="http://image-store", RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",
+                        REQUEST_TIMEOUT=0.3, DETECTION_TIMEOUT=60, LIMIT_ANONYMOUS=True, DAILY_QUOTA=10)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        s = app.state.services
+        s.detection.http = httpx.AsyncClient(base_url="http://detection", transport=httpx.ASGITransport(slow_detection(5)))
+        reserve = s.usage.reserve
+
+        def slow_reserve(*args):
+            time.sleep(0.6)   # past the deadline
+            return reserve(*args)
+
+        s.usage.reserve = slow_reserve
+        r = client.post("/v1/ocr", files={"image": ("a.png", png(), "image/png")})
+        assert (r.status_code, r.json()["error"]) == (504, "request_timeout"), r.text
+        time.sleep(0.6)   # the reservation's thread has written its row by now
+        assert s.usage.used_today("anonymous") == 0
+
+
+def test_a_deadline_that_passes_while_an_idempotency_key_is_claimed_frees_the_key():
+    """Else a retry with the same key would be told 409 (still running) until the claim went stale."""
+    settings = Settings(DETECTION_URL="http://detection", RECOGNITION_URL="http://recognition",
+                        IMAGESTORE_URL="http://image-store", RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",
+                        REQUEST_TIMEOUT=0.3, DETECTION_TIMEOUT=60, LIMIT_ANONYMOUS=True, DAILY_QUOTA=10)
+    app = create_app(settings)
+    upload, key = png(), f"deadline-{time.time_ns()}"
+    with TestClient(app) as client:
+        s = app.state.services
+        s.detection.http = httpx.AsyncClient(base_url="http://detection", transport=httpx.ASGITransport(slow_detection(5)))
+        claim = s.idempotency.claim
+
+        def slow_claim(*args):
+            time.sleep(0.6)   # past the deadline
+            return claim(*args)
+
+        s.idempotency.claim = slow_claim
+        r = client.post("/v1/ocr", files={"image": ("a.png", upload, "image/png")}, headers={"Idempotency-Key": key})
+        assert (r.status_code, r.json()["error"]) == (504, "request_timeout"), r.text
+        time.sleep(0.6)   # the claim's thread has written its row by now
+        assert claim("anonymous", key, hashlib.sha256(upload).hexdigest()).state == "new"

@@ -8,7 +8,11 @@ gateway would still finish and store the result (and a retry would store a secon
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
 
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,3 +45,22 @@ class RequestDeadline:
                 raise
             body = error_body("request_timeout", f"the request took longer than {self.seconds:g} s")
             await JSONResponse(body, status_code=504)(scope, receive, send)
+
+
+T = TypeVar("T")
+
+
+@asynccontextmanager
+async def held(take: Callable[[], T], give_back: Callable[[T], object]) -> AsyncIterator[T]:
+    """Takes something in a worker thread (a quota reservation, an idempotency claim) and gives it back, with what
+    `take` returned, when the body fails. The deadline may cancel the request while `take` is still writing in its
+    thread, which goes on regardless: the give-back then waits for it, so that it never comes before the write it
+    undoes."""
+    taking = asyncio.ensure_future(run_in_threadpool(take))
+    try:
+        yield await asyncio.shield(taking)
+    except BaseException:
+        await asyncio.wait([taking])
+        if not taking.cancelled() and taking.exception() is None:
+            await run_in_threadpool(give_back, taking.result())
+        raise

@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from ocr_common.errors import ApiError
 
 from .db import idempotency_key as table
+from .deadline import held
 from .security import Caller
 
 MAX_KEY_LENGTH = 255
@@ -90,18 +91,15 @@ async def once(request: Request, caller: Caller, key: str | None, upload: bytes,
         return await run()
     store: IdempotencyStore = request.app.state.services.idempotency
     owner, fingerprint = caller.principal.limit_key, hashlib.sha256(upload).hexdigest()
-    claim = await run_in_threadpool(store.claim, owner, key, fingerprint)
-    if claim.state == "done":
-        return JSONResponse(claim.response, headers={"Idempotent-Replayed": "true"})
-    if claim.state == "running":
-        raise ApiError(409, "idempotency_key_in_use", "a request with this Idempotency-Key is still running; retry",
-                       headers={"Retry-After": "2"})
-    if claim.state == "mismatch":
-        raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used with another upload")
-    try:
+    async with held(lambda: store.claim(owner, key, fingerprint),
+                    lambda claim: store.release(owner, key) if claim.state == "new" else None) as claim:
+        if claim.state == "done":
+            return JSONResponse(claim.response, headers={"Idempotent-Replayed": "true"})
+        if claim.state == "running":
+            raise ApiError(409, "idempotency_key_in_use", "a request with this Idempotency-Key is still running; retry",
+                           headers={"Retry-After": "2"})
+        if claim.state == "mismatch":
+            raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used with another upload")
         result = await run()
-    except BaseException:
-        await run_in_threadpool(store.release, owner, key)
-        raise
     await run_in_threadpool(store.finish, owner, key, result.model_dump(mode="json"))
     return result

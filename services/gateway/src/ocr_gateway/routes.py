@@ -25,6 +25,7 @@ from ocr_common.search import DEFAULT_SEARCH_LIMIT, MAX_QUERY_LENGTH, MAX_SEARCH
 from ocr_common.tracing import inject_headers
 
 from . import exports
+from .deadline import held
 from .idempotency import IdempotencyKey, once
 from .schemas import (
     CorrectionAccepted,
@@ -70,13 +71,11 @@ async def _run_ocr(request: Request, caller: Caller, data: bytes) -> OcrResult:
     s = _services(request)
     rid = str(uuid.uuid4())
     quota = caller.principal.daily_quota if caller.principal.daily_quota is not None else s.settings.DAILY_QUOTA
-    if not await run_in_threadpool(s.usage.reserve, rid, caller.principal.limit_key, quota if caller.limited else 0):
-        raise quota_exceeded(quota)
-    try:
+    async with held(lambda: s.usage.reserve(rid, caller.principal.limit_key, quota if caller.limited else 0),
+                    lambda reserved: s.usage.release(rid) if reserved else None) as reserved:
+        if not reserved:
+            raise quota_exceeded(quota)
         result = await s.pipeline.run(data, owner=caller.owner, request_id=rid, priority=caller.priority)
-    except BaseException:
-        await run_in_threadpool(s.usage.release, rid)
-        raise
     await run_in_threadpool(s.usage.complete, rid)
     return result
 
