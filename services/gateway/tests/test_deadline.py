@@ -5,6 +5,7 @@ import asyncio
 import hashlib
 import io
 import time
+from contextlib import contextmanager
 
 import httpx
 import numpy as np
@@ -31,14 +32,29 @@ def slow_detection(seconds: float) -> FastAPI:
     return app
 
 
-def test_a_request_past_its_deadline_is_504_from_the_gateway():
+@contextmanager
+def gateway(request_timeout: float):
+    """(test client, the app's services) of a gateway whose detection takes 5 s, longer than the deadline."""
     settings = Settings(DETECTION_URL="http://detection", RECOGNITION_URL="http://recognition",
                         IMAGESTORE_URL="http://image-store", RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",
-                        REQUEST_TIMEOUT=0.5, DETECTION_TIMEOUT=60, LIMIT_ANONYMOUS=True, DAILY_QUOTA=10)
+                        REQUEST_TIMEOUT=request_timeout, DETECTION_TIMEOUT=60, LIMIT_ANONYMOUS=True, DAILY_QUOTA=10)
     app = create_app(settings)
     with TestClient(app) as client:
         s = app.state.services
         s.detection.http = httpx.AsyncClient(base_url="http://detection", transport=httpx.ASGITransport(slow_detection(5)))
+        yield client, s
+
+
+def slowed(write, seconds: float):
+    """`write` (a store's method, run in a worker thread) after `seconds` of sleep: past a shorter deadline."""
+    def slow(*args):
+        time.sleep(seconds)
+        return write(*args)
+    return slow
+
+
+def test_a_request_past_its_deadline_is_504_from_the_gateway():
+    with gateway(request_timeout=0.5) as (client, s):
         started = time.monotonic()
         r = client.post("/v1/ocr", files={"image": ("a.png", png(), "image/png")})
         took = time.monotonic() - started
@@ -49,22 +65,10 @@ def test_a_request_past_its_deadline_is_504_from_the_gateway():
 
 
 def test_a_deadline_that_passes_while_the_quota_is_reserved_releases_it():
-    """The reservation is written in a worker thread, which a cancelled request still waits for: the row it writes
-    must be released all the same."""
-    settings = Settings(DETECTION_URL="http://detection", RECOGNITION_URL="http://recognition",
-                        IMAGESTORE_URL="http://image-store", RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",
-                        REQUEST_TIMEOUT=0.3, DETECTION_TIMEOUT=60, LIMIT_ANONYMOUS=True, DAILY_QUOTA=10)
-    app = create_app(settings)
-    with TestClient(app) as client:
-        s = app.state.services
-        s.detection.http = httpx.AsyncClient(base_url="http://detection", transport=httpx.ASGITransport(slow_detection(5)))
-        reserve = s.usage.reserve
-
-        def slow_reserve(*args):
-            time.sleep(0.6)   # past the deadline
-            return reserve(*args)
-
-        s.usage.reserve = slow_reserve
+    """The reservation is written in a worker thread, which goes on after the deadline has cancelled the request:
+    the row it writes must be released all the same."""
+    with gateway(request_timeout=0.3) as (client, s):
+        s.usage.reserve = slowed(s.usage.reserve, 0.6)
         r = client.post("/v1/ocr", files={"image": ("a.png", png(), "image/png")})
         assert (r.status_code, r.json()["error"]) == (504, "request_timeout"), r.text
         time.sleep(0.6)   # the reservation's thread has written its row by now
@@ -73,21 +77,10 @@ def test_a_deadline_that_passes_while_the_quota_is_reserved_releases_it():
 
 def test_a_deadline_that_passes_while_an_idempotency_key_is_claimed_frees_the_key():
     """Else a retry with the same key would be told 409 (still running) until the claim went stale."""
-    settings = Settings(DETECTION_URL="http://detection", RECOGNITION_URL="http://recognition",
-                        IMAGESTORE_URL="http://image-store", RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F",
-                        REQUEST_TIMEOUT=0.3, DETECTION_TIMEOUT=60, LIMIT_ANONYMOUS=True, DAILY_QUOTA=10)
-    app = create_app(settings)
     upload, key = png(), f"deadline-{time.time_ns()}"
-    with TestClient(app) as client:
-        s = app.state.services
-        s.detection.http = httpx.AsyncClient(base_url="http://detection", transport=httpx.ASGITransport(slow_detection(5)))
+    with gateway(request_timeout=0.3) as (client, s):
         claim = s.idempotency.claim
-
-        def slow_claim(*args):
-            time.sleep(0.6)   # past the deadline
-            return claim(*args)
-
-        s.idempotency.claim = slow_claim
+        s.idempotency.claim = slowed(claim, 0.6)
         r = client.post("/v1/ocr", files={"image": ("a.png", upload, "image/png")}, headers={"Idempotency-Key": key})
         assert (r.status_code, r.json()["error"]) == (504, "request_timeout"), r.text
         time.sleep(0.6)   # the claim's thread has written its row by now
