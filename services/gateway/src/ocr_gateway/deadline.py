@@ -4,12 +4,16 @@ Peer calls have their own timeouts, but a request makes several (detection, then
 chunks), so their sum can be long. The ingress (and any proxy in front) is set to wait longer than this
 deadline: the client then always gets the gateway's answer, never a proxy's timeout after which the
 gateway would still finish and store the result (and a retry would store a second copy).
+
+For the same reason a request that has begun to store what it read (`seen_through()`) is no longer cut off: it
+finishes and answers what it stored, a little late, instead of a 504 for a page that is stored all the same.
 """
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
@@ -38,8 +42,12 @@ class RequestDeadline:
             await send(message)
 
         try:
-            async with asyncio.timeout(self.seconds):
-                await self.app(scope, receive, send_once_started)
+            async with asyncio.timeout(self.seconds) as deadline:
+                token = _deadline.set(deadline)
+                try:
+                    await self.app(scope, receive, send_once_started)
+                finally:
+                    _deadline.reset(token)
         except TimeoutError:
             if started:
                 raise
@@ -48,6 +56,16 @@ class RequestDeadline:
 
 
 T = TypeVar("T")
+
+_deadline: ContextVar[asyncio.Timeout | None] = ContextVar("request_deadline", default=None)
+
+
+def seen_through() -> None:
+    """Lifts this request's deadline: from here on it stores what it read, and a 504 would make a client retry and
+    store it a second time. (Called between awaits: a deadline that has already fired cancelled the await before.)"""
+    deadline = _deadline.get()
+    if deadline is not None and not deadline.expired():
+        deadline.reschedule(None)
 
 
 @asynccontextmanager

@@ -41,6 +41,7 @@ from ocr_common.pages import Document, DocumentLimits, PageImage
 from ocr_common.tracing import current_trace_id, inject_headers
 
 from .clients import DetectionClient, RecognitionClient
+from .deadline import seen_through
 from .outbox import Outbox
 from .schemas import OcrResult
 
@@ -118,6 +119,7 @@ class OcrPipeline:
         result = OcrResult(request_id=request_id or str(uuid.uuid4()), width=first.width, height=first.height,
                            text=document_text(pages), lines=lines, pages=pages, trace_id=current_trace_id())
         traceparent = inject_headers().get("traceparent")
+        seen_through()   # the upload is about to be stored: the client gets this answer, however late
         await run_in_threadpool(self._enqueue, result, data, MIME[doc.kind], versions, traceparent, owner, priority,
                                 len(doc) > 1 or doc.kind == "pdf")
         return result

@@ -25,7 +25,7 @@ from ocr_common.search import DEFAULT_SEARCH_LIMIT, MAX_QUERY_LENGTH, MAX_SEARCH
 from ocr_common.tracing import inject_headers
 
 from . import exports
-from .deadline import held
+from .deadline import held, seen_through
 from .idempotency import IdempotencyKey, once
 from .schemas import (
     CorrectionAccepted,
@@ -206,6 +206,7 @@ async def _queue_correction(request: Request, caller: Caller, rid: str, text: st
     s = _services(request)
     message = TextCorrectionMessage(request_id=uuid.UUID(rid), correction_id=uuid.uuid4(), created_at=datetime.now(UTC),
                                     text=text, lines=lines, owner=caller.owner)
+    seen_through()   # once queued it is answered: a 504 would have the client send it twice
     await run_in_threadpool(s.outbox.add, s.queues.correction, message.model_dump_json().encode(), "application/json",
                             amqp_headers(rid, inject_headers().get("traceparent")))
     return str(message.correction_id)
