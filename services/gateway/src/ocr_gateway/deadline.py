@@ -22,6 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ocr_common.errors import error_body
 
+# The running request's deadline (its asyncio.Timeout), for seen_through().
+_deadline: ContextVar[asyncio.Timeout | None] = ContextVar("request_deadline", default=None)
+
 
 class RequestDeadline:
     """Pure ASGI middleware: cancels the request's work at the deadline and answers 504, unless the
@@ -56,9 +59,6 @@ class RequestDeadline:
 
 
 T = TypeVar("T")
-
-_deadline: ContextVar[asyncio.Timeout | None] = ContextVar("request_deadline", default=None)
-
 
 def seen_through() -> None:
     """Lifts this request's deadline: from here on it stores what it read, and a 504 would make a client retry and
