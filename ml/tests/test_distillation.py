@@ -2,10 +2,11 @@
 teacher's per-frame reading as a second target (distillation_loss, `--distill-from`)."""
 import argparse
 
+import pytest
 import torch
 
 from ocr_models.checkpoint import load_checkpoint, save_checkpoint
-from ocr_models.recognition.model import CRNN, KIND, CRNNConfig, distillation_loss, narrow_rnn
+from ocr_models.recognition.model import CRNN, KIND, CRNNConfig, distillation_loss, narrow_convs, narrow_rnn
 from ocr_models.training.train_recognizer import add_arguments, train
 
 
@@ -77,3 +78,25 @@ def test_a_narrowed_model_keeps_the_units_that_are_read_and_reads_as_before_with
         assert torch.allclose(narrow(x), model(x), atol=1e-5)
         other = narrow_rnn(CRNN(CRNNConfig(channels=(8, 16, 16, 32, 32), rnn_hidden=16, rnn_layers=2)).eval(), 12)
         assert not torch.allclose(other(x), model(x), atol=1e-2)
+
+
+def test_a_narrowed_convolution_keeps_the_channels_that_weigh_and_reads_as_before_without_the_others():
+    """Channels whose batch-norm scale and shift are zero output nothing after their ReLU: they are the ones dropped,
+    and with them gone the narrower network computes exactly what the wider one did."""
+    torch.manual_seed(0)
+    model = CRNN(CRNNConfig(channels=(8, 16, 16, 32, 32), rnn_hidden=16, rnn_layers=2)).eval()
+    dropped = {0: [1, 6], 1: [0, 3, 9, 15], 2: [2, 5, 7, 12], 3: list(range(0, 32, 4)), 4: list(range(1, 32, 4))}
+    blocks = [m for m in model.features if isinstance(m, torch.nn.Sequential)]
+    with torch.no_grad():
+        for stage, channels in dropped.items():
+            blocks[stage][1].weight[channels] = 0
+            blocks[stage][1].bias[channels] = 0
+    narrow = narrow_convs(model, (6, 12, 12, 24, 24)).eval()
+    assert narrow.config.channels == (6, 12, 12, 24, 24) and narrow.rnn.weight_ih_l0.shape == (64, 24)
+    x = torch.rand(3, 1, 32, 96) * 2 - 1
+    with torch.no_grad():
+        assert torch.allclose(narrow(x), model(x), atol=1e-5)
+        fewer = narrow_convs(model, (5, 12, 12, 24, 24)).eval()   # one live channel of the first stage goes too
+        assert not torch.allclose(fewer(x), model(x), atol=1e-5)
+    with pytest.raises(ValueError):
+        narrow_convs(model, (8, 16, 16, 32, 40))

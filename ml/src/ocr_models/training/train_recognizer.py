@@ -28,6 +28,7 @@ from ..recognition.model import (
     extend_charset,
     fit_classifier,
     load_crnn,
+    narrow_convs,
     narrow_rnn,
     output_lengths,
     shorten_rnn,
@@ -69,7 +70,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "case from that reading and train with case (RealLineBatches.take_case_from)")
     p.add_argument("--real-workers", type=int, default=0,
                    help="DataLoader workers cropping real lines (0: the training process does it)")
-    p.add_argument("--channels", default="16,48,96,160,256")
+    p.add_argument("--channels", default=None,
+                   help="the five convolution stages' channels (default 16,48,96,160,256); with --init, fewer than "
+                        "the weights have keeps their weightiest channels and fits the classifier to the weights' "
+                        "reading (narrow_convs: a cheaper reader)")
     p.add_argument("--rnn-hidden", type=int, default=None,
                    help="LSTM units per direction (default 128); with --init, more than the weights have widens them "
                         "without changing what they read (widen_rnn), fewer keeps their most-read units and fits the "
@@ -137,7 +141,7 @@ def train(args: argparse.Namespace) -> Path:
     ckpt, init = starting_point(args.resume, last, args.init, KIND)
     source = ckpt or init
     config = CRNNConfig.from_dict(source["config"]) if source else CRNNConfig(
-        charset=CHARSETS[args.charset or "default"], channels=tuple(int(c) for c in args.channels.split(",")),
+        charset=CHARSETS[args.charset or "default"], channels=tuple(int(c) for c in (args.channels or "16,48,96,160,256").split(",")),
         rnn_hidden=args.rnn_hidden or 128, rnn_layers=args.rnn_layers or 2)
     model = CRNN(config)
     if source is not None:
@@ -154,6 +158,10 @@ def train(args: argparse.Namespace) -> Path:
         config = model.config
     if ckpt is None and source is not None and args.rnn_hidden and args.rnn_hidden < config.rnn_hidden:
         teacher, model = teacher or model, narrow_rnn(model, args.rnn_hidden)   # fewer units a layer: cheaper
+        config = model.config
+    channels = tuple(int(c) for c in args.channels.split(",")) if args.channels else None
+    if ckpt is None and source is not None and channels and channels != config.channels:
+        teacher, model = teacher or model, narrow_convs(model, channels)   # fewer channels a stage: cheaper
         config = model.config
     charset = Charset(config.charset)
     device = torch.device(args.device)
