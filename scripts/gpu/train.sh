@@ -11,6 +11,9 @@
 # the one-layer recognizer, distilled (prepare.py --case-from ... --teacher ...; docs/models.md, stage 20):
 #   INIT=models/checkpoints/recognizer-1layer.pt ... bash scripts/gpu/train.sh --distill-from .gpu/teacher.pt \
 #     --distill-weight 2.0 --lr 6e-4 --real-fraction 0.25 --scanned-print 0.5
+# the half-wide recognizer, distilled the same way (docs/models.md, stage 23):
+#   INIT=models/checkpoints/recognizer-half.pt ... bash scripts/gpu/train.sh --distill-from .gpu/teacher.pt \
+#     --distill-weight 2.0 --lr 1e-3 --real-fraction 0.25 --scanned-print 0.5
 set -uo pipefail
 OUT=${OUT:?set OUT to the folder the results go to}
 BUDGET=${SECONDS_BUDGET:-540}
