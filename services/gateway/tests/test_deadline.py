@@ -93,7 +93,7 @@ def test_a_deadline_that_passes_while_the_upload_is_stored_answers_what_was_stor
     The request goes on to its answer; its quota counts it and its idempotency key replays it."""
     upload, key = png(), f"storing-{time.time_ns()}"
     with gateway(request_timeout=0.5, detection_seconds=0) as (client, s):
-        s.pipeline.outbox.add_many = slowed(s.pipeline.outbox.add_many, 1.0)
+        s.outbox.add_many = slowed(s.outbox.add_many, 1.0)
         started = time.monotonic()
         r = client.post("/v1/ocr", files={"image": ("a.png", upload, "image/png")}, headers={"Idempotency-Key": key})
         assert r.status_code == 200, r.text

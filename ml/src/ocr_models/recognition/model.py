@@ -194,7 +194,7 @@ def narrow_rnn(model: CRNN, rnn_hidden: int) -> CRNN:
 
 def narrow_convs(model: CRNN, channels: tuple[int, ...]) -> CRNN:
     """The same network with fewer channels in its convolutions (a cheaper reader to train by distillation: half
-    the channels take about a third off the recognizer's time). Each stage keeps the channels that weigh most: the
+    the channels take about a quarter off the recognizer's time). Each stage keeps the channels that weigh most: the
     size of their batch-norm scale times how much the next stage (or the first LSTM layer) reads them, with every
     weight between kept channels as it was. A dropped channel still fed the next stage, so the narrowed network
     reads worse until it is trained; `fit_classifier` and distillation bring it back."""

@@ -140,8 +140,9 @@ def train(args: argparse.Namespace) -> Path:
 
     ckpt, init = starting_point(args.resume, last, args.init, KIND)
     source = ckpt or init
+    channels = tuple(int(c) for c in args.channels.split(",")) if args.channels else None
     config = CRNNConfig.from_dict(source["config"]) if source else CRNNConfig(
-        charset=CHARSETS[args.charset or "default"], channels=tuple(int(c) for c in (args.channels or "16,48,96,160,256").split(",")),
+        charset=CHARSETS[args.charset or "default"], channels=channels or CRNNConfig.channels,
         rnn_hidden=args.rnn_hidden or 128, rnn_layers=args.rnn_layers or 2)
     model = CRNN(config)
     if source is not None:
@@ -159,7 +160,6 @@ def train(args: argparse.Namespace) -> Path:
     if ckpt is None and source is not None and args.rnn_hidden and args.rnn_hidden < config.rnn_hidden:
         teacher, model = teacher or model, narrow_rnn(model, args.rnn_hidden)   # fewer units a layer: cheaper
         config = model.config
-    channels = tuple(int(c) for c in args.channels.split(",")) if args.channels else None
     if ckpt is None and source is not None and channels and channels != config.channels:
         teacher, model = teacher or model, narrow_convs(model, channels)   # fewer channels a stage: cheaper
         config = model.config

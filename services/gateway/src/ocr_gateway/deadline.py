@@ -58,14 +58,15 @@ class RequestDeadline:
             await JSONResponse(body, status_code=504)(scope, receive, send)
 
 
-T = TypeVar("T")
-
 def seen_through() -> None:
     """Lifts this request's deadline: from here on it stores what it read, and a 504 would make a client retry and
     store it a second time. (Called between awaits: a deadline that has already fired cancelled the await before.)"""
     deadline = _deadline.get()
     if deadline is not None and not deadline.expired():
         deadline.reschedule(None)
+
+
+T = TypeVar("T")
 
 
 @asynccontextmanager
