@@ -3,6 +3,7 @@ line out of a page, the axis-aligned box around it, and mapping word positions i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -23,8 +24,10 @@ CROP_SIDE_MARGIN = 0.3    # x the line height, left and right
 @dataclass(frozen=True)
 class CropFrame:
     """How a line's crop sits on the page: `matrix` maps page pixels to crop pixels (out_w x out_h);
-    the line's own quad spans x in [inner_x0, inner_x1] and y in [inner_y0, inner_y1] of the crop."""
+    the line's own quad spans x in [inner_x0, inner_x1] and y in [inner_y0, inner_y1] of the crop; `inverse` maps
+    crop pixels back to the page."""
     matrix: np.ndarray
+    inverse: np.ndarray
     out_w: int
     out_h: int
     inner_x0: float
@@ -32,11 +35,10 @@ class CropFrame:
     inner_y0: float
     inner_y1: float
 
-    def to_page(self, points) -> list[list[float]]:
-        """Crop pixels → page pixels."""
+    def to_page(self, points) -> np.ndarray:
+        """Crop pixels → page pixels, as an (N, 2) array."""
         pts = np.asarray(points, dtype=np.float64).reshape(-1, 1, 2)
-        back = cv2.perspectiveTransform(pts, np.linalg.inv(self.matrix))
-        return [[float(x), float(y)] for x, y in back.reshape(-1, 2)]
+        return cv2.perspectiveTransform(pts, self.inverse).reshape(-1, 2)
 
 
 def reduced_size(width: int, height: int, max_side: int) -> tuple[float, tuple[int, int]]:
@@ -58,6 +60,14 @@ def reduced_page(pixels: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
 def crop_frame(quad, margin: float = CROP_MARGIN, side_margin: float = CROP_SIDE_MARGIN) -> CropFrame | None:
     """The perspective warp that `crop_quad` applies to `quad`; None for a degenerate quad."""
     q = np.asarray(quad, dtype=np.float32).reshape(4, 2)
+    return _frame(tuple(q.ravel().tolist()), margin, side_margin)
+
+
+# A line's frame is wanted twice, for its crop and then for its words' boxes, and costs about 80 us of Python:
+# the frames of the last few pages are kept (a few hundred bytes each).
+@lru_cache(maxsize=4096)
+def _frame(corners: tuple[float, ...], margin: float, side_margin: float) -> CropFrame | None:
+    q = np.asarray(corners, dtype=np.float32).reshape(4, 2)
     tl, tr, br, bl = q
     width = (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2
     height = (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
@@ -70,8 +80,9 @@ def crop_frame(quad, margin: float = CROP_MARGIN, side_margin: float = CROP_SIDE
     out_w, out_h = int(round(width + 2 * side_margin * height)), int(round(height * (1 + 2 * margin)))
     dst = np.float32([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]])
     matrix = cv2.getPerspectiveTransform(src, dst)
+    matrix.setflags(write=False)   # shared by every caller of the cache
     sx, sy = out_w / (width + 2 * side_margin * height), out_h / (height * (1 + 2 * margin))
-    return CropFrame(matrix, max(out_w, 1), max(out_h, 1), float(side_margin * height * sx),
+    return CropFrame(matrix, cv2.invert(matrix)[1], max(out_w, 1), max(out_h, 1), float(side_margin * height * sx),
                      float(out_w - side_margin * height * sx), float(margin * height * sy),
                      float(out_h - margin * height * sy))
 
@@ -115,5 +126,4 @@ def word_quads(quad, spans) -> list[list[list[float]]]:
     a, b = edges[:, :1], edges[:, 1:]
     top, bottom = np.full_like(a, frame.inner_y0), np.full_like(a, frame.inner_y1)
     corners = np.hstack([a, top, b, top, b, bottom, a, bottom])   # each word's TL, TR, BR, BL in the crop
-    page = frame.to_page(corners)   # every word in one transform
-    return [page[4 * i: 4 * i + 4] for i in range(len(edges))]
+    return frame.to_page(corners).reshape(-1, 4, 2).tolist()   # every word in one transform
