@@ -78,6 +78,22 @@ class CTPN(nn.Module):
         return scores, regression
 
 
+def narrow_convs(model: CTPN, channels) -> CTPN:
+    """The same detector with fewer channels at each stride (its dilated convolutions as wide as the last stage): a
+    cheaper one to train by distillation (`targets.distillation_loss`). `narrowing.keep_conv_channels` keeps each
+    convolution's weightiest channels; the narrowed network detects worse until it is trained."""
+    from ..narrowing import keep_conv_channels, narrower
+
+    config = model.config
+    channels = narrower(channels, config.channels)
+    widths = [c for c, depth in zip(channels, config.stage_depths) for _ in range(depth)]
+    widths += [channels[-1]] * len(config.top_dilations)
+    narrow = CTPN(CTPNConfig.from_dict({**config.to_dict(), "channels": list(channels)}))
+    blocks = [f"features.{i}" for i in range(len(model.features))]
+    narrow.load_state_dict(keep_conv_channels(model.state_dict(), blocks, widths))
+    return narrow
+
+
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 

@@ -230,3 +230,19 @@ def ctpn_loss(scores: torch.Tensor, regression: torch.Tensor, labels: torch.Tens
         out["side"] = side_loss.detach()
     out["loss"] = loss
     return out
+
+
+def distillation_loss(student: tuple[torch.Tensor, torch.Tensor], teacher: tuple[torch.Tensor, torch.Tensor],
+                      min_text: float = 0.5) -> torch.Tensor:
+    """How far a student detector's outputs (scores, regression) are from a teacher's on the same pages: the KL
+    divergence from the teacher's text / non-text distribution of every anchor to the student's, averaged over all
+    anchors and again over those the teacher calls text (p >= min_text: a page's few percent, which the plain mean
+    would drown), plus the smooth-L1 distance of their regressions weighted by the teacher's p(text)."""
+    (s_scores, s_reg), (t_scores, t_reg) = student, teacher
+    t_log = t_scores.log_softmax(-1)
+    kl = (t_log.exp() * (t_log - s_scores.log_softmax(-1))).sum(-1)
+    text = t_log[..., 1].exp()
+    on_text = text >= min_text
+    loss = kl.mean() + (kl[on_text].mean() if on_text.any() else kl.sum() * 0.0)
+    reg = F.smooth_l1_loss(s_reg, t_reg, beta=0.1, reduction="none").sum(-1)
+    return loss + (reg * text).sum() / text.sum().clamp_min(1.0)

@@ -194,36 +194,15 @@ def narrow_rnn(model: CRNN, rnn_hidden: int) -> CRNN:
 
 def narrow_convs(model: CRNN, channels: tuple[int, ...]) -> CRNN:
     """The same network with fewer channels in its convolutions (a cheaper reader to train by distillation: half
-    the channels take about a quarter off the recognizer's time). Each stage keeps the channels that weigh most: the
-    size of their batch-norm scale times how much the next stage (or the first LSTM layer) reads them, with every
-    weight between kept channels as it was. A dropped channel still fed the next stage, so the narrowed network
-    reads worse until it is trained; `fit_classifier` and distillation bring it back."""
-    old = model.config.channels
-    if len(channels) != len(old) or any(not 1 <= n <= o for n, o in zip(channels, old)) or tuple(channels) == old:
-        raise ValueError(f"channels {channels} do not narrow {old}")
-    state = model.state_dict()
-    convs = [i for i, m in enumerate(model.features) if isinstance(m, nn.Sequential)]   # the five conv blocks
+    the channels take about a quarter off the recognizer's time): `narrowing.keep_conv_channels` keeps each stage's
+    weightiest channels. The narrowed network reads worse until it is trained; `fit_classifier` and distillation
+    bring it back."""
+    from ..narrowing import keep_conv_channels, narrower
 
-    def readers(stage: int) -> torch.Tensor:
-        """(old[stage],) how much the next stage (or the first LSTM layer, both directions) reads each channel."""
-        if stage + 1 < len(convs):
-            return state[f"features.{convs[stage + 1]}.0.weight"].pow(2).sum((0, 2, 3))
-        return sum(state[f"rnn.weight_ih_l0{s}"].pow(2).sum(0) for s in ("", "_reverse"))
-
-    kept = []
-    for stage, block in enumerate(convs):
-        weight = state[f"features.{block}.1.weight"].abs() * readers(stage).sqrt()
-        kept.append(torch.sort(torch.topk(weight, channels[stage]).indices).values)
+    channels = narrower(channels, model.config.channels)
+    blocks = [f"features.{i}" for i, m in enumerate(model.features) if isinstance(m, nn.Sequential)]   # five stages
     narrow = CRNN(CRNNConfig.from_dict({**model.config.to_dict(), "channels": list(channels)}))
-    out = dict(state)
-    for stage, block in enumerate(convs):
-        conv = state[f"features.{block}.0.weight"][kept[stage]]
-        out[f"features.{block}.0.weight"] = (conv[:, kept[stage - 1]] if stage else conv).clone()
-        for name in ("weight", "bias", "running_mean", "running_var"):
-            out[f"features.{block}.1.{name}"] = state[f"features.{block}.1.{name}"][kept[stage]].clone()
-    for s in ("", "_reverse"):
-        out[f"rnn.weight_ih_l0{s}"] = state[f"rnn.weight_ih_l0{s}"][:, kept[-1]].clone()
-    narrow.load_state_dict(out)
+    narrow.load_state_dict(keep_conv_channels(model.state_dict(), blocks, list(channels)))
     return narrow
 
 

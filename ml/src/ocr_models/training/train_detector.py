@@ -18,9 +18,9 @@ from ..checkpoint import save_checkpoint
 from ..data.fonts import discover_fonts, split_fonts
 from ..data.real_pages import RealPageBatches
 from ..data.render_page import SyntheticPageBatches, synthesize_page
-from ..detection.model import CTPN, KIND, CTPNConfig, count_parameters, torch_detector
+from ..detection.model import CTPN, KIND, CTPNConfig, count_parameters, load_ctpn, narrow_convs, torch_detector
 from ..detection.predictor import TextDetector
-from ..detection.targets import ctpn_loss
+from ..detection.targets import ctpn_loss, distillation_loss
 from ..page_evaluation import coverage, evaluate_pages, load_pages, match_boxes, prf, quads_to_boxes
 from ..recognition.vocab import DEFAULT_CHARSET
 from .common import (
@@ -59,7 +59,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--workers", type=int, default=1, help="DataLoader workers rendering pages")
     p.add_argument("--threads", type=int, default=1, help="torch intra-op threads for the model")
-    p.add_argument("--channels", default="16,32,64,128", help="conv channels at stride 2, 4, 8, 16")
+    p.add_argument("--channels", default=None,
+                   help="conv channels at stride 2, 4, 8, 16 (default 16,32,64,128); with --init, fewer than the weights "
+                        "have keeps their weightiest channels (narrow_convs: a cheaper detector, to train with "
+                        "--distill-from)")
     p.add_argument("--depths", default="1,1,2,1", help="3x3 convs per stage")
     p.add_argument("--dilations", default="1,2,4", help="extra dilated 3x3 convs at stride 16")
     p.add_argument("--rnn-hidden", type=int, default=96)
@@ -74,6 +77,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--init", type=Path, default=None,
                    help="fine-tune: start from these weights (a checkpoint or committed model) with a fresh "
                         "optimizer and schedule; the architecture comes from that file")
+    p.add_argument("--distill-from", type=Path, default=None, metavar="WEIGHTS",
+                   help="a teacher detector (the same anchors): the loss adds --distill-weight times the distance from "
+                        "its outputs to the model's on every training page (targets.distillation_loss)")
+    p.add_argument("--distill-weight", type=float, default=1.0)
     add_real_data_arguments(p, "pages", "rows with line boxes")
     p.add_argument("--real-scale", default="0.6,1.2",
                    help="real pages are cropped at their inference scale (long side <= --eval-max-side) times a "
@@ -103,7 +110,7 @@ def score_synthetic(detector: TextDetector, pages, iou_threshold: float = 0.5) -
 
 def _config_from_args(args) -> CTPNConfig:
     ints = lambda s: tuple(int(v) for v in s.split(","))  # noqa: E731
-    return CTPNConfig(channels=ints(args.channels), stage_depths=ints(args.depths), top_dilations=ints(args.dilations),
+    return CTPNConfig(channels=ints(args.channels) if args.channels else CTPNConfig.channels, stage_depths=ints(args.depths), top_dilations=ints(args.dilations),
                       rnn_hidden=args.rnn_hidden, fc=args.fc)
 
 
@@ -127,10 +134,19 @@ def train(args: argparse.Namespace) -> Path:
     source = ckpt or init
     config = CTPNConfig.from_dict(source["config"]) if source else _config_from_args(args)
     model = CTPN(config)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    step, history, trained_s = 0, [], 0.0
     if source is not None:
         model.load_state_dict(source["model"])
+    channels = tuple(int(c) for c in args.channels.split(",")) if args.channels else None
+    if ckpt is None and source is not None and channels and channels != config.channels:
+        model = narrow_convs(model, channels)   # fewer channels a stage: cheaper
+        config = model.config
+    teacher = None
+    if args.distill_from:
+        teacher = load_ctpn(args.distill_from).eval()
+        if (teacher.config.anchor_heights, teacher.config.num_regression) != (config.anchor_heights, config.num_regression):
+            raise SystemExit(f"--distill-from {args.distill_from} has other anchors")
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    step, history, trained_s = 0, [], 0.0
     if ckpt is not None:
         optimizer.load_state_dict(ckpt["optimizer"])
         step, history, trained_s = ckpt["step"], ckpt.get("history", []), ckpt.get("trained_s", 0.0)
@@ -176,6 +192,11 @@ def train(args: argparse.Namespace) -> Path:
             g["lr"] = args.lr * warmup_cosine(step, total_steps, args.warmup)
         scores, regression = model(batch["images"])
         losses = ctpn_loss(scores, regression, batch["labels"], batch["regression"], batch["side_mask"])
+        if teacher is not None:
+            with torch.no_grad():
+                taught = teacher(batch["images"])
+            losses["distill"] = distillation_loss((scores, regression), taught)
+            losses["loss"] = losses["loss"] + args.distill_weight * losses["distill"]
         loss = losses["loss"]
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
