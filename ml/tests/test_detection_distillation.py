@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from ocr_models.checkpoint import load_checkpoint, save_checkpoint
-from ocr_models.detection.model import CTPN, KIND, CTPNConfig, narrow_convs
+from ocr_models.detection.model import CTPN, KIND, CTPNConfig, narrow_convs, narrow_rnn
 from ocr_models.detection.targets import distillation_loss
 from ocr_models.training.train_detector import add_arguments, train
 
@@ -45,6 +45,31 @@ def test_a_narrowed_detector_keeps_the_channels_that_weigh_and_detects_as_before
         assert not torch.allclose(fewer(x)[0], model(x)[0], atol=1e-5)
     with pytest.raises(ValueError):
         narrow_convs(model, (8, 16, 16, 40))
+
+
+def test_a_narrowed_lstm_and_fc_keep_the_units_that_are_read_and_detect_as_before_without_the_others():
+    """LSTM units nobody reads (zero weights out of them, to the fc layer and to their own recurrence) and fc units
+    the heads do not read are the ones dropped; with them gone the narrower detector computes what the wider one
+    did."""
+    torch.manual_seed(0)
+    model = _seeing(CTPN(CTPNConfig(**SMALL)).eval())   # LSTM 16 a direction, fc 32
+    unread_fwd, unread_bwd, unread_fc = [1, 5, 9, 14], [0, 3, 8, 15], list(range(0, 32, 4))
+    with torch.no_grad():
+        model.fc[0].weight[:, unread_fwd + [16 + u for u in unread_bwd]] = 0
+        model.rnn.weight_hh_l0[:, unread_fwd] = 0
+        model.rnn.weight_hh_l0_reverse[:, unread_bwd] = 0
+        model.cls.weight[:, unread_fc] = 0
+        model.reg.weight[:, unread_fc] = 0
+    narrow = narrow_rnn(model, 12, 24).eval()
+    assert (narrow.config.rnn_hidden, narrow.config.fc) == (12, 24) and narrow.fc[0].weight.shape == (24, 24)
+    x = torch.rand(2, 1, 96, 128) * 2 - 1
+    with torch.no_grad():
+        for a, b in zip(narrow(x), model(x)):
+            assert torch.allclose(a, b, atol=1e-5)
+        fewer = narrow_rnn(model, 11).eval()   # one read unit a direction goes too
+        assert not torch.allclose(fewer(x)[0], model(x)[0], atol=1e-5)
+    with pytest.raises(ValueError):
+        narrow_rnn(model, 16, 32)
 
 
 def test_the_distillation_loss_is_zero_on_the_teachers_outputs_and_falls_as_the_student_comes_closer():

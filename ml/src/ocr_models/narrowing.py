@@ -39,3 +39,63 @@ def keep_conv_channels(state: dict[str, torch.Tensor], blocks: list[str], widths
     for s in ("", "_reverse"):
         out[f"{rnn}.weight_ih_l0{s}"] = state[f"{rnn}.weight_ih_l0{s}"][:, kept[-1]].clone()
     return out
+
+
+def keep_lstm_units(state: dict[str, torch.Tensor], layers: int, hidden: int, units: int, reader: str,
+                    rnn: str = "rnn") -> dict[str, torch.Tensor]:
+    """`state` with the bidirectional LSTM `rnn` (`layers` layers of `hidden` units a direction) cut to `units` a
+    direction: each layer and direction keeps the units whose outputs weigh most where they are read (the next
+    layer's input weights, or the weight `reader` of what reads the top layer, and their own recurrent weights), with
+    every weight between kept units as it was. Dropping units changes what the kept ones see: train it again."""
+    if not 1 <= units < hidden:
+        raise ValueError(f"{units} LSTM units do not narrow {hidden}")
+    suffixes = ("", "_reverse")
+
+    def readers(layer: int) -> torch.Tensor:
+        """(2 hidden,) how much the next layer (or `reader`) reads each unit of `layer`, both directions."""
+        if layer + 1 < layers:
+            return torch.cat([state[f"{rnn}.weight_ih_l{layer + 1}{s}"] for s in suffixes]).pow(2).sum(0)
+        return state[reader].pow(2).sum(0)
+
+    kept = []   # per layer: indices into its 2 hidden outputs (forward units, then backward ones)
+    for layer in range(layers):
+        weight = readers(layer)
+        picks = []
+        for d, s in enumerate(suffixes):
+            own = state[f"{rnn}.weight_hh_l{layer}{s}"].pow(2).sum(0)
+            picks.append(torch.sort(torch.topk(weight[d * hidden:(d + 1) * hidden] + own, units).indices).values
+                         + d * hidden)
+        kept.append(torch.cat(picks))
+
+    def gate_rows(kept_units: torch.Tensor) -> torch.Tensor:
+        return torch.cat([kept_units + g * hidden for g in range(4)])
+
+    out = dict(state)
+    for name, value in state.items():
+        if not name.startswith(f"{rnn}."):
+            continue
+        layer = int(name.split("_l")[1].split("_")[0])
+        d = int(name.endswith("_reverse"))
+        own = kept[layer][d * units:(d + 1) * units] - d * hidden      # this direction's kept units, 0..hidden-1
+        value = value[gate_rows(own)]
+        if name.startswith(f"{rnn}.weight_hh"):
+            value = value[:, own]
+        elif name.startswith(f"{rnn}.weight_ih") and layer > 0:
+            value = value[:, kept[layer - 1]]
+        out[name] = value.clone()
+    out[reader] = state[reader][:, kept[-1]].clone()
+    return out
+
+
+def keep_linear_units(state: dict[str, torch.Tensor], layer: str, units: int, readers: list[str]) -> dict[str, torch.Tensor]:
+    """`state` with the linear layer `layer` (followed by a ReLU) cut to `units` outputs: those that the weights
+    `readers` read most, with every other weight as it was."""
+    weight = sum(state[r].pow(2).sum(0) for r in readers)
+    if not 1 <= units < len(weight):
+        raise ValueError(f"{units} units do not narrow {len(weight)}")
+    kept = torch.sort(torch.topk(weight, units).indices).values
+    out = dict(state)
+    out[f"{layer}.weight"], out[f"{layer}.bias"] = state[f"{layer}.weight"][kept].clone(), state[f"{layer}.bias"][kept].clone()
+    for r in readers:
+        out[r] = state[r][:, kept].clone()
+    return out

@@ -94,6 +94,24 @@ def narrow_convs(model: CTPN, channels) -> CTPN:
     return narrow
 
 
+def narrow_rnn(model: CTPN, rnn_hidden: int | None = None, fc: int | None = None) -> CTPN:
+    """The same detector with fewer LSTM units a direction and / or fewer units in its fully connected layer (a
+    cheaper one to train by distillation): `narrowing` keeps the units most read by what follows them."""
+    from ..narrowing import keep_linear_units, keep_lstm_units
+
+    config, state = model.config, model.state_dict()
+    rnn_hidden, fc = rnn_hidden or config.rnn_hidden, fc or config.fc
+    if (rnn_hidden, fc) == (config.rnn_hidden, config.fc) or rnn_hidden > config.rnn_hidden or fc > config.fc:
+        raise ValueError(f"LSTM {rnn_hidden} and fc {fc} do not narrow {config.rnn_hidden} and {config.fc}")
+    if rnn_hidden < config.rnn_hidden:
+        state = keep_lstm_units(state, 1, config.rnn_hidden, rnn_hidden, "fc.0.weight")
+    if fc < config.fc:
+        state = keep_linear_units(state, "fc.0", fc, ["cls.weight", "reg.weight"])
+    narrow = CTPN(CTPNConfig.from_dict({**config.to_dict(), "rnn_hidden": rnn_hidden, "fc": fc}))
+    narrow.load_state_dict(state)
+    return narrow
+
+
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 

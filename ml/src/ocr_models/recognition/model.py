@@ -141,54 +141,15 @@ def shorten_rnn(model: CRNN, rnn_layers: int) -> CRNN:
 
 def narrow_rnn(model: CRNN, rnn_hidden: int) -> CRNN:
     """The same network with fewer LSTM units per direction (a cheaper reader to train by distillation: two
-    layers of 128 cost about what one of 192 does). Each layer and direction keeps the units whose outputs weigh
-    most where they are read (the next layer's or the classifier's input weights, and their own recurrent
-    weights), with every weight between kept units as it was; the convolutions are unchanged. Dropping units
-    changes what the kept ones see, so the classifier must be fitted again (`fit_classifier`) and the whole
-    trained."""
-    h, h2, layers = model.config.rnn_hidden, rnn_hidden, model.config.rnn_layers
-    if not 1 <= h2 < h:
-        raise ValueError(f"rnn_hidden {h2} does not narrow {h}")
-    state = model.state_dict()
-    suffixes = ("", "_reverse")
+    layers of 128 cost about what one of 192 does): `narrowing.keep_lstm_units` keeps each layer's and direction's
+    most-read units; the convolutions are unchanged. Dropping units changes what the kept ones see, so the classifier
+    must be fitted again (`fit_classifier`) and the whole trained."""
+    from ..narrowing import keep_lstm_units
 
-    def readers(layer: int) -> torch.Tensor:
-        """(2h,) how much the next layer (or the classifier) reads each unit of `layer`, both directions."""
-        if layer + 1 < layers:
-            w = torch.cat([state[f"rnn.weight_ih_l{layer + 1}{s}"] for s in suffixes])
-        else:
-            w = state["classifier.weight"]
-        return w.pow(2).sum(0)
-
-    kept = []   # per layer: indices into its 2h outputs (forward units, then backward ones)
-    for layer in range(layers):
-        weight = readers(layer)
-        picks = []
-        for d, s in enumerate(suffixes):
-            own = state[f"rnn.weight_hh_l{layer}{s}"].pow(2).sum(0)
-            picks.append(torch.sort(torch.topk(weight[d * h:(d + 1) * h] + own, h2).indices).values + d * h)
-        kept.append(torch.cat(picks))
-
-    def gate_rows(units: torch.Tensor) -> torch.Tensor:
-        return torch.cat([units + g * h for g in range(4)])
-
-    narrow = CRNN(CRNNConfig.from_dict({**model.config.to_dict(), "rnn_hidden": h2}))
-    out = {}
-    for name, value in state.items():
-        if not name.startswith("rnn."):
-            out[name] = value
-            continue
-        layer = int(name.split("_l")[1].split("_")[0])
-        d = int(name.endswith("_reverse"))
-        units = kept[layer][d * h2:(d + 1) * h2] - d * h      # this direction's kept units, 0..h-1
-        value = value[gate_rows(units)]
-        if name.startswith("rnn.weight_hh"):
-            value = value[:, units]
-        elif name.startswith("rnn.weight_ih") and layer > 0:
-            value = value[:, kept[layer - 1]]
-        out[name] = value.clone()
-    out["classifier.weight"] = state["classifier.weight"][:, kept[-1]].clone()
-    narrow.load_state_dict(out)
+    config = model.config
+    state = keep_lstm_units(model.state_dict(), config.rnn_layers, config.rnn_hidden, rnn_hidden, "classifier.weight")
+    narrow = CRNN(CRNNConfig.from_dict({**config.to_dict(), "rnn_hidden": rnn_hidden}))
+    narrow.load_state_dict(state)
     return narrow
 
 

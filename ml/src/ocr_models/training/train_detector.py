@@ -18,7 +18,7 @@ from ..checkpoint import save_checkpoint
 from ..data.fonts import discover_fonts, split_fonts
 from ..data.real_pages import RealPageBatches
 from ..data.render_page import SyntheticPageBatches, synthesize_page
-from ..detection.model import CTPN, KIND, CTPNConfig, count_parameters, load_ctpn, narrow_convs, torch_detector
+from ..detection.model import CTPN, KIND, CTPNConfig, count_parameters, load_ctpn, narrow_convs, narrow_rnn, torch_detector
 from ..detection.predictor import TextDetector
 from ..detection.targets import ctpn_loss, distillation_loss
 from ..page_evaluation import coverage, evaluate_pages, load_pages, match_boxes, prf, quads_to_boxes
@@ -65,8 +65,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "--distill-from)")
     p.add_argument("--depths", default="1,1,2,1", help="3x3 convs per stage")
     p.add_argument("--dilations", default="1,2,4", help="extra dilated 3x3 convs at stride 16")
-    p.add_argument("--rnn-hidden", type=int, default=96)
-    p.add_argument("--fc", type=int, default=192)
+    p.add_argument("--rnn-hidden", type=int, default=None,
+                   help="LSTM units a direction (default 96); with --init, fewer than the weights have keeps their "
+                        "most-read units (narrow_rnn)")
+    p.add_argument("--fc", type=int, default=None,
+                   help="units of the fully connected layer (default 192); with --init, fewer keeps the most-read ones")
     p.add_argument("--eval-every", type=int, default=500)
     p.add_argument("--val-pages", type=int, default=40, help="synthetic pages in held-out fonts")
     p.add_argument("--val-size", default="720x960", help="validation page size WxH")
@@ -111,7 +114,7 @@ def score_synthetic(detector: TextDetector, pages, iou_threshold: float = 0.5) -
 def _config_from_args(args) -> CTPNConfig:
     ints = lambda s: tuple(int(v) for v in s.split(","))  # noqa: E731
     return CTPNConfig(channels=ints(args.channels) if args.channels else CTPNConfig.channels, stage_depths=ints(args.depths), top_dilations=ints(args.dilations),
-                      rnn_hidden=args.rnn_hidden, fc=args.fc)
+                      rnn_hidden=args.rnn_hidden or CTPNConfig.rnn_hidden, fc=args.fc or CTPNConfig.fc)
 
 
 def _batches(stream, workers: int):
@@ -137,8 +140,11 @@ def train(args: argparse.Namespace) -> Path:
     if source is not None:
         model.load_state_dict(source["model"])
     channels = tuple(int(c) for c in args.channels.split(",")) if args.channels else None
-    if ckpt is None and source is not None and channels and channels != config.channels:
-        model = narrow_convs(model, channels)   # fewer channels a stage: cheaper
+    if ckpt is None and source is not None:   # --init weights made cheaper: fewer channels, LSTM or fc units
+        if channels and channels != config.channels:
+            model = narrow_convs(model, channels)
+        if (args.rnn_hidden or config.rnn_hidden) < config.rnn_hidden or (args.fc or config.fc) < config.fc:
+            model = narrow_rnn(model, args.rnn_hidden, args.fc)
         config = model.config
     teacher = None
     if args.distill_from:
