@@ -80,9 +80,11 @@ def _frame(corners: tuple[float, ...], margin: float, side_margin: float) -> Cro
     out_w, out_h = int(round(width + 2 * side_margin * height)), int(round(height * (1 + 2 * margin)))
     dst = np.float32([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]])
     matrix = cv2.getPerspectiveTransform(src, dst)
-    matrix.setflags(write=False)   # shared by every caller of the cache
+    inverse = cv2.invert(matrix)[1]
+    for m in (matrix, inverse):
+        m.setflags(write=False)   # shared by every caller of the cache
     sx, sy = out_w / (width + 2 * side_margin * height), out_h / (height * (1 + 2 * margin))
-    return CropFrame(matrix, cv2.invert(matrix)[1], max(out_w, 1), max(out_h, 1), float(side_margin * height * sx),
+    return CropFrame(matrix, inverse, max(out_w, 1), max(out_h, 1), float(side_margin * height * sx),
                      float(out_w - side_margin * height * sx), float(margin * height * sy),
                      float(out_h - margin * height * sy))
 

@@ -111,10 +111,14 @@ def score_synthetic(detector: TextDetector, pages, iou_threshold: float = 0.5) -
     return {"precision": p, "recall": r, "f1": f, "cov_f1": prf(cov_c, cov_p, cov_g, cov_n)[2]}
 
 
-def _config_from_args(args) -> CTPNConfig:
-    ints = lambda s: tuple(int(v) for v in s.split(","))  # noqa: E731
-    return CTPNConfig(channels=ints(args.channels) if args.channels else CTPNConfig.channels, stage_depths=ints(args.depths), top_dilations=ints(args.dilations),
-                      rnn_hidden=args.rnn_hidden or CTPNConfig.rnn_hidden, fc=args.fc or CTPNConfig.fc)
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(v) for v in text.split(","))
+
+
+def _config_from_args(args, channels: tuple[int, ...] | None) -> CTPNConfig:
+    return CTPNConfig(channels=channels or CTPNConfig.channels, stage_depths=_ints(args.depths),
+                      top_dilations=_ints(args.dilations), rnn_hidden=args.rnn_hidden or CTPNConfig.rnn_hidden,
+                      fc=args.fc or CTPNConfig.fc)
 
 
 def _batches(stream, workers: int):
@@ -135,11 +139,11 @@ def train(args: argparse.Namespace) -> Path:
 
     ckpt, init = starting_point(args.resume, last, args.init, KIND)
     source = ckpt or init
-    config = CTPNConfig.from_dict(source["config"]) if source else _config_from_args(args)
+    channels = _ints(args.channels) if args.channels else None
+    config = CTPNConfig.from_dict(source["config"]) if source else _config_from_args(args, channels)
     model = CTPN(config)
     if source is not None:
         model.load_state_dict(source["model"])
-    channels = tuple(int(c) for c in args.channels.split(",")) if args.channels else None
     if ckpt is None and source is not None:   # --init weights made cheaper: fewer channels, LSTM or fc units
         if channels and channels != config.channels:
             model = narrow_convs(model, channels)
